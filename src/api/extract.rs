@@ -1,0 +1,93 @@
+//! Request extractors whose rejections are problem+json: JSON bodies and bearer tokens.
+
+use super::AppState;
+use super::error::ApiError;
+use crate::domain::auth::{ApiTokenSecret, Principal, Role};
+use crate::domain::ids::ApiTokenId;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::header;
+use axum::http::request::Parts;
+use serde::de::DeserializeOwned;
+
+/// A JSON body. Unreadable JSON or wrong types → 400 `invalid_json`; no JSON content type →
+/// 415; over the body limit → 413.
+#[derive(Debug)]
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(value)) => Ok(ApiJson(value)),
+            Err(rejection) => Err(json_rejection(&rejection)),
+        }
+    }
+}
+
+fn json_rejection(rejection: &JsonRejection) -> ApiError {
+    match rejection {
+        JsonRejection::MissingJsonContentType(_) => {
+            ApiError::new("unsupported_media_type").detail("send Content-Type: application/json")
+        }
+        JsonRejection::BytesRejection(_)
+            if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE =>
+        {
+            ApiError::new("payload_too_large")
+        }
+        // serde's message names the field and the expected type, never the value sent.
+        JsonRejection::JsonDataError(e) => ApiError::new("invalid_json").detail(e.body_text()),
+        _ => ApiError::new("invalid_json"),
+    }
+}
+
+/// An authenticated caller: the token's id and what it may do.
+#[derive(Clone, Copy, Debug)]
+pub struct Caller {
+    /// Which token (for the audit trail).
+    pub token_id: ApiTokenId,
+    /// Role and shop.
+    pub principal: Principal,
+}
+
+impl Caller {
+    /// 403 unless the caller has one of `roles`.
+    pub fn require(&self, roles: &[Role]) -> Result<(), ApiError> {
+        if roles.contains(&self.principal.role) {
+            Ok(())
+        } else {
+            Err(ApiError::new("forbidden"))
+        }
+    }
+
+    /// How the audit chain names this caller.
+    pub fn actor(&self) -> String {
+        format!("{}#{}", self.principal.role.as_str(), self.token_id.0)
+    }
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let header_value = parts.headers.get(header::AUTHORIZATION).ok_or_else(|| {
+            ApiError::new("unauthorized").detail("send Authorization: Bearer <token>")
+        })?;
+        let text = header_value
+            .to_str()
+            .map_err(|_| ApiError::new("unauthorized"))?;
+        let presented = text
+            .strip_prefix("Bearer ")
+            .or_else(|| text.strip_prefix("bearer "))
+            .and_then(|t| ApiTokenSecret::presented(t.trim()))
+            .ok_or_else(|| ApiError::new("unauthorized"))?;
+        match state.store.principal_for(&presented).await? {
+            Some((token_id, principal)) => Ok(Caller {
+                token_id,
+                principal,
+            }),
+            None => Err(ApiError::new("unauthorized")),
+        }
+    }
+}

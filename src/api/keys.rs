@@ -1,0 +1,87 @@
+//! Public key material and revocations: what offline merchant clients sync.
+
+use super::AppState;
+use super::error::{ApiError, ApiResult};
+use axum::extract::{Query, State};
+use axum::routing::get;
+use axum::{Json, Router};
+use chrono::{DateTime, SecondsFormat, Utc};
+use data_encoding::BASE64URL_NOPAD;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+/// Most revocations in one answer; clients page with `since`.
+const REVOCATIONS_PAGE: i64 = 1000;
+
+pub(super) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/v1/keys", get(keys))
+        .route("/v1/revocations", get(revocations))
+}
+
+fn rfc3339(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// `{deployment_id, keys:[{kid, public_key, status, signing_from, signing_until, verify_until}]}`.
+async fn keys(State(state): State<AppState>) -> ApiResult<Json<Value>> {
+    let keys: Vec<Value> = state
+        .store
+        .signing_keys()
+        .await?
+        .into_iter()
+        .map(|k| {
+            json!({
+                "kid": k.kid.to_hex(),
+                "public_key": BASE64URL_NOPAD.encode(&k.public_key),
+                "status": k.status,
+                "signing_from": rfc3339(k.signing_from),
+                "signing_until": k.signing_until.map(rfc3339),
+                "verify_until": k.verify_until.map(rfc3339),
+            })
+        })
+        .collect();
+    Ok(Json(
+        json!({ "deployment_id": state.deployment.as_str(), "keys": keys }),
+    ))
+}
+
+#[derive(Deserialize)]
+struct SinceQuery {
+    since: Option<String>,
+}
+
+/// Vouchers revoked after `since` (RFC 3339, or Unix seconds), oldest first. `next_since` is
+/// what to ask with next time.
+async fn revocations(
+    State(state): State<AppState>,
+    query: Result<Query<SinceQuery>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<Json<Value>> {
+    let Query(query) =
+        query.map_err(|_| ApiError::new("invalid_json").detail("bad query string"))?;
+    let since = match query.since.as_deref() {
+        None | Some("") => DateTime::<Utc>::UNIX_EPOCH,
+        Some(text) => parse_instant(text).ok_or_else(|| {
+            ApiError::new("validation_failed")
+                .detail("since must be an RFC 3339 time or Unix seconds")
+        })?,
+    };
+    let rows = state.store.revocations(since, REVOCATIONS_PAGE).await?;
+    let next_since = rows.last().map_or(since, |(_, at)| *at);
+    let revoked: Vec<Value> =
+        rows.iter().map(|(id, at)| json!({ "voucher_id": id, "revoked_at": at.to_rfc3339_opts(SecondsFormat::Micros, true) })).collect();
+    Ok(Json(json!({
+        "revoked": revoked,
+        "next_since": next_since.to_rfc3339_opts(SecondsFormat::Micros, true),
+        "complete": i64::try_from(rows.len()).unwrap_or(i64::MAX) < REVOCATIONS_PAGE,
+    })))
+}
+
+fn parse_instant(text: &str) -> Option<DateTime<Utc>> {
+    if let Ok(secs) = text.parse::<i64>() {
+        return DateTime::from_timestamp(secs, 0);
+    }
+    DateTime::parse_from_rfc3339(text)
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
+}

@@ -1,0 +1,106 @@
+//! Partner shops: registration by the admin; a shop may read its own record.
+
+use super::AppState;
+use super::error::{ApiError, ApiResult};
+use super::extract::{ApiJson, Caller};
+use crate::domain::auth::Role;
+use crate::domain::ids::MerchantId;
+use crate::domain::merchant::Merchant;
+use crate::domain::programme::Category;
+use crate::domain::wilayah::{Level, WilayahCode};
+use crate::store::NewMerchant;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+
+/// Most service-area codes and categories one shop may list.
+const MAX_LIST: usize = 100;
+
+pub(super) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/v1/merchants", post(create))
+        .route("/v1/merchants/{id}", get(show))
+}
+
+#[derive(Deserialize)]
+struct CreateMerchant {
+    name: String,
+    kode_desa: String,
+    #[serde(default)]
+    service_area: Vec<String>,
+    #[serde(default)]
+    categories: Vec<String>,
+}
+
+impl CreateMerchant {
+    fn parse(self) -> Result<NewMerchant, ApiError> {
+        let name = self.name.trim().to_owned();
+        if name.is_empty() || name.chars().count() > 120 {
+            return Err(
+                ApiError::new("validation_failed").detail("name must be 1 to 120 characters")
+            );
+        }
+        let kode_desa = WilayahCode::parse(&self.kode_desa)?;
+        if kode_desa.level() != Level::Desa {
+            return Err(ApiError::new("validation_failed").detail("kode_desa must be a desa code"));
+        }
+        if self.service_area.len() > MAX_LIST || self.categories.len() > MAX_LIST {
+            return Err(ApiError::new("validation_failed")
+                .detail("at most 100 service areas and categories"));
+        }
+        let mut service_area: Vec<WilayahCode> = self
+            .service_area
+            .iter()
+            .map(|c| WilayahCode::parse(c))
+            .collect::<Result<_, _>>()?;
+        if service_area.is_empty() {
+            // A shop serves its own desa unless told otherwise.
+            service_area.push(kode_desa.clone());
+        }
+        let categories = if self.categories.is_empty() {
+            Category::defaults()
+        } else {
+            self.categories
+                .iter()
+                .map(|c| Category::parse(c))
+                .collect::<Result<_, _>>()?
+        };
+        Ok(NewMerchant {
+            name,
+            kode_desa,
+            service_area,
+            categories,
+        })
+    }
+}
+
+/// `POST /v1/merchants` (admin) → 201 with the shop.
+async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(body): ApiJson<CreateMerchant>,
+) -> ApiResult<(StatusCode, Json<Merchant>)> {
+    caller.require(&[Role::Admin])?;
+    let new = body.parse()?;
+    let merchant = state.store.create_merchant(&new, &caller.actor()).await?;
+    Ok((StatusCode::CREATED, Json(merchant)))
+}
+
+/// `GET /v1/merchants/{id}`: admins, finance and auditors see any shop; a shop sees itself.
+async fn show(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Merchant>> {
+    let id = id
+        .parse::<i64>()
+        .map(MerchantId)
+        .map_err(|_| ApiError::new("not_found"))?;
+    let own = caller.principal.role == Role::Merchant && caller.principal.merchant_id == Some(id);
+    if !own {
+        caller.require(&[Role::Admin, Role::Finance, Role::Auditor])?;
+    }
+    Ok(Json(state.store.merchant(id).await?))
+}

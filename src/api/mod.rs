@@ -1,0 +1,166 @@
+//! The HTTP API: one router per resource, assembled by [`app`], plus the layers every request
+//! passes through (tracing, metrics, limits, timeouts, problem+json for every error).
+
+mod budgets;
+mod cycles;
+pub mod error;
+pub mod extract;
+mod health;
+mod keys;
+mod merchants;
+mod programmes;
+
+use crate::store::Store;
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
+use axum::http::{StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use error::{PROBLEM_JSON, problem_response};
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use relasi_token::DeploymentId;
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+/// Server limits, loaded once and passed in (never global).
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Largest request body, in bytes (registry imports are the largest bodies).
+    pub body_limit_bytes: usize,
+    /// Longest a request may take before it is answered 503 `timeout`.
+    pub request_timeout: Duration,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            body_limit_bytes: 1024 * 1024,
+            request_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// Everything a handler needs. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    /// The database.
+    pub store: Store,
+    /// Limits.
+    pub config: Arc<Config>,
+    /// This deployment's id (signed into every voucher).
+    pub deployment: DeploymentId,
+    metrics: PrometheusHandle,
+}
+
+impl AppState {
+    /// State over a store, with this deployment's id.
+    pub fn new(store: Store, config: Config, deployment: DeploymentId) -> AppState {
+        AppState {
+            store,
+            config: Arc::new(config),
+            deployment,
+            metrics: metrics_handle(),
+        }
+    }
+}
+
+/// The metrics facade has one recorder per process; every app in the process renders it.
+fn metrics_handle() -> PrometheusHandle {
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    HANDLE
+        .get_or_init(|| {
+            let builder = PrometheusBuilder::new();
+            match builder.install_recorder() {
+                Ok(handle) => handle,
+                // Another recorder is installed (embedding application): keep a private one.
+                Err(_) => PrometheusBuilder::new().build_recorder().handle(),
+            }
+        })
+        .clone()
+}
+
+/// The whole router with its layers. Tests drive this directly; `serve` binds it.
+pub fn app(state: AppState) -> Router {
+    let limit = state.config.body_limit_bytes;
+    let timeout = state.config.request_timeout;
+    Router::new()
+        .merge(health::router())
+        .merge(keys::router())
+        .merge(merchants::router())
+        .merge(programmes::router())
+        .merge(budgets::router())
+        .merge(cycles::router())
+        .fallback(|| async { error::ApiError::new("not_found") })
+        .with_state(state)
+        .layer(DefaultBodyLimit::max(limit))
+        .layer(RequestBodyLimitLayer::new(limit))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            timeout,
+        ))
+        .layer(CatchPanicLayer::new())
+        .layer(middleware::from_fn(problem_for_every_error))
+        .layer(middleware::from_fn(record_metrics))
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
+            // The matched route, never the raw URI: paths and queries stay out of the logs.
+            let route = req
+                .extensions()
+                .get::<MatchedPath>()
+                .map_or("unmatched", MatchedPath::as_str);
+            tracing::info_span!("request", method = %req.method(), route)
+        }))
+}
+
+/// Turns any error answer that is not problem+json yet (405 from the router, 413 from the
+/// body limit, 503 from the timeout, 500 from a caught panic) into one.
+async fn problem_for_every_error(req: Request, next: Next) -> Response {
+    let response = next.run(req).await;
+    let status = response.status();
+    let is_problem = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
+    if status.as_u16() < 400 || is_problem {
+        return response;
+    }
+    let code = match status {
+        StatusCode::NOT_FOUND => "not_found",
+        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+        StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+        StatusCode::UNAUTHORIZED => "unauthorized",
+        StatusCode::FORBIDDEN => "forbidden",
+        StatusCode::TOO_MANY_REQUESTS => "rate_limited",
+        StatusCode::SERVICE_UNAVAILABLE => "timeout",
+        s if s.is_client_error() => "invalid_json",
+        _ => {
+            tracing::error!(status = status.as_u16(), "unhandled server error");
+            "internal"
+        }
+    };
+    problem_response(status, code, None, None)
+}
+
+/// Counts requests and their latency per route and status.
+async fn record_metrics(req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let method = req.method().to_string();
+    let response = next.run(req).await;
+    let labels = [
+        ("method", method),
+        ("route", route),
+        ("status", response.status().as_u16().to_string()),
+    ];
+    metrics::counter!("relasi_http_requests_total", &labels).increment(1);
+    metrics::histogram!("relasi_http_request_duration_seconds", &labels)
+        .record(started.elapsed().as_secs_f64());
+    response
+}

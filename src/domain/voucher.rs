@@ -1,0 +1,230 @@
+//! Cycles, vouchers and the redemption journal: the ledger a voucher's balance is derived from.
+
+use super::ids::{
+    BudgetLineId, CycleId, Kk, MerchantId, Period, ProgrammeId, RedemptionId, VoucherId,
+};
+use super::money::Rupiah;
+use super::wilayah::WilayahCode;
+use chrono::{DateTime, FixedOffset, NaiveTime, TimeZone, Utc};
+use serde::{Deserialize, Serialize};
+
+/// A cycle: one month of one programme.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
+pub struct Cycle {
+    /// Id.
+    pub id: CycleId,
+    /// Programme.
+    pub programme_id: ProgrammeId,
+    /// Month.
+    pub period: Period,
+    /// First valid instant of its vouchers.
+    pub valid_from: DateTime<Utc>,
+    /// Last valid instant of its vouchers.
+    pub valid_until: DateTime<Utc>,
+}
+
+/// Default validity of a cycle: local midnight on the first of the month to the last second of
+/// its last day, in the programme's time zone.
+pub fn default_validity(
+    period: Period,
+    utc_offset_hours: i8,
+) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+    let zone = FixedOffset::east_opt(i32::from(utc_offset_hours) * 3600)?;
+    let start = zone
+        .from_local_datetime(&period.first_day().and_time(NaiveTime::MIN))
+        .single()?;
+    let next = zone
+        .from_local_datetime(&period.next().first_day().and_time(NaiveTime::MIN))
+        .single()?;
+    Some((
+        start.with_timezone(&Utc),
+        (next - chrono::Duration::seconds(1)).with_timezone(&Utc),
+    ))
+}
+
+/// A voucher's life.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VoucherStatus {
+    /// May be spent (within its validity window).
+    Active,
+    /// Revoked (lost card, fraud); never spendable again.
+    Revoked,
+}
+
+impl VoucherStatus {
+    /// Stored word.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VoucherStatus::Active => "active",
+            VoucherStatus::Revoked => "revoked",
+        }
+    }
+
+    /// From the stored word.
+    pub fn parse(text: &str) -> Option<VoucherStatus> {
+        match text {
+            "active" => Some(VoucherStatus::Active),
+            "revoked" => Some(VoucherStatus::Revoked),
+            _ => None,
+        }
+    }
+}
+
+/// An issued voucher. Its balance is `face_value - spent`, and `spent` moves only together with
+/// a journal entry, in the same statement or transaction.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Voucher {
+    /// Id (also inside the token).
+    pub id: VoucherId,
+    /// Programme.
+    pub programme_id: ProgrammeId,
+    /// Cycle.
+    pub cycle_id: CycleId,
+    /// Household.
+    pub no_kk: Kk,
+    /// Desa of the household when issued.
+    pub kode_desa: WilayahCode,
+    /// Budget line charged.
+    pub budget_line_id: BudgetLineId,
+    /// Face value.
+    pub face_value: Rupiah,
+    /// Net amount spent: debits minus reversals.
+    pub spent: Rupiah,
+    /// Status.
+    pub status: VoucherStatus,
+    /// Validity start.
+    pub valid_from: DateTime<Utc>,
+    /// Validity end.
+    pub valid_until: DateTime<Utc>,
+    /// The QR text.
+    pub token: String,
+    /// The voucher this one replaced (lost card), if any.
+    pub replaces: Option<VoucherId>,
+}
+
+impl Voucher {
+    /// What is left to spend.
+    pub fn balance(&self) -> Rupiah {
+        let balance = self.face_value.checked_sub(self.spent);
+        debug_assert!(
+            balance.is_some(),
+            "voucher overspent: the schema's check must prevent this"
+        );
+        balance.unwrap_or(Rupiah::ZERO)
+    }
+}
+
+/// The two kinds of journal entry.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EntryKind {
+    /// A sale: money leaves the voucher.
+    Debit,
+    /// An undone sale: money returns to the voucher.
+    Reversal,
+}
+
+impl EntryKind {
+    /// Stored word.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EntryKind::Debit => "debit",
+            EntryKind::Reversal => "reversal",
+        }
+    }
+}
+
+/// One journal entry. Entries are never updated or deleted.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
+pub struct JournalEntry {
+    /// Id.
+    pub id: RedemptionId,
+    /// Voucher.
+    pub voucher_id: VoucherId,
+    /// Shop.
+    pub merchant_id: MerchantId,
+    /// Debit or reversal.
+    pub kind: EntryKind,
+    /// Amount (always positive; the kind gives the sign).
+    pub amount: Rupiah,
+    /// For a reversal, the debit it undoes.
+    pub reverses: Option<RedemptionId>,
+    /// When.
+    pub created_at: DateTime<Utc>,
+}
+
+/// The ledger identity of SPEC: face value − Σ debits + Σ reversals = balance ≥ 0.
+pub fn ledger_balance(face_value: Rupiah, entries: &[JournalEntry]) -> Option<Rupiah> {
+    entries.iter().try_fold(face_value, |bal, e| match e.kind {
+        EntryKind::Debit => bal.checked_sub(e.amount),
+        EntryKind::Reversal => bal.checked_add(e.amount),
+    })
+}
+
+/// A monthly settlement line for one shop.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
+pub struct Settlement {
+    /// Programme.
+    pub programme_id: ProgrammeId,
+    /// Month settled.
+    pub period: Period,
+    /// Shop.
+    pub merchant_id: MerchantId,
+    /// Number of debits.
+    pub count: i64,
+    /// Sum of debits.
+    pub gross: Rupiah,
+    /// Sum of reversals (including reversals of sales settled in an earlier month).
+    pub reversals: Rupiah,
+    /// What the programme pays.
+    pub net_payable: Rupiah,
+}
+
+/// A stored reconciliation run: immutable, versioned, with a digest of its content.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
+pub struct ReconciliationRun {
+    /// Programme.
+    pub programme_id: ProgrammeId,
+    /// Month.
+    pub period: Period,
+    /// 1 for the first run of the month, then 2, 3…
+    pub version: i64,
+    /// SHA-256 of `content`, hex.
+    pub sha256: String,
+    /// When it ran.
+    pub created_at: DateTime<Utc>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_validity_is_the_local_month() {
+        let (from, until) = default_validity(Period::parse("2026-12").unwrap(), 7).unwrap();
+        assert_eq!(from.to_rfc3339(), "2026-11-30T17:00:00+00:00");
+        assert_eq!(until.to_rfc3339(), "2026-12-31T16:59:59+00:00");
+    }
+
+    #[test]
+    fn ledger_identity() {
+        let e = |kind, amount| JournalEntry {
+            id: RedemptionId(1),
+            voucher_id: VoucherId::from_bytes([0; 16]),
+            merchant_id: MerchantId(1),
+            kind,
+            amount: Rupiah::new(amount).unwrap(),
+            reverses: None,
+            created_at: Utc::now(),
+        };
+        let face = Rupiah::new(300_000).unwrap();
+        let entries = [
+            e(EntryKind::Debit, 100_000),
+            e(EntryKind::Reversal, 40_000),
+            e(EntryKind::Debit, 240_000),
+        ];
+        assert_eq!(ledger_balance(face, &entries), Some(Rupiah::ZERO));
+        assert_eq!(ledger_balance(face, &[e(EntryKind::Debit, 300_001)]), None);
+    }
+}

@@ -1,0 +1,9 @@
+//! RELASI: the server and CLI library. `app(state)` builds the HTTP router; `serve` runs it.
+
+pub mod api;
+pub mod domain;
+pub mod store;
+
+pub use api::{AppState, Config, app};
+pub mod demo;
+pub mod server;

@@ -1,0 +1,374 @@
+//! The `relasi` command line: parses arguments, then calls the library. Tokens and other
+//! machine-readable results go to stdout; logs and progress go to stderr.
+
+use anyhow::{Context, bail};
+use clap::{Args, Parser, Subcommand};
+use rand::Rng;
+use relasi::api::{AppState, Config};
+use relasi::domain::auth::{ApiTokenSecret, Role};
+use relasi::domain::ids::MerchantId;
+use relasi::domain::money::Rupiah;
+use relasi::domain::programme::{Category, ProgrammeSettings};
+use relasi::domain::wilayah::{Level, WilayahCode};
+use relasi::store::{DEFAULT_DATABASE_URL, PoolSettings, Store};
+use relasi::{demo, server};
+use relasi_token::DeploymentId;
+
+const CLI_ACTOR: &str = "cli";
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "relasi",
+    version,
+    about = "RELASI — voucher belanja nutrisi / nutrition vouchers"
+)]
+struct Cli {
+    /// Database: sqlite://FILE (default) or postgres://USER@HOST/DB.
+    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, global = true)]
+    database_url: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run the HTTP server (migrates first).
+    Serve(ServeArgs),
+    /// Bring the database schema up to date.
+    Migrate,
+    /// Create (or reuse) a demo district on SQLite and serve it.
+    Demo(DemoArgs),
+    /// API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Programmes.
+    #[command(subcommand)]
+    Programme(ProgrammeCommand),
+    /// Lokus (priority) villages.
+    #[command(subcommand)]
+    Lokus(LokusCommand),
+    /// Wilayah reference data.
+    #[command(subcommand)]
+    Wilayah(WilayahCommand),
+}
+
+#[derive(Args, Debug)]
+struct ServeArgs {
+    /// Listen address.
+    #[arg(long, env = "RELASI_BIND", default_value = server::DEFAULT_BIND)]
+    bind: String,
+    /// Largest request body in bytes.
+    #[arg(long, env = "RELASI_BODY_LIMIT_BYTES", default_value_t = 1024 * 1024)]
+    body_limit_bytes: usize,
+    /// Request timeout in seconds.
+    #[arg(long, env = "RELASI_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
+    request_timeout_secs: u64,
+    /// Most database connections.
+    #[arg(long, env = "RELASI_DB_POOL", default_value_t = 16)]
+    db_pool: u32,
+}
+
+#[derive(Args, Debug)]
+struct DemoArgs {
+    /// The demo's own SQLite file (never your DATABASE_URL, so demo data cannot mix with real data).
+    #[arg(long = "demo-db", default_value = "sqlite://relasi-demo.db")]
+    demo_db: String,
+    /// Listen address.
+    #[arg(long, env = "RELASI_BIND", default_value = server::DEFAULT_BIND)]
+    bind: String,
+    /// Seed and print tokens, but do not serve.
+    #[arg(long)]
+    no_serve: bool,
+}
+
+#[derive(Subcommand, Debug)]
+enum TokenCommand {
+    /// Create a token; prints it alone on stdout (shown once, stored hashed).
+    Create {
+        /// Role.
+        #[arg(long, value_enum)]
+        role: Role,
+        /// The shop, for a merchant token.
+        #[arg(long)]
+        merchant: Option<i64>,
+        /// A note saying who holds it.
+        #[arg(long, default_value = "")]
+        label: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum ProgrammeCommand {
+    /// Create a programme.
+    Create(ProgrammeArgs),
+    /// Show programmes as JSON.
+    Show {
+        /// Only this programme number.
+        #[arg(long)]
+        number: Option<u16>,
+    },
+}
+
+#[derive(Args, Debug)]
+struct ProgrammeArgs {
+    /// Name.
+    #[arg(long)]
+    name: String,
+    /// Number carried in the tokens.
+    #[arg(long)]
+    number: u16,
+    /// Programme year.
+    #[arg(long)]
+    year: i32,
+    /// Highest eligible desil.
+    #[arg(long, default_value_t = 4)]
+    max_desil: u8,
+    /// Base voucher value (whole rupiah).
+    #[arg(long, default_value = "100000")]
+    base: String,
+    /// Added per sasaran member.
+    #[arg(long, default_value = "50000")]
+    per_member: String,
+    /// Largest voucher.
+    #[arg(long, default_value = "300000")]
+    cap: String,
+    /// Allowed categories, comma-separated.
+    #[arg(long, value_delimiter = ',', default_values_t = Category::DEFAULTS.map(String::from))]
+    categories: Vec<String>,
+    /// Reversal window in hours.
+    #[arg(long, default_value_t = 24)]
+    reversal_window_hours: i64,
+    /// Local time offset from UTC in hours (WIB 7, WITA 8, WIT 9).
+    #[arg(long, default_value_t = 7)]
+    utc_offset_hours: i8,
+    /// Allow offline acceptance.
+    #[arg(long)]
+    offline: bool,
+}
+
+#[derive(Subcommand, Debug)]
+enum LokusCommand {
+    /// Mark desa as lokus of a year.
+    Add {
+        /// Year.
+        year: i32,
+        /// Desa codes.
+        #[arg(required = true)]
+        desa: Vec<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum WilayahCommand {
+    /// Load a Kepmendagri CSV (`code,name,level,kind`).
+    Import {
+        /// The CSV file.
+        file: std::path::PathBuf,
+    },
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve(args) => serve(&cli.database_url, args).await,
+        Command::Migrate => {
+            open(&cli.database_url, PoolSettings::default()).await?;
+            eprintln!("skema mutakhir / schema up to date");
+            Ok(())
+        }
+        Command::Demo(args) => run_demo(args).await,
+        Command::Token(TokenCommand::Create {
+            role,
+            merchant,
+            label,
+        }) => {
+            let store = open(&cli.database_url, PoolSettings::default()).await?;
+            let secret = create_token(&store, role, merchant.map(MerchantId), &label).await?;
+            println!("{}", secret.expose());
+            Ok(())
+        }
+        Command::Programme(cmd) => programme(&cli.database_url, cmd).await,
+        Command::Lokus(LokusCommand::Add { year, desa }) => {
+            let store = open(&cli.database_url, PoolSettings::default()).await?;
+            let codes: Vec<WilayahCode> = desa
+                .iter()
+                .map(|c| WilayahCode::parse(c))
+                .collect::<Result<_, _>>()
+                .context("desa code")?;
+            let unknown = store.unknown_wilayah(&codes, Some(Level::Desa)).await?;
+            if !unknown.is_empty() {
+                bail!("kode desa tidak dikenal / unknown desa codes: {unknown:?}");
+            }
+            let added = store.add_lokus(year, &codes, CLI_ACTOR).await?;
+            eprintln!("{added} desa lokus baru untuk {year} / new lokus desa");
+            Ok(())
+        }
+        Command::Wilayah(WilayahCommand::Import { file }) => {
+            let store = open(&cli.database_url, PoolSettings::default()).await?;
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("reading {}", file.display()))?;
+            let rows = demo::parse_wilayah_csv(&text)?;
+            let n = store.upsert_wilayah(&rows).await?;
+            eprintln!("{n} wilayah dimuat / loaded");
+            Ok(())
+        }
+    }
+}
+
+/// Connects and migrates: every command that needs the schema gets it.
+async fn open(database_url: &str, pool: PoolSettings) -> anyhow::Result<Store> {
+    let store = Store::connect(database_url, pool)
+        .await
+        .context("connecting to the database")?;
+    store.migrate().await.context("migrating the database")?;
+    Ok(store)
+}
+
+/// The deployment id: `RELASI_DEPLOYMENT_ID` the first time, then whatever was stored.
+async fn deployment(store: &Store, default: &str) -> anyhow::Result<DeploymentId> {
+    let wanted = std::env::var("RELASI_DEPLOYMENT_ID").ok();
+    let proposed = DeploymentId::parse(wanted.as_deref().unwrap_or(default))
+        .map_err(|e| anyhow::anyhow!("RELASI_DEPLOYMENT_ID: {e}"))?;
+    let actual = store.init_deployment(&proposed).await?;
+    if wanted.is_some() && actual != proposed {
+        bail!(
+            "this database belongs to deployment {actual}; RELASI_DEPLOYMENT_ID cannot change it"
+        );
+    }
+    Ok(actual)
+}
+
+async fn create_token(
+    store: &Store,
+    role: Role,
+    merchant: Option<MerchantId>,
+    label: &str,
+) -> anyhow::Result<ApiTokenSecret> {
+    if role == Role::Merchant && merchant.is_none() {
+        bail!("a merchant token needs --merchant ID");
+    }
+    if role != Role::Merchant && merchant.is_some() {
+        bail!("--merchant is only for --role merchant");
+    }
+    if let Some(id) = merchant {
+        store
+            .merchant(id)
+            .await
+            .with_context(|| format!("merchant {id}"))?;
+    }
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    let secret = ApiTokenSecret::from_random(bytes);
+    store
+        .create_api_token(&secret, role, merchant, label, CLI_ACTOR)
+        .await?;
+    Ok(secret)
+}
+
+async fn serve(database_url: &str, args: ServeArgs) -> anyhow::Result<()> {
+    let pool = PoolSettings {
+        max_connections: args.db_pool,
+        ..PoolSettings::default()
+    };
+    let store = open(database_url, pool).await?;
+    let deployment = deployment(&store, "relasi").await?;
+    let config = Config {
+        body_limit_bytes: args.body_limit_bytes,
+        request_timeout: std::time::Duration::from_secs(args.request_timeout_secs),
+    };
+    let (listener, addr) = server::bind(&args.bind)
+        .await
+        .with_context(|| format!("binding {}", args.bind))?;
+    tracing::info!(%addr, backend = store.backend().name(), "serving");
+    eprintln!("RELASI siap / ready: http://{addr}");
+    server::serve(listener, AppState::new(store, config, deployment)).await?;
+    Ok(())
+}
+
+async fn run_demo(args: DemoArgs) -> anyhow::Result<()> {
+    if !args.demo_db.starts_with("sqlite:") {
+        bail!("the demo runs on embedded SQLite only (--demo-db sqlite://FILE)");
+    }
+    let store = open(&args.demo_db, PoolSettings::default()).await?;
+    let deployment = deployment(&store, "demo-pasuruan").await?;
+    let summary = demo::seed(&store).await?;
+    let admin = create_token(&store, Role::Admin, None, "demo admin").await?;
+    let merchant = create_token(&store, Role::Merchant, Some(MerchantId(1)), "demo toko 1").await?;
+    let (listener, addr) = server::bind(&args.bind)
+        .await
+        .with_context(|| format!("binding {}", args.bind))?;
+    let reused = if summary.created {
+        "dibuat / created"
+    } else {
+        "dipakai ulang / reused"
+    };
+    println!(
+        "RELASI demo — Kabupaten Pasuruan (35.14), program {}",
+        demo::DEMO_PERIOD
+    );
+    println!("  basis data / database : {} ({reused})", args.demo_db);
+    println!(
+        "  isi / contents        : {} KK, {} anggota / members, {} toko / shops",
+        summary.households, summary.members, summary.merchants
+    );
+    println!("  server                : http://{addr}");
+    println!("  token admin           : {}", admin.expose());
+    println!("  token toko / merchant : {}", merchant.expose());
+    println!(
+        "  coba / try            : curl -H 'Authorization: Bearer {}' http://{addr}/v1/budgets",
+        admin.expose()
+    );
+    if args.no_serve {
+        return Ok(());
+    }
+    server::serve(
+        listener,
+        AppState::new(store, Config::default(), deployment),
+    )
+    .await?;
+    Ok(())
+}
+
+async fn programme(database_url: &str, cmd: ProgrammeCommand) -> anyhow::Result<()> {
+    let store = open(database_url, PoolSettings::default()).await?;
+    match cmd {
+        ProgrammeCommand::Create(a) => {
+            let settings = ProgrammeSettings {
+                max_desil: a.max_desil,
+                voucher_base: Rupiah::parse(&a.base)?,
+                voucher_per_member: Rupiah::parse(&a.per_member)?,
+                voucher_cap: Rupiah::parse(&a.cap)?,
+                categories: a
+                    .categories
+                    .iter()
+                    .map(|c| Category::parse(c))
+                    .collect::<Result<_, _>>()?,
+                reversal_window_secs: a.reversal_window_hours.saturating_mul(3600),
+                utc_offset_hours: a.utc_offset_hours,
+                offline_allowed: a.offline,
+            };
+            settings.validate()?;
+            let p = store
+                .create_programme(a.number, &a.name, a.year, &settings, CLI_ACTOR)
+                .await?;
+            println!("{}", serde_json::to_string_pretty(&p)?);
+        }
+        ProgrammeCommand::Show { number } => {
+            let all = store.programmes().await?;
+            let shown: Vec<_> = all
+                .into_iter()
+                .filter(|p| number.is_none_or(|n| p.number == n))
+                .collect();
+            println!("{}", serde_json::to_string_pretty(&shown)?);
+        }
+    }
+    Ok(())
+}

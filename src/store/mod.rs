@@ -1,0 +1,257 @@
+//! The storage boundary: the only module that writes SQL.
+//!
+//! One [`Store`] type talks to either PostgreSQL or SQLite. Every query is written once: the
+//! `with_pool!` macro compiles the same body against each backend's pool, and the schemas
+//! (`migrations/postgres`, `migrations/sqlite`) keep the same tables, columns and constraints
+//! so the same SQL text serves both. Where the dialects differ, the SQL is chosen per backend
+//! next to the query, and the conformance suite (`tests/it`) runs every story on both.
+
+mod audit;
+mod budgets;
+mod cycles;
+mod deployment;
+mod households;
+mod keys;
+mod merchants;
+mod programmes;
+mod tokens;
+mod wilayah;
+
+pub(crate) use audit::AuditWriter;
+pub use cycles::Opened;
+pub use households::UpsertCounts;
+pub use merchants::NewMerchant;
+
+use sqlx::pool::PoolOptions;
+use sqlx::postgres::{PgConnectOptions, PgPool};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqliteSynchronous};
+use std::str::FromStr;
+use std::time::Duration;
+
+/// The default database: an SQLite file in the working directory.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://relasi.db";
+
+/// Pool limits: explicit, so a burst of requests queues instead of exhausting the database.
+#[derive(Clone, Copy, Debug)]
+pub struct PoolSettings {
+    /// Most connections held open.
+    pub max_connections: u32,
+    /// How long a request waits for a free connection before failing with 503.
+    pub acquire_timeout: Duration,
+}
+
+impl Default for PoolSettings {
+    fn default() -> Self {
+        PoolSettings {
+            max_connections: 16,
+            acquire_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// Which database engine a store runs on.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Backend {
+    /// PostgreSQL (production).
+    Postgres,
+    /// Embedded SQLite (default, demo, single-office use).
+    Sqlite,
+}
+
+impl Backend {
+    /// Lower-case name, as in test output and metrics.
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Postgres => "postgres",
+            Backend::Sqlite => "sqlite",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+enum Pool {
+    Postgres(PgPool),
+    Sqlite(SqlitePool),
+}
+
+/// Handle to the database. Cheap to clone (it is a pool).
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: Pool,
+}
+
+/// Runs `$body` with `$pool` bound to whichever pool the store holds. The body is compiled
+/// once per backend, so one SQL text and one row mapping serve both.
+macro_rules! with_pool {
+    ($store:expr, $pool:ident => $body:expr) => {
+        match &$store.pool {
+            $crate::store::Pool::Postgres($pool) => $body,
+            $crate::store::Pool::Sqlite($pool) => $body,
+        }
+    };
+}
+pub(crate) use with_pool;
+
+/// What differs between the two engines, in one place. Implemented for each pool type so a
+/// `with_pool!` body can ask its pool.
+pub(crate) trait Engine {
+    /// The sqlx database type.
+    type Db: sqlx::Database;
+    /// Opens a write transaction. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`),
+    /// so a transaction that reads before it writes cannot fail half-way on a lock upgrade.
+    fn begin_write(
+        &self,
+    ) -> impl Future<Output = Result<sqlx::Transaction<'static, Self::Db>, sqlx::Error>> + Send;
+}
+
+impl Engine for PgPool {
+    type Db = sqlx::Postgres;
+    fn begin_write(
+        &self,
+    ) -> impl Future<Output = Result<sqlx::Transaction<'static, Self::Db>, sqlx::Error>> + Send
+    {
+        self.begin()
+    }
+}
+
+impl Engine for SqlitePool {
+    type Db = sqlx::Sqlite;
+    fn begin_write(
+        &self,
+    ) -> impl Future<Output = Result<sqlx::Transaction<'static, Self::Db>, sqlx::Error>> + Send
+    {
+        self.begin_with("BEGIN IMMEDIATE")
+    }
+}
+
+/// Storage failures, already sorted into what the caller can act on.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The row asked for does not exist.
+    #[error("not found")]
+    NotFound,
+    /// The change conflicts with what is stored (a unique key, a state check).
+    #[error("conflict: {0}")]
+    Conflict(&'static str),
+    /// The change names something that does not exist (a foreign key) or breaks a schema check.
+    #[error("invalid: {0}")]
+    Invalid(&'static str),
+    /// The database could not be reached in time.
+    #[error("database unavailable")]
+    Unavailable(#[source] sqlx::Error),
+    /// Anything else: a bug or an outage, logged and answered with 500/503.
+    #[error("database error")]
+    Database(#[source] sqlx::Error),
+    /// Migrations failed.
+    #[error("migration failed")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+impl From<sqlx::Error> for StoreError {
+    /// The one place where constraint violations become domain errors.
+    fn from(e: sqlx::Error) -> Self {
+        use sqlx::error::ErrorKind;
+        match &e {
+            sqlx::Error::RowNotFound => StoreError::NotFound,
+            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
+                StoreError::Unavailable(e)
+            }
+            sqlx::Error::Database(db) => match db.kind() {
+                ErrorKind::UniqueViolation => StoreError::Conflict("already_exists"),
+                ErrorKind::ForeignKeyViolation => StoreError::Invalid("unknown_reference"),
+                ErrorKind::CheckViolation | ErrorKind::NotNullViolation => {
+                    StoreError::Invalid("constraint_violated")
+                }
+                _ => StoreError::Database(e),
+            },
+            _ => StoreError::Database(e),
+        }
+    }
+}
+
+/// Result alias for store calls.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+impl Store {
+    /// Connects to `database_url` (`sqlite://…` or `postgres://…`). SQLite files are created
+    /// when missing and run in WAL mode with full fsync: this is a ledger.
+    pub async fn connect(database_url: &str, limits: PoolSettings) -> StoreResult<Store> {
+        let pool = if database_url.starts_with("sqlite:") {
+            let options = SqliteConnectOptions::from_str(database_url)?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Full)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(10));
+            Pool::Sqlite(
+                PoolOptions::new()
+                    .max_connections(limits.max_connections)
+                    .acquire_timeout(limits.acquire_timeout)
+                    .connect_with(options)
+                    .await?,
+            )
+        } else if database_url.starts_with("postgres:") || database_url.starts_with("postgresql:") {
+            let options = PgConnectOptions::from_str(database_url)?;
+            Pool::Postgres(
+                PoolOptions::new()
+                    .max_connections(limits.max_connections)
+                    .acquire_timeout(limits.acquire_timeout)
+                    .connect_with(options)
+                    .await?,
+            )
+        } else {
+            return Err(StoreError::Invalid(
+                "DATABASE_URL must start with sqlite: or postgres:",
+            ));
+        };
+        Ok(Store { pool })
+    }
+
+    /// Connects to PostgreSQL with explicit options (tests use this to pin a schema).
+    pub async fn connect_postgres(
+        options: PgConnectOptions,
+        limits: PoolSettings,
+    ) -> StoreResult<Store> {
+        let pool = PoolOptions::new()
+            .max_connections(limits.max_connections)
+            .acquire_timeout(limits.acquire_timeout)
+            .connect_with(options)
+            .await?;
+        Ok(Store {
+            pool: Pool::Postgres(pool),
+        })
+    }
+
+    /// Which engine this is.
+    pub fn backend(&self) -> Backend {
+        match self.pool {
+            Pool::Postgres(_) => Backend::Postgres,
+            Pool::Sqlite(_) => Backend::Sqlite,
+        }
+    }
+
+    /// Brings the schema up to date. Forward-only; safe to call on every start.
+    pub async fn migrate(&self) -> StoreResult<()> {
+        match &self.pool {
+            Pool::Postgres(pool) => sqlx::migrate!("./migrations/postgres").run(pool).await?,
+            Pool::Sqlite(pool) => sqlx::migrate!("./migrations/sqlite").run(pool).await?,
+        }
+        Ok(())
+    }
+
+    /// Readiness: one round trip to the database.
+    pub async fn ping(&self) -> StoreResult<()> {
+        with_pool!(self, pool => sqlx::query("select 1").execute(pool).await.map(|_| ()))?;
+        Ok(())
+    }
+
+    /// Closes the pool, waiting for connections to return.
+    pub async fn close(&self) {
+        with_pool!(self, pool => pool.close().await)
+    }
+}
+
+/// Now, in microseconds since the Unix epoch: the unit of every `*_us` column.
+pub fn now_us() -> i64 {
+    chrono::Utc::now().timestamp_micros()
+}

@@ -1,0 +1,145 @@
+//! Programmes and their settings.
+
+use super::{AuditWriter, Engine, Store, StoreError, StoreResult, now_us, with_pool};
+use crate::domain::audit::AuditEvent;
+use crate::domain::ids::ProgrammeId;
+use crate::domain::money::Rupiah;
+use crate::domain::programme::{Category, Programme, ProgrammeSettings};
+
+#[derive(sqlx::FromRow)]
+struct ProgrammeRow {
+    id: i64,
+    number: i64,
+    name: String,
+    year: i64,
+    max_desil: i64,
+    voucher_base_rp: i64,
+    voucher_per_member_rp: i64,
+    voucher_cap_rp: i64,
+    categories: String,
+    reversal_window_secs: i64,
+    utc_offset_hours: i64,
+    offline_allowed: bool,
+}
+
+macro_rules! select_programme {
+    ($tail:literal) => {
+        concat!(
+            "select id, number, name, year, max_desil, voucher_base_rp, voucher_per_member_rp, voucher_cap_rp, ",
+            "categories, reversal_window_secs, utc_offset_hours, offline_allowed from programmes ",
+            $tail
+        )
+    };
+}
+
+impl TryFrom<ProgrammeRow> for Programme {
+    type Error = StoreError;
+    fn try_from(r: ProgrammeRow) -> StoreResult<Programme> {
+        let bad = |_| StoreError::Invalid("stored programme settings are out of range");
+        Ok(Programme {
+            id: ProgrammeId(r.id),
+            number: u16::try_from(r.number)
+                .map_err(|_| StoreError::Invalid("stored programme number"))?,
+            name: r.name,
+            year: i32::try_from(r.year)
+                .map_err(|_| StoreError::Invalid("stored programme year"))?,
+            settings: ProgrammeSettings {
+                max_desil: u8::try_from(r.max_desil)
+                    .map_err(|_| StoreError::Invalid("stored max_desil"))?,
+                voucher_base: Rupiah::new(r.voucher_base_rp).map_err(bad)?,
+                voucher_per_member: Rupiah::new(r.voucher_per_member_rp).map_err(bad)?,
+                voucher_cap: Rupiah::new(r.voucher_cap_rp).map_err(bad)?,
+                categories: r
+                    .categories
+                    .split(',')
+                    .map(Category::parse)
+                    .collect::<Result<_, _>>()
+                    .map_err(bad)?,
+                reversal_window_secs: r.reversal_window_secs,
+                utc_offset_hours: i8::try_from(r.utc_offset_hours)
+                    .map_err(|_| StoreError::Invalid("stored utc offset"))?,
+                offline_allowed: r.offline_allowed,
+            },
+        })
+    }
+}
+
+impl Store {
+    /// Creates a programme. Its number must be unused (`Conflict`).
+    pub async fn create_programme(
+        &self,
+        number: u16,
+        name: &str,
+        year: i32,
+        settings: &ProgrammeSettings,
+        actor: &str,
+    ) -> StoreResult<Programme> {
+        let categories: Vec<&str> = settings.categories.iter().map(Category::as_str).collect();
+        let id: i64 = with_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            let (id,): (i64,) = sqlx::query_as(
+                "insert into programmes (number, name, year, max_desil, voucher_base_rp, voucher_per_member_rp, \
+                 voucher_cap_rp, categories, reversal_window_secs, utc_offset_hours, offline_allowed, created_at_us) \
+                 values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) returning id",
+            )
+            .bind(i64::from(number))
+            .bind(name.to_owned())
+            .bind(i64::from(year))
+            .bind(i64::from(settings.max_desil))
+            .bind(settings.voucher_base.as_i64())
+            .bind(settings.voucher_per_member.as_i64())
+            .bind(settings.voucher_cap.as_i64())
+            .bind(categories.join(","))
+            .bind(settings.reversal_window_secs)
+            .bind(i64::from(settings.utc_offset_hours))
+            .bind(settings.offline_allowed)
+            .bind(now_us())
+            .fetch_one(&mut *tx)
+            .await?;
+            tx.append_audit(&AuditEvent::new(actor, "programme.create", format!("programme:{id}"),
+                &serde_json::json!({ "number": number, "year": year, "settings": settings }))).await?;
+            tx.commit().await?;
+            Ok::<_, StoreError>(id)
+        })?;
+        self.programme(ProgrammeId(id)).await
+    }
+
+    /// One programme by id.
+    pub async fn programme(&self, id: ProgrammeId) -> StoreResult<Programme> {
+        let row: ProgrammeRow = with_pool!(self, pool => sqlx::query_as(
+            select_programme!("where id = $1")
+        ).bind(id.0).fetch_one(pool).await)?;
+        row.try_into()
+    }
+
+    /// One programme by its token number.
+    pub async fn programme_by_number(&self, number: u16) -> StoreResult<Programme> {
+        let row: ProgrammeRow = with_pool!(self, pool => sqlx::query_as(
+            select_programme!("where number = $1")
+        ).bind(i64::from(number)).fetch_one(pool).await)?;
+        row.try_into()
+    }
+
+    /// All programmes, newest first.
+    pub async fn programmes(&self) -> StoreResult<Vec<Programme>> {
+        let rows: Vec<ProgrammeRow> = with_pool!(self, pool => sqlx::query_as(
+            select_programme!("order by year desc, number")
+        ).fetch_all(pool).await)?;
+        rows.into_iter().map(Programme::try_from).collect()
+    }
+
+    /// The programme a request means: the one with `number`, or the only one there is.
+    pub async fn resolve_programme(&self, number: Option<u16>) -> StoreResult<Programme> {
+        match number {
+            Some(n) => self.programme_by_number(n).await,
+            None => {
+                let mut all = self.programmes().await?;
+                match all.len() {
+                    0 => Err(StoreError::NotFound),
+                    1 => all.pop().ok_or(StoreError::NotFound),
+                    _ => Err(StoreError::Invalid("programme_required")),
+                }
+            }
+        }
+    }
+}
