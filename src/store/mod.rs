@@ -24,6 +24,7 @@ pub use merchants::NewMerchant;
 
 use sqlx::pool::PoolOptions;
 use sqlx::postgres::{PgConnectOptions, PgPool};
+
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqliteSynchronous};
 use std::str::FromStr;
 use std::time::Duration;
@@ -205,21 +206,6 @@ impl Store {
             ));
         };
         Ok(Store { pool })
-    }
-
-    /// Connects to PostgreSQL with explicit options (tests use this to pin a schema).
-    pub async fn connect_postgres(
-        options: PgConnectOptions,
-        limits: PoolSettings,
-    ) -> StoreResult<Store> {
-        let pool = PoolOptions::new()
-            .max_connections(limits.max_connections)
-            .acquire_timeout(limits.acquire_timeout)
-            .connect_with(options)
-            .await?;
-        Ok(Store {
-            pool: Pool::Postgres(pool),
-        })
     }
 
     /// Which engine this is.

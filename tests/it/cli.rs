@@ -1,0 +1,170 @@
+//! The `relasi` binary: demo, token creation, migrate.
+
+use crate::helpers::TestDb;
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+fn relasi() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_relasi"));
+    cmd.env("RUST_LOG", "warn")
+        .env_remove("RELASI_DEPLOYMENT_ID");
+    cmd
+}
+
+/// Kills the child when the test ends, pass or fail.
+struct Killed(std::process::Child);
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test]
+async fn demo_serves_healthz_and_readyz_and_reuses_its_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}/demo.db", dir.path().display());
+    for round in ["dibuat / created", "dipakai ulang / reused"] {
+        let child = relasi()
+            .args(["demo", "--demo-db", &db, "--bind", "127.0.0.1:0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut child = Killed(child);
+        let stdout = child.0.stdout.take().unwrap();
+        let lines: Vec<String> = BufReader::new(stdout)
+            .lines()
+            .take(7)
+            .map(Result::unwrap)
+            .collect();
+        let text = lines.join("\n");
+        assert!(text.contains(round), "{text}");
+        assert!(text.contains("300 KK"), "{text}");
+        let url = lines
+            .iter()
+            .find_map(|l| l.split_whitespace().find(|w| w.starts_with("http://")))
+            .unwrap()
+            .to_owned();
+        let admin = lines
+            .iter()
+            .find(|l| l.contains("token admin"))
+            .unwrap()
+            .split_whitespace()
+            .last()
+            .unwrap()
+            .to_owned();
+        let http = reqwest::Client::new();
+        assert_eq!(
+            http.get(format!("{url}/healthz"))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            200
+        );
+        assert_eq!(
+            http.get(format!("{url}/readyz"))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            200
+        );
+        let budgets: serde_json::Value = http
+            .get(format!("{url}/v1/budgets"))
+            .bearer_auth(&admin)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(budgets.as_array().unwrap().len(), 3);
+    }
+}
+
+#[tokio::test]
+async fn token_create_prints_only_the_token_and_it_works() {
+    let db = TestDb::new().await;
+    let out = relasi()
+        .args(["token", "create", "--role", "finance"])
+        .env("DATABASE_URL", &db.url)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let token = stdout.trim_end();
+    assert_eq!(stdout.lines().count(), 1);
+    assert!(token.starts_with("rls_"));
+    let store = db.store().await;
+    let secret = relasi::domain::auth::ApiTokenSecret::presented(token).unwrap();
+    let (_, principal) = store.principal_for(&secret).await.unwrap().unwrap();
+    assert_eq!(principal.role, relasi::domain::auth::Role::Finance);
+    // The secret itself is not stored, only its hash.
+    let raw = db.raw().await;
+    assert_eq!(
+        raw.scalar("select count(*) from api_tokens where length(token_sha256) = 64")
+            .await,
+        1
+    );
+
+    let bad = relasi()
+        .args(["token", "create", "--role", "merchant"])
+        .env("DATABASE_URL", &db.url)
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    assert!(bad.stdout.is_empty());
+}
+
+#[tokio::test]
+async fn migrate_on_an_empty_database_then_programme_create_and_show() {
+    let db = TestDb::new().await;
+    let run = |args: &[&str]| {
+        relasi()
+            .args(args)
+            .env("DATABASE_URL", &db.url)
+            .output()
+            .unwrap()
+    };
+    assert!(run(&["migrate"]).status.success());
+    let created = run(&[
+        "programme",
+        "create",
+        "--name",
+        "KASIH",
+        "--number",
+        "3",
+        "--year",
+        "2026",
+        "--cap",
+        "250000",
+    ]);
+    assert!(
+        created.status.success(),
+        "{}",
+        String::from_utf8_lossy(&created.stderr)
+    );
+    let shown: serde_json::Value =
+        serde_json::from_slice(&run(&["programme", "show"]).stdout).unwrap();
+    assert_eq!(shown[0]["number"], 3);
+    assert_eq!(shown[0]["settings"]["voucher_cap"], "250000");
+    let bad = run(&[
+        "programme",
+        "create",
+        "--name",
+        "X",
+        "--number",
+        "4",
+        "--year",
+        "2026",
+        "--max-desil",
+        "11",
+    ]);
+    assert!(!bad.status.success());
+}

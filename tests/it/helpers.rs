@@ -1,0 +1,247 @@
+//! Test harness: a fresh database per test on the backend `RELASI_TEST_DATABASE_URL` names
+//! (unset: a temporary SQLite file; `postgres://…`: a fresh schema in that database), and a
+//! server bound to port 0.
+
+use relasi::api::{AppState, Config, app};
+use relasi::domain::auth::{ApiTokenSecret, Role};
+use relasi::domain::ids::MerchantId;
+use relasi::domain::programme::ProgrammeSettings;
+use relasi::store::{Backend, PoolSettings, Store};
+use relasi_token::DeploymentId;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// The environment variable that selects PostgreSQL.
+pub const TEST_DB_ENV: &str = "RELASI_TEST_DATABASE_URL";
+
+/// A database that exists for one test.
+pub struct TestDb {
+    /// URL that reaches it (also usable by the CLI).
+    pub url: String,
+    /// Which engine.
+    pub backend: Backend,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl TestDb {
+    /// A fresh, empty database. Panics (fails the test) if PostgreSQL was asked for and is
+    /// unreachable: a PostgreSQL run must never quietly test SQLite instead.
+    pub async fn new() -> TestDb {
+        match std::env::var(TEST_DB_ENV) {
+            Ok(base) if !base.is_empty() => {
+                assert!(
+                    base.starts_with("postgres"),
+                    "{TEST_DB_ENV} must be a postgres:// URL"
+                );
+                let schema = unique_name("t");
+                let admin = sqlx::PgPool::connect(&base)
+                    .await
+                    .unwrap_or_else(|e| panic!("PostgreSQL at {TEST_DB_ENV} is unreachable: {e}"));
+                sqlx::query(sqlx::AssertSqlSafe(format!("create schema {schema}")))
+                    .execute(&admin)
+                    .await
+                    .unwrap();
+                admin.close().await;
+                let sep = if base.contains('?') { '&' } else { '?' };
+                TestDb {
+                    url: format!("{base}{sep}options[search_path]={schema}"),
+                    backend: Backend::Postgres,
+                    _dir: None,
+                }
+            }
+            _ => {
+                let dir = tempfile::tempdir().unwrap();
+                let url = format!("sqlite://{}/test.db", dir.path().display());
+                TestDb {
+                    url,
+                    backend: Backend::Sqlite,
+                    _dir: Some(dir),
+                }
+            }
+        }
+    }
+
+    /// A migrated store over this database.
+    pub async fn store(&self) -> Store {
+        let store = Store::connect(&self.url, PoolSettings::default())
+            .await
+            .unwrap();
+        store.migrate().await.unwrap();
+        store
+    }
+
+    /// A raw connection pool, for tests that must go around the store (tampering, constraints).
+    pub async fn raw(&self) -> RawDb {
+        match self.backend {
+            Backend::Postgres => RawDb::Postgres(sqlx::PgPool::connect(&self.url).await.unwrap()),
+            Backend::Sqlite => RawDb::Sqlite(sqlx::SqlitePool::connect(&self.url).await.unwrap()),
+        }
+    }
+}
+
+/// Direct SQL access for tests.
+pub enum RawDb {
+    Postgres(sqlx::PgPool),
+    Sqlite(sqlx::SqlitePool),
+}
+
+impl RawDb {
+    /// Runs a statement; returns the rows affected or the database's refusal.
+    pub async fn execute(&self, sql: &'static str) -> Result<u64, sqlx::Error> {
+        match self {
+            RawDb::Postgres(p) => sqlx::query(sql).execute(p).await.map(|r| r.rows_affected()),
+            RawDb::Sqlite(p) => sqlx::query(sql).execute(p).await.map(|r| r.rows_affected()),
+        }
+    }
+
+    /// One integer.
+    pub async fn scalar(&self, sql: &'static str) -> i64 {
+        match self {
+            RawDb::Postgres(p) => sqlx::query_scalar(sql).fetch_one(p).await.unwrap(),
+            RawDb::Sqlite(p) => sqlx::query_scalar(sql).fetch_one(p).await.unwrap(),
+        }
+    }
+}
+
+fn unique_name(prefix: &str) -> String {
+    static N: AtomicU64 = AtomicU64::new(0);
+    format!(
+        "{prefix}_{}_{}_{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed),
+        rand::random::<u32>()
+    )
+}
+
+/// A running server over a fresh database holding the Pasuruan wilayah and programme 1.
+pub struct TestApp {
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+    /// HTTP client.
+    pub http: reqwest::Client,
+    /// The server's store.
+    pub store: Store,
+    /// The database.
+    pub db: TestDb,
+    /// An admin bearer token.
+    pub admin: String,
+}
+
+/// The server with default limits.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(Config::default()).await
+}
+
+/// The server with the given limits.
+pub async fn spawn_app_with(config: Config) -> TestApp {
+    let db = TestDb::new().await;
+    let store = db.store().await;
+    let deployment = store
+        .init_deployment(&DeploymentId::parse("test-35.14").unwrap())
+        .await
+        .unwrap();
+    let wilayah = relasi::demo::parse_wilayah_csv(relasi::demo::WILAYAH_PASURUAN_CSV).unwrap();
+    store.upsert_wilayah(&wilayah).await.unwrap();
+    store
+        .create_programme(
+            1,
+            "Program Uji",
+            2026,
+            &ProgrammeSettings::default(),
+            "test",
+        )
+        .await
+        .unwrap();
+    let (listener, addr) = relasi::server::bind("127.0.0.1:0").await.unwrap();
+    let router = app(AppState::new(store.clone(), config, deployment));
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    let mut app = TestApp {
+        base: format!("http://{addr}"),
+        http: reqwest::Client::new(),
+        store,
+        db,
+        admin: String::new(),
+    };
+    app.admin = app.token(Role::Admin).await;
+    app
+}
+
+impl TestApp {
+    /// A fresh bearer token for a non-merchant role.
+    pub async fn token(&self, role: Role) -> String {
+        self.create_token(role, None).await
+    }
+
+    /// A fresh bearer token for a shop.
+    pub async fn merchant_token(&self, merchant: MerchantId) -> String {
+        self.create_token(Role::Merchant, Some(merchant)).await
+    }
+
+    async fn create_token(&self, role: Role, merchant: Option<MerchantId>) -> String {
+        let secret = ApiTokenSecret::from_random(rand::random());
+        self.store
+            .create_api_token(&secret, role, merchant, "test", "test")
+            .await
+            .unwrap();
+        secret.expose().to_owned()
+    }
+
+    /// Full URL of a path.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// POST JSON with a bearer token.
+    pub async fn post(
+        &self,
+        path: &str,
+        token: &str,
+        body: &serde_json::Value,
+    ) -> reqwest::Response {
+        self.http
+            .post(self.url(path))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// GET with a bearer token.
+    pub async fn get(&self, path: &str, token: &str) -> reqwest::Response {
+        self.http
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Registers a shop in Sibon serving Kecamatan Pasrepan; returns its id.
+    pub async fn merchant(&self, name: &str) -> MerchantId {
+        let res = self
+            .post(
+                "/v1/merchants",
+                &self.admin,
+                &serde_json::json!({ "name": name, "kode_desa": "35.14.05.2005", "service_area": ["35.14.05"] }),
+            )
+            .await;
+        assert_eq!(res.status(), 201);
+        let body: serde_json::Value = res.json().await.unwrap();
+        MerchantId(body["id"].as_i64().unwrap())
+    }
+}
+
+/// Asserts a response is problem+json with this status and code; returns the body.
+pub async fn assert_problem(res: reqwest::Response, status: u16, code: &str) -> serde_json::Value {
+    assert_eq!(res.status().as_u16(), status, "status");
+    let content_type = res
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_owned());
+    assert_eq!(content_type.as_deref(), Some("application/problem+json"));
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["code"], code, "{body}");
+    assert_eq!(body["status"], status);
+    assert!(body["title"].is_string() && body["title_en"].is_string());
+    body
+}

@@ -1,0 +1,13 @@
+//! Integration tests: one binary, each story on the backend `RELASI_TEST_DATABASE_URL` selects
+//! (SQLite when unset, PostgreSQL when it holds a postgres:// URL). `.ci/run` runs the whole
+//! suite once per backend.
+
+mod helpers;
+
+mod api_errors;
+mod audit;
+mod cli;
+mod health;
+mod planning;
+mod schema;
+mod store;

@@ -1,0 +1,112 @@
+//! The schema itself holds the ledger's invariants, whatever code talks to it.
+
+use crate::helpers::{RawDb, spawn_app};
+
+async fn voucher_fixture(raw: &RawDb) {
+    for sql in [
+        "insert into households (no_kk, nik_kepala, nama_kepala, kode_desa, desil, krs, status, updated_at_us) \
+         values ('3514051111110001', '3514051111110002', 'Uji', '35.14.05.2005', 2, true, 'aktif', 0)",
+        "insert into cycles (programme_id, period, valid_from_unix, valid_until_unix, opened_at_us) values (1, '2026-12', 1, 2, 0)",
+        "insert into budget_lines (programme_id, year, sumber_dana, kode_wilayah, amount_rp, committed_rp, created_at_us) \
+         values (1, 2026, 'APBD', '35.14', 1000000, 300000, 0)",
+        "insert into merchants (name, kode_desa, status, created_at_us) values ('Toko', '35.14.05.2005', 'active', 0)",
+        "insert into vouchers (id, programme_id, cycle_id, no_kk, kode_desa, budget_line_id, kid, face_value_rp, spent_rp, \
+         status, valid_from_unix, valid_until_unix, token, issued_at_us) values ('00000000000000000000000000000001', 1, 1, \
+         '3514051111110001', '35.14.05.2005', 1, 'abcd0123', 300000, 0, 'active', 1, 2, 'RLS1:A', 0)",
+        "insert into redemptions (voucher_id, merchant_id, kind, amount_rp, idempotency_key, request_sha256, created_at_us) \
+         values ('00000000000000000000000000000001', 1, 'debit', 10000, 'k1', 'h', 0)",
+        "insert into redemptions (voucher_id, merchant_id, kind, amount_rp, reverses_id, created_at_us) \
+         values ('00000000000000000000000000000001', 1, 'reversal', 10000, 1, 0)",
+    ] {
+        raw.execute(sql)
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+}
+
+#[tokio::test]
+async fn balances_and_budgets_cannot_go_negative_or_over() {
+    let app = spawn_app().await;
+    let raw = app.db.raw().await;
+    voucher_fixture(&raw).await;
+    for sql in [
+        "update vouchers set spent_rp = face_value_rp + 1",
+        "update vouchers set spent_rp = -1",
+        "update vouchers set face_value_rp = 0",
+        "update vouchers set status = 'revoked'",
+        "update budget_lines set committed_rp = amount_rp + 1",
+        "update budget_lines set amount_rp = -1",
+    ] {
+        assert!(raw.execute(sql).await.is_err(), "accepted: {sql}");
+    }
+    assert_eq!(raw.scalar("select spent_rp from vouchers").await, 0);
+    assert_eq!(
+        raw.scalar("select committed_rp from budget_lines").await,
+        300_000
+    );
+}
+
+#[tokio::test]
+async fn one_voucher_per_household_per_cycle() {
+    let app = spawn_app().await;
+    let raw = app.db.raw().await;
+    voucher_fixture(&raw).await;
+    let second = "insert into vouchers (id, programme_id, cycle_id, no_kk, kode_desa, budget_line_id, kid, face_value_rp, \
+        status, valid_from_unix, valid_until_unix, token, issued_at_us) values ('00000000000000000000000000000002', 1, 1, \
+        '3514051111110001', '35.14.05.2005', 1, 'abcd0123', 300000, 'active', 1, 2, 'RLS1:B', 0)";
+    assert!(raw.execute(second).await.is_err());
+    // A replacement card is the one exception, and only once.
+    let replacement = "insert into vouchers (id, programme_id, cycle_id, no_kk, kode_desa, budget_line_id, kid, face_value_rp, \
+        status, valid_from_unix, valid_until_unix, token, issued_at_us, replaces) values ('00000000000000000000000000000003', 1, 1, \
+        '3514051111110001', '35.14.05.2005', 1, 'abcd0123', 300000, 'active', 1, 2, 'RLS1:C', 0, '00000000000000000000000000000001')";
+    raw.execute(replacement).await.unwrap();
+    let twice = "insert into vouchers (id, programme_id, cycle_id, no_kk, kode_desa, budget_line_id, kid, face_value_rp, \
+        status, valid_from_unix, valid_until_unix, token, issued_at_us, replaces) values ('00000000000000000000000000000004', 1, 1, \
+        '3514051111110001', '35.14.05.2005', 1, 'abcd0123', 300000, 'active', 1, 2, 'RLS1:D', 0, '00000000000000000000000000000001')";
+    assert!(raw.execute(twice).await.is_err());
+}
+
+#[tokio::test]
+async fn the_journal_is_append_only_and_well_formed() {
+    let app = spawn_app().await;
+    let raw = app.db.raw().await;
+    voucher_fixture(&raw).await;
+    for sql in [
+        "update redemptions set amount_rp = 1",
+        "delete from redemptions",
+        // a second reversal of the same debit
+        "insert into redemptions (voucher_id, merchant_id, kind, amount_rp, reverses_id, created_at_us) \
+         values ('00000000000000000000000000000001', 1, 'reversal', 10000, 1, 0)",
+        // a debit without an idempotency key
+        "insert into redemptions (voucher_id, merchant_id, kind, amount_rp, created_at_us) \
+         values ('00000000000000000000000000000001', 1, 'debit', 10000, 0)",
+        // the same idempotency key twice for one shop
+        "insert into redemptions (voucher_id, merchant_id, kind, amount_rp, idempotency_key, request_sha256, created_at_us) \
+         values ('00000000000000000000000000000001', 1, 'debit', 10000, 'k1', 'h', 0)",
+        // zero and negative amounts
+        "insert into redemptions (voucher_id, merchant_id, kind, amount_rp, idempotency_key, request_sha256, created_at_us) \
+         values ('00000000000000000000000000000001', 1, 'debit', 0, 'k2', 'h', 0)",
+        // an unknown voucher
+        "insert into redemptions (voucher_id, merchant_id, kind, amount_rp, idempotency_key, request_sha256, created_at_us) \
+         values ('ffffffffffffffffffffffffffffffff', 1, 'debit', 5, 'k3', 'h', 0)",
+    ] {
+        assert!(raw.execute(sql).await.is_err(), "accepted: {sql}");
+    }
+    assert_eq!(raw.scalar("select count(*) from redemptions").await, 2);
+}
+
+#[tokio::test]
+async fn merchant_tokens_are_bound_to_a_shop_and_only_they() {
+    let app = spawn_app().await;
+    let raw = app.db.raw().await;
+    let hash = "'0000000000000000000000000000000000000000000000000000000000000000'";
+    let _ = hash;
+    assert!(raw
+        .execute("insert into api_tokens (token_sha256, role, created_at_us) values ('0000000000000000000000000000000000000000000000000000000000000000', 'merchant', 0)")
+        .await
+        .is_err());
+    assert!(raw
+        .execute("insert into api_tokens (token_sha256, role, created_at_us) values ('0000000000000000000000000000000000000000000000000000000000000001', 'root', 0)")
+        .await
+        .is_err());
+}

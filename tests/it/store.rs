@@ -1,0 +1,186 @@
+//! Store conformance: the same stories against both backends, through the `Store` interface.
+
+use crate::helpers::TestDb;
+use chrono::NaiveDate;
+use relasi::domain::auth::{ApiTokenSecret, Role};
+use relasi::domain::household::{Desil, Household, HouseholdStatus};
+use relasi::domain::ids::{Kk, Nik, Period};
+use relasi::domain::programme::ProgrammeSettings;
+use relasi::domain::wilayah::WilayahCode;
+use relasi::store::{Opened, StoreError};
+use relasi_token::DeploymentId;
+
+async fn store_with_wilayah() -> (TestDb, relasi::store::Store) {
+    let db = TestDb::new().await;
+    let store = db.store().await;
+    store
+        .upsert_wilayah(
+            &relasi::demo::parse_wilayah_csv(relasi::demo::WILAYAH_PASURUAN_CSV).unwrap(),
+        )
+        .await
+        .unwrap();
+    (db, store)
+}
+
+fn household(kk: &str, desa: &str, status: HouseholdStatus) -> Household {
+    Household {
+        no_kk: Kk::parse(kk).unwrap(),
+        nik_kepala: Nik::parse("3514050101800001").unwrap(),
+        nama_kepala: "Kepala Uji".into(),
+        kode_desa: WilayahCode::parse(desa).unwrap(),
+        desil: Desil::new(2).unwrap(),
+        krs: true,
+        status,
+    }
+}
+
+#[tokio::test]
+async fn migrations_are_idempotent_and_wilayah_loads() {
+    let (db, store) = store_with_wilayah().await;
+    store.migrate().await.unwrap();
+    db.store().await;
+    assert_eq!(store.count_wilayah().await.unwrap(), 391);
+    let sibon = store
+        .wilayah(&WilayahCode::parse("35.14.05.2005").unwrap())
+        .await
+        .unwrap();
+    assert_eq!(sibon.name, "Sibon");
+}
+
+#[tokio::test]
+async fn deployment_id_is_set_once() {
+    let db = TestDb::new().await;
+    let store = db.store().await;
+    assert_eq!(store.deployment_id().await.unwrap(), None);
+    let first = DeploymentId::parse("pasuruan").unwrap();
+    assert_eq!(store.init_deployment(&first).await.unwrap(), first);
+    assert_eq!(
+        store
+            .init_deployment(&DeploymentId::parse("other").unwrap())
+            .await
+            .unwrap(),
+        first
+    );
+}
+
+#[tokio::test]
+async fn household_changes_are_kept_as_history_and_bad_batches_write_nothing() {
+    let (_db, store) = store_with_wilayah().await;
+    let jan = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+    let rows = [household(
+        "3514050000000001",
+        "35.14.05.2005",
+        HouseholdStatus::Aktif,
+    )];
+    let c = store.upsert_households(&rows, jan, "test").await.unwrap();
+    assert_eq!((c.inserted, c.updated, c.unchanged), (1, 0, 0));
+    let c = store.upsert_households(&rows, jan, "test").await.unwrap();
+    assert_eq!((c.inserted, c.updated, c.unchanged), (0, 0, 1));
+    let moved = [household(
+        "3514050000000001",
+        "35.14.05.2005",
+        HouseholdStatus::Pindah,
+    )];
+    let oct = NaiveDate::from_ymd_opt(2026, 10, 15).unwrap();
+    let c = store.upsert_households(&moved, oct, "test").await.unwrap();
+    assert_eq!(c.updated, 1);
+    let history = store.household_history(&rows[0].no_kk).await.unwrap();
+    assert_eq!(
+        history,
+        vec![(jan, "aktif".to_owned()), (oct, "pindah".to_owned())]
+    );
+
+    // One row with an unknown desa: the whole batch is refused, nothing written.
+    let batch = [
+        household("3514050000000002", "35.14.05.2005", HouseholdStatus::Aktif),
+        household("3514050000000003", "35.14.05.2099", HouseholdStatus::Aktif),
+    ];
+    let err = store
+        .upsert_households(&batch, jan, "test")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Invalid(_)), "{err:?}");
+    assert_eq!(store.count_registry().await.unwrap().0, 1);
+}
+
+#[tokio::test]
+async fn programme_numbers_are_unique_and_resolution_is_explicit() {
+    let (_db, store) = store_with_wilayah().await;
+    let s = ProgrammeSettings::default();
+    assert!(matches!(
+        store.resolve_programme(None).await,
+        Err(StoreError::NotFound)
+    ));
+    let p1 = store
+        .create_programme(1, "Satu", 2026, &s, "test")
+        .await
+        .unwrap();
+    assert_eq!(store.resolve_programme(None).await.unwrap().id, p1.id);
+    assert_eq!(p1.settings, s);
+    assert!(matches!(
+        store.create_programme(1, "Lagi", 2026, &s, "test").await,
+        Err(StoreError::Conflict(_))
+    ));
+    store
+        .create_programme(2, "Dua", 2027, &s, "test")
+        .await
+        .unwrap();
+    assert!(matches!(
+        store.resolve_programme(None).await,
+        Err(StoreError::Invalid("programme_required"))
+    ));
+    assert_eq!(store.resolve_programme(Some(2)).await.unwrap().name, "Dua");
+}
+
+#[tokio::test]
+async fn cycles_open_once() {
+    let (_db, store) = store_with_wilayah().await;
+    let p = store
+        .create_programme(1, "Satu", 2026, &ProgrammeSettings::default(), "test")
+        .await
+        .unwrap();
+    let period = Period::parse("2026-12").unwrap();
+    let (from, until) = relasi::domain::voucher::default_validity(period, 7).unwrap();
+    let (c1, o1) = store
+        .open_cycle(p.id, period, from, until, "test")
+        .await
+        .unwrap();
+    let (c2, o2) = store
+        .open_cycle(p.id, period, from, until, "test")
+        .await
+        .unwrap();
+    assert_eq!((o1, o2), (Opened::Created, Opened::Existing));
+    assert_eq!(c1, c2);
+    assert_eq!(c1.valid_from, from);
+}
+
+#[tokio::test]
+async fn tokens_are_found_by_hash_only() {
+    let (_db, store) = store_with_wilayah().await;
+    let secret = ApiTokenSecret::from_random([5; 32]);
+    store
+        .create_api_token(&secret, Role::Finance, None, "bendahara", "test")
+        .await
+        .unwrap();
+    let (_, principal) = store.principal_for(&secret).await.unwrap().unwrap();
+    assert_eq!(principal.role, Role::Finance);
+    assert!(
+        store
+            .principal_for(&ApiTokenSecret::from_random([6; 32]))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(matches!(
+        store
+            .create_api_token(
+                &ApiTokenSecret::from_random([7; 32]),
+                Role::Merchant,
+                None,
+                "",
+                "test"
+            )
+            .await,
+        Err(StoreError::Invalid(_))
+    ));
+}
