@@ -1,1 +1,157 @@
+//! RELASI merchant client library: what a shop's till (or a POS integrator) needs to read a
+//! voucher QR and judge it offline against the keys the server publishes.
+//!
+//! The byte layout lives in `relasi-token`; this crate adds the published key set
+//! (`GET /v1/keys`), key status and validity windows, and the shop-facing verdicts.
 
+use data_encoding::BASE64URL_NOPAD;
+use relasi_token::{DeploymentId, Kid, SignedToken, TokenError, VerifyingKey};
+use serde::Deserialize;
+
+/// Why a voucher is refused offline. `code()` matches the server's error codes.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum OfflineError {
+    /// Shape, key or signature problem.
+    #[error(transparent)]
+    Token(#[from] TokenError),
+    /// The key that signed it has been revoked.
+    #[error("signing key revoked")]
+    KeyRevoked,
+    /// Before its first valid second.
+    #[error("voucher not yet valid")]
+    NotYetValid,
+    /// After its last valid second.
+    #[error("voucher expired")]
+    Expired,
+}
+
+impl OfflineError {
+    /// The stable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            OfflineError::Token(t) => t.code(),
+            OfflineError::KeyRevoked => "key_revoked",
+            OfflineError::NotYetValid => "voucher_not_yet_valid",
+            OfflineError::Expired => "voucher_expired",
+        }
+    }
+
+    /// What to tell the shopkeeper, in Bahasa Indonesia.
+    pub fn pesan(&self) -> &'static str {
+        match self {
+            OfflineError::Token(TokenError::Malformed(_)) => "QR bukan voucher RELASI yang sah",
+            OfflineError::Token(TokenError::UnknownKey) => "Kunci penerbit tidak dikenal: sinkronkan kunci dulu",
+            OfflineError::Token(TokenError::BadSignature) => "Tanda tangan voucher tidak sah",
+            OfflineError::KeyRevoked => "Kunci penerbit sudah dicabut",
+            OfflineError::NotYetValid => "Voucher belum berlaku",
+            OfflineError::Expired => "Voucher sudah kedaluwarsa",
+        }
+    }
+}
+
+/// Why a key set could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum KeysError {
+    /// Not the JSON of `GET /v1/keys`.
+    #[error("keys document is not valid JSON: {0}")]
+    Json(#[from] serde_json::Error),
+    /// A field is malformed.
+    #[error("keys document: {0}")]
+    Field(&'static str),
+}
+
+#[derive(Deserialize)]
+struct KeysDoc {
+    deployment_id: String,
+    keys: Vec<KeyDoc>,
+}
+
+#[derive(Deserialize)]
+struct KeyDoc {
+    kid: String,
+    public_key: String,
+    status: String,
+}
+
+/// One published key.
+#[derive(Debug, Clone)]
+pub struct PublishedKey {
+    /// kid.
+    pub kid: Kid,
+    /// Parsed public key.
+    pub key: VerifyingKey,
+    /// Revoked keys verify nothing.
+    pub revoked: bool,
+}
+
+/// The server's published keys, as synced by the shop.
+#[derive(Debug, Clone)]
+pub struct Keyring {
+    deployment: DeploymentId,
+    keys: Vec<PublishedKey>,
+}
+
+/// A voucher that passed every offline check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifiedVoucher {
+    /// Voucher id, hex.
+    pub voucher_id: String,
+    /// Programme number.
+    pub programme: u16,
+    /// Face value in whole rupiah (the balance is only known online).
+    pub face_value_rp: u32,
+    /// Last valid second (Unix).
+    pub valid_until_unix: u32,
+    /// Whether offline acceptance is allowed.
+    pub offline_allowed: bool,
+}
+
+impl Keyring {
+    /// Reads the JSON of `GET /v1/keys`. Every kid must match its key.
+    pub fn from_json(text: &str) -> Result<Keyring, KeysError> {
+        let doc: KeysDoc = serde_json::from_str(text)?;
+        let deployment = DeploymentId::parse(&doc.deployment_id).map_err(KeysError::Field)?;
+        let mut keys = Vec::with_capacity(doc.keys.len());
+        for k in doc.keys {
+            let bytes = BASE64URL_NOPAD.decode(k.public_key.as_bytes()).map_err(|_| KeysError::Field("public_key"))?;
+            let bytes: [u8; 32] = bytes.try_into().map_err(|_| KeysError::Field("public_key length"))?;
+            let key = VerifyingKey::from_bytes(&bytes).map_err(|_| KeysError::Field("public_key point"))?;
+            let kid = Kid::from_hex(&k.kid).ok_or(KeysError::Field("kid"))?;
+            if Kid::of(&key) != kid {
+                return Err(KeysError::Field("kid does not match its public key"));
+            }
+            keys.push(PublishedKey { kid, key, revoked: k.status == "revoked" });
+        }
+        Ok(Keyring { deployment, keys })
+    }
+
+    /// The deployment these keys belong to.
+    pub fn deployment(&self) -> &DeploymentId {
+        &self.deployment
+    }
+
+    /// Decodes QR text and checks shape, signature (strict), key status and validity at `now_unix`.
+    pub fn verify(&self, qr_text: &str, now_unix: i64) -> Result<VerifiedVoucher, OfflineError> {
+        let token = SignedToken::parse_text(qr_text)?;
+        let usable = self.keys.iter().filter(|k| !k.revoked).map(|k| &k.key);
+        let verdict = token.verify(&self.deployment, usable);
+        if verdict == Err(TokenError::UnknownKey) && self.keys.iter().any(|k| k.revoked && k.kid == token.claims.kid) {
+            return Err(OfflineError::KeyRevoked);
+        }
+        verdict?;
+        let c = token.claims;
+        if now_unix < i64::from(c.valid_from_unix) {
+            return Err(OfflineError::NotYetValid);
+        }
+        if now_unix > i64::from(c.valid_until_unix) {
+            return Err(OfflineError::Expired);
+        }
+        Ok(VerifiedVoucher {
+            voucher_id: c.voucher_id.iter().map(|b| format!("{b:02x}")).collect(),
+            programme: c.programme,
+            face_value_rp: c.face_value_rp,
+            valid_until_unix: c.valid_until_unix,
+            offline_allowed: c.flags.offline_allowed(),
+        })
+    }
+}
