@@ -40,7 +40,9 @@ impl OfflineError {
     pub fn pesan(&self) -> &'static str {
         match self {
             OfflineError::Token(TokenError::Malformed(_)) => "QR bukan voucher RELASI yang sah",
-            OfflineError::Token(TokenError::UnknownKey) => "Kunci penerbit tidak dikenal: sinkronkan kunci dulu",
+            OfflineError::Token(TokenError::UnknownKey) => {
+                "Kunci penerbit tidak dikenal: sinkronkan kunci dulu"
+            }
             OfflineError::Token(TokenError::BadSignature) => "Tanda tangan voucher tidak sah",
             OfflineError::KeyRevoked => "Kunci penerbit sudah dicabut",
             OfflineError::NotYetValid => "Voucher belum berlaku",
@@ -113,14 +115,23 @@ impl Keyring {
         let deployment = DeploymentId::parse(&doc.deployment_id).map_err(KeysError::Field)?;
         let mut keys = Vec::with_capacity(doc.keys.len());
         for k in doc.keys {
-            let bytes = BASE64URL_NOPAD.decode(k.public_key.as_bytes()).map_err(|_| KeysError::Field("public_key"))?;
-            let bytes: [u8; 32] = bytes.try_into().map_err(|_| KeysError::Field("public_key length"))?;
-            let key = VerifyingKey::from_bytes(&bytes).map_err(|_| KeysError::Field("public_key point"))?;
+            let bytes = BASE64URL_NOPAD
+                .decode(k.public_key.as_bytes())
+                .map_err(|_| KeysError::Field("public_key"))?;
+            let bytes: [u8; 32] = bytes
+                .try_into()
+                .map_err(|_| KeysError::Field("public_key length"))?;
+            let key = VerifyingKey::from_bytes(&bytes)
+                .map_err(|_| KeysError::Field("public_key point"))?;
             let kid = Kid::from_hex(&k.kid).ok_or(KeysError::Field("kid"))?;
             if Kid::of(&key) != kid {
                 return Err(KeysError::Field("kid does not match its public key"));
             }
-            keys.push(PublishedKey { kid, key, revoked: k.status == "revoked" });
+            keys.push(PublishedKey {
+                kid,
+                key,
+                revoked: k.status == "revoked",
+            });
         }
         Ok(Keyring { deployment, keys })
     }
@@ -135,7 +146,12 @@ impl Keyring {
         let token = SignedToken::parse_text(qr_text)?;
         let usable = self.keys.iter().filter(|k| !k.revoked).map(|k| &k.key);
         let verdict = token.verify(&self.deployment, usable);
-        if verdict == Err(TokenError::UnknownKey) && self.keys.iter().any(|k| k.revoked && k.kid == token.claims.kid) {
+        if verdict == Err(TokenError::UnknownKey)
+            && self
+                .keys
+                .iter()
+                .any(|k| k.revoked && k.kid == token.claims.kid)
+        {
             return Err(OfflineError::KeyRevoked);
         }
         verdict?;

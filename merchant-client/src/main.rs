@@ -6,7 +6,11 @@ use clap::{Parser, Subcommand};
 use relasi_merchant::Keyring;
 
 #[derive(Parser, Debug)]
-#[command(name = "relasi-merchant", version, about = "RELASI untuk toko mitra / for partner shops")]
+#[command(
+    name = "relasi-merchant",
+    version,
+    about = "RELASI untuk toko mitra / for partner shops"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -28,7 +32,8 @@ fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
         Command::Verify { keys, token } => {
-            let text = std::fs::read_to_string(&keys).with_context(|| format!("reading {}", keys.display()))?;
+            let text = std::fs::read_to_string(&keys)
+                .with_context(|| format!("reading {}", keys.display()))?;
             let keyring = Keyring::from_json(&text)?;
             let now = std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
@@ -36,7 +41,10 @@ fn main() -> anyhow::Result<()> {
                 .unwrap_or(0);
             match keyring.verify(&token, now) {
                 Ok(v) => {
-                    println!("SAH / VALID: voucher {} nilai Rp {} program {}", v.voucher_id, v.face_value_rp, v.programme);
+                    println!(
+                        "SAH / VALID: voucher {} nilai Rp {} program {}",
+                        v.voucher_id, v.face_value_rp, v.programme
+                    );
                     Ok(())
                 }
                 Err(e) => anyhow::bail!("DITOLAK / REFUSED ({}): {} — {e}", e.code(), e.pesan()),

@@ -24,7 +24,9 @@ fn token(key: &SigningKey) -> String {
         valid_until_unix: 2_000,
         face_value_rp: 200_000,
     };
-    claims.sign(&DeploymentId::parse("pasuruan").unwrap(), key).to_text()
+    claims
+        .sign(&DeploymentId::parse("pasuruan").unwrap(), key)
+        .to_text()
 }
 
 #[test]
@@ -34,27 +36,44 @@ fn a_good_voucher_verifies_inside_its_window_only() {
     let v = ring.verify(&token(&key), 1_500).unwrap();
     assert_eq!(v.face_value_rp, 200_000);
     assert!(v.offline_allowed);
-    assert_eq!(ring.verify(&token(&key), 999), Err(OfflineError::NotYetValid));
-    assert_eq!(ring.verify(&token(&key), 2_001).unwrap_err().code(), "voucher_expired");
+    assert_eq!(
+        ring.verify(&token(&key), 999),
+        Err(OfflineError::NotYetValid)
+    );
+    assert_eq!(
+        ring.verify(&token(&key), 2_001).unwrap_err().code(),
+        "voucher_expired"
+    );
 }
 
 #[test]
 fn revoked_unknown_and_forged_are_refused() {
     let key = SigningKey::from_bytes(&[3; 32]);
     let revoked = Keyring::from_json(&keys_json(&key, "revoked")).unwrap();
-    assert_eq!(revoked.verify(&token(&key), 1_500).unwrap_err().code(), "key_revoked");
-    let other = Keyring::from_json(&keys_json(&SigningKey::from_bytes(&[4; 32]), "active")).unwrap();
-    assert_eq!(other.verify(&token(&key), 1_500).unwrap_err().code(), "unknown_key");
+    assert_eq!(
+        revoked.verify(&token(&key), 1_500).unwrap_err().code(),
+        "key_revoked"
+    );
+    let other =
+        Keyring::from_json(&keys_json(&SigningKey::from_bytes(&[4; 32]), "active")).unwrap();
+    assert_eq!(
+        other.verify(&token(&key), 1_500).unwrap_err().code(),
+        "unknown_key"
+    );
     let ring = Keyring::from_json(&keys_json(&key, "active")).unwrap();
     let mut forged = token(&key);
     forged.replace_range(60..61, if &forged[60..61] == "A" { "B" } else { "A" });
     assert!(ring.verify(&forged, 1_500).is_err());
-    assert_eq!(ring.verify("hello", 1_500).unwrap_err().code(), "malformed_token");
+    assert_eq!(
+        ring.verify("hello", 1_500).unwrap_err().code(),
+        "malformed_token"
+    );
 }
 
 #[test]
 fn a_keys_file_with_a_wrong_kid_is_refused() {
     let key = SigningKey::from_bytes(&[3; 32]);
-    let text = keys_json(&key, "active").replace(&Kid::of(&key.verifying_key()).to_hex(), "00000000");
+    let text =
+        keys_json(&key, "active").replace(&Kid::of(&key.verifying_key()).to_hex(), "00000000");
     assert!(Keyring::from_json(&text).is_err());
 }
