@@ -50,6 +50,15 @@ enum Command {
     /// Wilayah reference data.
     #[command(subcommand)]
     Wilayah(WilayahCommand),
+    /// The tamper-evident audit chain.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum AuditCommand {
+    /// Verify the whole chain; exits non-zero at the first break.
+    Verify,
 }
 
 #[derive(Args, Debug)]
@@ -210,6 +219,25 @@ async fn main() -> anyhow::Result<()> {
             let added = store.add_lokus(year, &codes, CLI_ACTOR).await?;
             eprintln!("{added} desa lokus baru untuk {year} / new lokus desa");
             Ok(())
+        }
+        Command::Audit(AuditCommand::Verify) => {
+            let store = open(&cli.database_url, PoolSettings::default()).await?;
+            let records = store.audit_records().await?;
+            match relasi::domain::audit::verify_chain(&records) {
+                Ok(()) => {
+                    let head = records.last().map_or("-", |r| r.hash.as_str());
+                    println!(
+                        "rantai utuh / chain intact: {} catatan / records, head {head}",
+                        records.len()
+                    );
+                    Ok(())
+                }
+                Err(b) => bail!(
+                    "rantai rusak / chain broken at record {}: {}",
+                    b.seq,
+                    b.reason
+                ),
+            }
         }
         Command::Wilayah(WilayahCommand::Import { file }) => {
             let store = open(&cli.database_url, PoolSettings::default()).await?;

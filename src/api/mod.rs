@@ -1,6 +1,7 @@
 //! The HTTP API: one router per resource, assembled by [`app`], plus the layers every request
 //! passes through (tracing, metrics, limits, timeouts, problem+json for every error).
 
+mod audit;
 mod budgets;
 mod cycles;
 pub mod error;
@@ -89,6 +90,7 @@ pub fn app(state: AppState) -> Router {
     let timeout = state.config.request_timeout;
     Router::new()
         .merge(health::router())
+        .merge(audit::router())
         .merge(keys::router())
         .merge(merchants::router())
         .merge(programmes::router())

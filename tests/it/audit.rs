@@ -56,3 +56,52 @@ async fn the_database_refuses_to_edit_or_delete_audit_records() {
     assert!(raw.execute("delete from audit_log").await.is_err());
     verify_chain(&app.store.audit_records().await.unwrap()).unwrap();
 }
+
+#[tokio::test]
+async fn auditors_verify_the_chain_over_http_and_others_may_not() {
+    let app = spawn_app().await;
+    app.merchant("Toko Satu").await;
+    let auditor = app.token(relasi::domain::auth::Role::Auditor).await;
+    let body: serde_json::Value = app
+        .get("/v1/audit/verify", &auditor)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(body["ok"], true);
+    assert!(body["records"].as_u64().unwrap() >= 3);
+    let finance = app.token(relasi::domain::auth::Role::Finance).await;
+    crate::helpers::assert_problem(
+        app.get("/v1/audit/verify", &finance).await,
+        403,
+        "forbidden",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_dba_who_drops_the_guard_and_edits_a_record_is_caught() {
+    let app = spawn_app().await;
+    app.merchant("Toko Satu").await;
+    app.merchant("Toko Dua").await;
+    let raw = app.db.raw().await;
+    let drop_guard = match app.db.backend {
+        relasi::store::Backend::Postgres => {
+            "alter table audit_log disable trigger audit_log_append_only"
+        }
+        relasi::store::Backend::Sqlite => "drop trigger audit_log_no_update",
+    };
+    raw.execute(drop_guard).await.unwrap();
+    raw.execute("update audit_log set detail = '{\"kode_desa\":\"35.14.05.2007\"}' where seq = 2")
+        .await
+        .unwrap();
+    let auditor = app.token(relasi::domain::auth::Role::Auditor).await;
+    let body: serde_json::Value = app
+        .get("/v1/audit/verify", &auditor)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(body["ok"], false, "{body}");
+    assert_eq!(body["broken_at"]["seq"], 2);
+}

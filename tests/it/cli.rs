@@ -168,3 +168,23 @@ async fn migrate_on_an_empty_database_then_programme_create_and_show() {
     ]);
     assert!(!bad.status.success());
 }
+
+#[tokio::test]
+async fn audit_verify_reports_an_intact_chain() {
+    let db = TestDb::new().await;
+    let run = |args: &[&str]| {
+        relasi()
+            .args(args)
+            .env("DATABASE_URL", &db.url)
+            .output()
+            .unwrap()
+    };
+    assert!(
+        run(&["token", "create", "--role", "auditor"])
+            .status
+            .success()
+    );
+    let out = run(&["audit", "verify"]);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("1 catatan"));
+}
