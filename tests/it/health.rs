@@ -42,26 +42,10 @@ async fn metrics_count_requests_by_route() {
 #[tokio::test]
 async fn keys_publish_the_deployment_id_and_revocations_page() {
     let app = spawn_app().await;
-    let keys: Value = app
-        .http
-        .get(app.url("/v1/keys"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let keys = app.get_public("/v1/keys").await;
     assert_eq!(keys["deployment_id"], "test-35.14");
     assert!(keys["keys"].is_array());
-    let rev: Value = app
-        .http
-        .get(app.url("/v1/revocations?since=0"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let rev = app.get_public("/v1/revocations?since=0").await;
     assert_eq!(rev["revoked"], serde_json::json!([]));
     assert_eq!(rev["complete"], true);
     let bad = app

@@ -206,6 +206,18 @@ impl TestApp {
             .unwrap()
     }
 
+    /// GET without a token, as JSON.
+    pub async fn get_public(&self, path: &str) -> serde_json::Value {
+        self.http
+            .get(self.url(path))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
     /// GET with a bearer token.
     pub async fn get(&self, path: &str, token: &str) -> reqwest::Response {
         self.http

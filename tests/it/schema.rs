@@ -99,8 +99,6 @@ async fn the_journal_is_append_only_and_well_formed() {
 async fn merchant_tokens_are_bound_to_a_shop_and_only_they() {
     let app = spawn_app().await;
     let raw = app.db.raw().await;
-    let hash = "'0000000000000000000000000000000000000000000000000000000000000000'";
-    let _ = hash;
     assert!(raw
         .execute("insert into api_tokens (token_sha256, role, created_at_us) values ('0000000000000000000000000000000000000000000000000000000000000000', 'merchant', 0)")
         .await
