@@ -1,10 +1,12 @@
 //! Budget lines: money of one funding source for one area in one programme year.
 
 use super::Invalid;
-use super::ids::{BudgetLineId, ProgrammeId};
+use super::household::Desil;
+use super::ids::{BudgetLineId, Kk, ProgrammeId};
 use super::money::Rupiah;
 use super::wilayah::WilayahCode;
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 
 /// Sumber dana: where the money comes from. The order here is the charging priority when two
 /// lines cover the same area equally specifically (village money first, then district, company
@@ -96,9 +98,75 @@ pub fn charging_order<'a>(lines: &'a [BudgetLine], desa: &WilayahCode) -> Vec<&'
     out
 }
 
+/// A household that qualifies for a voucher and waits for money.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Candidate {
+    /// Household.
+    pub no_kk: Kk,
+    /// Its desa.
+    pub kode_desa: WilayahCode,
+    /// Its welfare decile.
+    pub desil: Desil,
+    /// Whether it has a stunted child under five (funded first).
+    pub has_balita_stunting: bool,
+    /// The voucher's value.
+    pub value: Rupiah,
+}
+
+/// The outcome of funding a cycle.
+#[derive(Clone, PartialEq, Eq, Debug, Default)]
+pub struct Allocation {
+    /// Funded households with the line charged, in funding order.
+    pub funded: Vec<(Candidate, BudgetLineId)>,
+    /// Households no line covering their desa could pay for (`skipped_budget`).
+    pub skipped: Vec<Candidate>,
+}
+
+/// Funds candidates in order of need (balita stunting first, then lowest desil, then KK number
+/// so the result is reproducible), each from one line: the first in [`charging_order`] that still
+/// holds the whole value. A line never commits more than it holds.
+pub fn allocate(mut candidates: Vec<Candidate>, lines: &[BudgetLine]) -> Allocation {
+    candidates.sort_by(|a, b| {
+        (!a.has_balita_stunting, a.desil, &a.no_kk).cmp(&(
+            !b.has_balita_stunting,
+            b.desil,
+            &b.no_kk,
+        ))
+    });
+    let mut remaining: HashMap<BudgetLineId, Rupiah> =
+        lines.iter().map(|l| (l.id, l.remaining())).collect();
+    let mut orders: HashMap<WilayahCode, Vec<BudgetLineId>> = HashMap::new();
+    let mut out = Allocation::default();
+    for candidate in candidates {
+        let order = orders
+            .entry(candidate.kode_desa.clone())
+            .or_insert_with(|| {
+                charging_order(lines, &candidate.kode_desa)
+                    .iter()
+                    .map(|l| l.id)
+                    .collect()
+            });
+        let chosen = order
+            .iter()
+            .copied()
+            .find(|id| remaining.get(id).is_some_and(|r| *r >= candidate.value));
+        match chosen {
+            Some(id) => {
+                if let Some(r) = remaining.get_mut(&id) {
+                    *r = r.checked_sub(candidate.value).unwrap_or(Rupiah::ZERO);
+                }
+                out.funded.push((candidate, id));
+            }
+            None => out.skipped.push(candidate),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     fn line(id: i64, code: &str, src: SumberDana) -> BudgetLine {
         BudgetLine {
@@ -127,5 +195,106 @@ mod tests {
             .map(|l| l.id.0)
             .collect();
         assert_eq!(order, [4, 3, 2, 1]);
+    }
+
+    fn candidate(kk: u32, desa: &str, desil: u8, stunting: bool, value: i64) -> Candidate {
+        Candidate {
+            no_kk: Kk::parse(&format!("35140500{kk:08}")).unwrap(),
+            kode_desa: WilayahCode::parse(desa).unwrap(),
+            desil: Desil::new(desil).unwrap(),
+            has_balita_stunting: stunting,
+            value: Rupiah::new(value).unwrap(),
+        }
+    }
+
+    fn sized(id: i64, code: &str, src: SumberDana, amount: i64) -> BudgetLine {
+        BudgetLine {
+            amount: Rupiah::new(amount).unwrap(),
+            ..line(id, code, src)
+        }
+    }
+
+    #[test]
+    fn money_goes_to_need_first() {
+        let lines = [sized(1, "35.14", SumberDana::Apbd, 300_000)];
+        let out = allocate(
+            vec![
+                candidate(1, "35.14.05.2005", 1, false, 100_000),
+                candidate(2, "35.14.05.2005", 4, true, 150_000),
+                candidate(3, "35.14.05.2005", 2, false, 100_000),
+                candidate(4, "35.14.05.2005", 3, false, 100_000),
+            ],
+            &lines,
+        );
+        let funded: Vec<&str> = out
+            .funded
+            .iter()
+            .map(|(c, _)| &c.no_kk.as_str()[12..])
+            .collect();
+        assert_eq!(funded, ["0002", "0001"]);
+        let skipped: Vec<&str> = out
+            .skipped
+            .iter()
+            .map(|c| &c.no_kk.as_str()[12..])
+            .collect();
+        assert_eq!(
+            skipped,
+            ["0003", "0004"],
+            "350.000 of need, 50.000 left: never half a voucher"
+        );
+    }
+
+    #[test]
+    fn the_specific_line_pays_first_then_the_wider_one() {
+        let lines = [
+            sized(1, "35.14", SumberDana::Apbd, 1_000_000),
+            sized(2, "35.14.05.2005", SumberDana::DanaDesa, 150_000),
+        ];
+        let out = allocate(
+            vec![
+                candidate(1, "35.14.05.2005", 1, false, 100_000),
+                candidate(2, "35.14.05.2005", 2, false, 100_000),
+            ],
+            &lines,
+        );
+        let charged: Vec<i64> = out.funded.iter().map(|(_, id)| id.0).collect();
+        assert_eq!(
+            charged,
+            [2, 1],
+            "the desa line cannot hold the second voucher, the kabupaten line can"
+        );
+        assert!(out.skipped.is_empty());
+        let outside = allocate(
+            vec![candidate(3, "35.09.01.2001", 1, false, 100_000)],
+            &lines,
+        );
+        assert_eq!(outside.skipped.len(), 1, "no line covers Jember");
+    }
+
+    proptest! {
+        #[test]
+        fn lines_never_overcommit_and_everyone_is_accounted_for(
+            values in prop::collection::vec((0u32..5, 1u8..=10, any::<bool>(), 1i64..400_000), 0..60),
+            amounts in prop::collection::vec(0i64..2_000_000, 3),
+        ) {
+            let desa = ["35.14.05.2005", "35.14.05.2007", "35.14.06.2001", "35.14.05.2001", "35.09.01.2001"];
+            let candidates: Vec<Candidate> = values.iter().enumerate()
+                .map(|(i, (d, desil, s, v))| candidate(i as u32, desa[*d as usize], *desil, *s, *v)).collect();
+            let lines = [
+                sized(1, "35.14", SumberDana::Apbd, amounts[0]),
+                sized(2, "35.14.05", SumberDana::Csr, amounts[1]),
+                sized(3, "35.14.05.2005", SumberDana::DanaDesa, amounts[2]),
+            ];
+            let out = allocate(candidates.clone(), &lines);
+            prop_assert_eq!(out.funded.len() + out.skipped.len(), candidates.len());
+            for l in &lines {
+                let spent: i64 = out.funded.iter().filter(|(_, id)| *id == l.id).map(|(c, _)| c.value.as_i64()).sum();
+                prop_assert!(spent <= l.amount.as_i64());
+            }
+            for (c, id) in &out.funded {
+                let line = lines.iter().find(|l| l.id == *id).unwrap();
+                prop_assert!(line.kode_wilayah.covers(&c.kode_desa));
+            }
+        }
     }
 }

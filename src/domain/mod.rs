@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod auth;
 pub mod budget;
+pub mod eligibility;
 pub mod household;
 pub mod ids;
 pub mod keys;
