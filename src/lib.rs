@@ -6,4 +6,5 @@ pub mod store;
 
 pub use api::{AppState, Config, app};
 pub mod demo;
+pub mod jobs;
 pub mod server;

@@ -50,9 +50,26 @@ enum Command {
     /// Wilayah reference data.
     #[command(subcommand)]
     Wilayah(WilayahCommand),
+    /// Import the household registry (households.csv or members.csv).
+    Import {
+        /// Which file.
+        #[arg(value_enum)]
+        kind: ImportKind,
+        /// The CSV file.
+        file: std::path::PathBuf,
+        /// Day the changes took effect (default: today).
+        #[arg(long)]
+        effective: Option<chrono::NaiveDate>,
+    },
     /// The tamper-evident audit chain.
     #[command(subcommand)]
     Audit(AuditCommand),
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum ImportKind {
+    Households,
+    Members,
 }
 
 #[derive(Subcommand, Debug)]
@@ -69,6 +86,9 @@ struct ServeArgs {
     /// Largest request body in bytes.
     #[arg(long, env = "RELASI_BODY_LIMIT_BYTES", default_value_t = 1024 * 1024)]
     body_limit_bytes: usize,
+    /// Largest registry CSV upload in bytes.
+    #[arg(long, env = "RELASI_IMPORT_LIMIT_BYTES", default_value_t = 64 * 1024 * 1024)]
+    import_limit_bytes: usize,
     /// Request timeout in seconds.
     #[arg(long, env = "RELASI_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
     request_timeout_secs: u64,
@@ -220,6 +240,14 @@ async fn main() -> anyhow::Result<()> {
             eprintln!("{added} desa lokus baru untuk {year} / new lokus desa");
             Ok(())
         }
+        Command::Import {
+            kind,
+            file,
+            effective,
+        } => {
+            let store = open(&cli.database_url, PoolSettings::default()).await?;
+            import(&store, kind, &file, effective).await
+        }
         Command::Audit(AuditCommand::Verify) => {
             let store = open(&cli.database_url, PoolSettings::default()).await?;
             let records = store.audit_records().await?;
@@ -310,6 +338,7 @@ async fn serve(database_url: &str, args: ServeArgs) -> anyhow::Result<()> {
     let deployment = deployment(&store, "relasi").await?;
     let config = Config {
         body_limit_bytes: args.body_limit_bytes,
+        import_limit_bytes: args.import_limit_bytes,
         request_timeout: std::time::Duration::from_secs(args.request_timeout_secs),
     };
     let (listener, addr) = server::bind(&args.bind)
@@ -363,6 +392,60 @@ async fn run_demo(args: DemoArgs) -> anyhow::Result<()> {
     )
     .await?;
     Ok(())
+}
+
+async fn import(
+    store: &Store,
+    kind: ImportKind,
+    file: &std::path::Path,
+    effective: Option<chrono::NaiveDate>,
+) -> anyhow::Result<()> {
+    use relasi::domain::registry::RegistryKind;
+    use relasi::jobs::import::{ImportError, count_rows, import_registry};
+    let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    let today = chrono::Utc::now()
+        .with_timezone(&chrono::FixedOffset::east_opt(7 * 3600).context("offset")?)
+        .date_naive();
+    let bar = indicatif::ProgressBar::new(count_rows(&bytes));
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{msg} [{bar:40}] {pos}/{len} baris/rows ({per_sec})",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    bar.set_message("impor / import");
+    let kind = match kind {
+        ImportKind::Households => RegistryKind::Households,
+        ImportKind::Members => RegistryKind::Members,
+    };
+    let progress = |n: u64| bar.inc(n);
+    let result = import_registry(
+        store,
+        bytes,
+        Some(kind),
+        effective.unwrap_or(today),
+        today,
+        CLI_ACTOR,
+        &progress,
+    )
+    .await;
+    bar.finish_and_clear();
+    match result {
+        Ok(r) => {
+            println!("{}", serde_json::to_string(&r)?);
+            Ok(())
+        }
+        Err(ImportError::Refused(refused)) => {
+            for e in &refused.errors {
+                eprintln!("baris / line {}: {}: {}", e.line, e.field, e.reason);
+            }
+            bail!(
+                "{} baris ditolak, tidak ada yang disimpan / rows refused, nothing written",
+                refused.errors.len()
+            )
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 async fn programme(database_url: &str, cmd: ProgrammeCommand) -> anyhow::Result<()> {

@@ -63,6 +63,11 @@ pub fn catalogue(code: &str) -> (StatusCode, &'static str, &'static str) {
             "Unsupported content type",
         ),
         "validation_failed" => (S::UNPROCESSABLE_ENTITY, "Data tidak valid", "Invalid data"),
+        "registry_invalid" => (
+            S::UNPROCESSABLE_ENTITY,
+            "Berkas registri ditolak; tidak ada yang disimpan",
+            "Registry file refused; nothing was written",
+        ),
         "unknown_wilayah" => (
             S::UNPROCESSABLE_ENTITY,
             "Kode wilayah tidak dikenal",

@@ -10,6 +10,7 @@ mod health;
 mod keys;
 mod merchants;
 mod programmes;
+mod registry;
 
 use crate::store::Store;
 use axum::Router;
@@ -32,6 +33,8 @@ use tower_http::trace::TraceLayer;
 pub struct Config {
     /// Largest request body, in bytes (registry imports are the largest bodies).
     pub body_limit_bytes: usize,
+    /// Largest registry CSV upload, in bytes.
+    pub import_limit_bytes: usize,
     /// Longest a request may take before it is answered 503 `timeout`.
     pub request_timeout: Duration,
 }
@@ -40,6 +43,7 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             body_limit_bytes: 1024 * 1024,
+            import_limit_bytes: 64 * 1024 * 1024,
             request_timeout: Duration::from_secs(30),
         }
     }
@@ -87,8 +91,10 @@ fn metrics_handle() -> PrometheusHandle {
 /// The whole router with its layers. Tests drive this directly; `serve` binds it.
 pub fn app(state: AppState) -> Router {
     let limit = state.config.body_limit_bytes;
+    let import_limit = state.config.import_limit_bytes;
     let timeout = state.config.request_timeout;
     Router::new()
+        .merge(registry::router(import_limit))
         .merge(health::router())
         .merge(audit::router())
         .merge(keys::router())
@@ -98,8 +104,10 @@ pub fn app(state: AppState) -> Router {
         .merge(cycles::router())
         .fallback(|| async { error::ApiError::new("not_found") })
         .with_state(state)
+        // The import route sets its own, larger DefaultBodyLimit; the outer layer only stops
+        // bodies larger than any route accepts before they are read.
         .layer(DefaultBodyLimit::max(limit))
-        .layer(RequestBodyLimitLayer::new(limit))
+        .layer(RequestBodyLimitLayer::new(limit.max(import_limit)))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
             timeout,

@@ -137,9 +137,10 @@ async fn seed_fresh(store: &Store) -> Result<(), DemoError> {
             &households,
             NaiveDate::from_ymd_opt(DEMO_YEAR, 1, 1).unwrap_or_default(),
             ACTOR,
+            &|_| {},
         )
         .await?;
-    store.upsert_members(&members, ACTOR).await?;
+    store.upsert_members(&members, ACTOR, &|_| {}).await?;
 
     for (name, desa, area) in [
         ("Toko Sembako Berkah Sibon", "35.14.05.2005", "35.14.05"),

@@ -11,6 +11,7 @@ pub mod keys;
 pub mod merchant;
 pub mod money;
 pub mod programme;
+pub mod registry;
 pub mod voucher;
 pub mod wilayah;
 

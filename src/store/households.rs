@@ -4,7 +4,9 @@
 use super::{AuditWriter, Engine, Store, StoreError, StoreResult, now_us, with_pool};
 use crate::domain::audit::AuditEvent;
 use crate::domain::household::{Household, Member};
+use crate::domain::registry::Known;
 use chrono::NaiveDate;
+use std::collections::HashMap;
 
 /// How many rows an upsert changed.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
@@ -30,85 +32,114 @@ fn state_of(h: &Household) -> StateRow {
     )
 }
 
+/// Rows per multi-row statement: 8 parameters a row stays far below SQLite's 32766 and
+/// PostgreSQL's 65535 bound parameters.
+const BATCH_ROWS: usize = 1000;
+
+/// Reports rows written so far (a CLI progress bar; a no-op for the API).
+pub type Progress<'a> = &'a (dyn Fn(u64) + Sync);
+
 impl Store {
-    /// Inserts or updates households in one transaction; changes take effect on `effective_from`.
-    /// Nothing is written if any row fails (unknown desa, schema check).
+    /// Inserts or updates households in one transaction, in batches; changes take effect on
+    /// `effective_from` and are kept in `household_history`. Rows already as given are not
+    /// touched. Nothing is written if any statement fails.
     pub async fn upsert_households(
         &self,
         households: &[Household],
         effective_from: NaiveDate,
         actor: &str,
+        progress: Progress<'_>,
     ) -> StoreResult<UpsertCounts> {
         with_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
+            let existing: Vec<(String, String, String, String, i64, bool, String)> = sqlx::query_as(
+                "select no_kk, nik_kepala, nama_kepala, kode_desa, desil, krs, status from households",
+            )
+            .fetch_all(&mut *tx)
+            .await?;
+            let existing: HashMap<String, StateRow> =
+                existing.into_iter().map(|(kk, a, b, c, d, e, f)| (kk, (a, b, c, d, e, f))).collect();
             let mut counts = UpsertCounts::default();
-            let now = now_us();
+            let mut changed: Vec<(&Household, StateRow)> = Vec::new();
             for h in households {
-                let kk = h.no_kk.as_str().to_owned();
-                let old: Option<StateRow> = sqlx::query_as(
-                    "select nik_kepala, nama_kepala, kode_desa, desil, krs, status from households where no_kk = $1",
-                )
-                .bind(kk.clone())
-                .fetch_optional(&mut *tx)
-                .await?;
-                let new = state_of(h);
-                if old.as_ref() == Some(&new) {
-                    counts.unchanged += 1;
-                    continue;
+                let state = state_of(h);
+                match existing.get(h.no_kk.as_str()) {
+                    Some(old) if *old == state => counts.unchanged += 1,
+                    Some(_) => { counts.updated += 1; changed.push((h, state)); }
+                    None => { counts.inserted += 1; changed.push((h, state)); }
                 }
-                if old.is_some() { counts.updated += 1 } else { counts.inserted += 1 }
-                sqlx::query(
-                    "insert into households (no_kk, nik_kepala, nama_kepala, kode_desa, desil, krs, status, updated_at_us) \
-                     values ($1, $2, $3, $4, $5, $6, $7, $8) on conflict (no_kk) do update set \
-                     nik_kepala = excluded.nik_kepala, nama_kepala = excluded.nama_kepala, kode_desa = excluded.kode_desa, \
-                     desil = excluded.desil, krs = excluded.krs, status = excluded.status, updated_at_us = excluded.updated_at_us",
-                )
-                .bind(kk.clone()).bind(new.0).bind(new.1).bind(new.2.clone()).bind(new.3).bind(new.4).bind(new.5.clone()).bind(now)
-                .execute(&mut *tx)
-                .await?;
-                sqlx::query(
-                    "insert into household_history (no_kk, effective_from, kode_desa, desil, krs, status, recorded_at_us) \
-                     values ($1, $2, $3, $4, $5, $6, $7)",
-                )
-                .bind(kk).bind(effective_from).bind(new.2).bind(new.3).bind(new.4).bind(new.5).bind(now)
-                .execute(&mut *tx)
-                .await?;
             }
-            tx.append_audit(&AuditEvent::new(actor, "households.upsert", "registry", &serde_json::json!({
+            progress(counts.unchanged);
+            let now = now_us();
+            for chunk in changed.chunks(BATCH_ROWS) {
+                let mut q = sqlx::QueryBuilder::new(
+                    "insert into households (no_kk, nik_kepala, nama_kepala, kode_desa, desil, krs, status, updated_at_us) ",
+                );
+                q.push_values(chunk, |mut b, (h, s)| {
+                    b.push_bind(h.no_kk.as_str().to_owned()).push_bind(s.0.clone()).push_bind(s.1.clone())
+                        .push_bind(s.2.clone()).push_bind(s.3).push_bind(s.4).push_bind(s.5.clone()).push_bind(now);
+                });
+                q.push(" on conflict (no_kk) do update set nik_kepala = excluded.nik_kepala, \
+                    nama_kepala = excluded.nama_kepala, kode_desa = excluded.kode_desa, desil = excluded.desil, \
+                    krs = excluded.krs, status = excluded.status, updated_at_us = excluded.updated_at_us");
+                q.build().execute(&mut *tx).await?;
+                let mut q = sqlx::QueryBuilder::new(
+                    "insert into household_history (no_kk, effective_from, kode_desa, desil, krs, status, recorded_at_us) ",
+                );
+                q.push_values(chunk, |mut b, (h, s)| {
+                    b.push_bind(h.no_kk.as_str().to_owned()).push_bind(effective_from).push_bind(s.2.clone())
+                        .push_bind(s.3).push_bind(s.4).push_bind(s.5.clone()).push_bind(now);
+                });
+                q.build().execute(&mut *tx).await?;
+                progress(chunk.len() as u64);
+            }
+            tx.append_audit(&AuditEvent::new(actor, "households.import", "registry", &serde_json::json!({
                 "rows": households.len(), "inserted": counts.inserted, "updated": counts.updated,
-                "effective_from": effective_from,
+                "unchanged": counts.unchanged, "effective_from": effective_from,
             }))).await?;
             tx.commit().await?;
             Ok::<_, StoreError>(counts)
         })
     }
 
-    /// Inserts or replaces members in one transaction.
-    pub async fn upsert_members(&self, members: &[Member], actor: &str) -> StoreResult<u64> {
+    /// Inserts or replaces members in one transaction, in batches.
+    pub async fn upsert_members(
+        &self,
+        members: &[Member],
+        actor: &str,
+        progress: Progress<'_>,
+    ) -> StoreResult<u64> {
         with_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
-            for m in members {
-                sqlx::query(
-                    "insert into members (no_kk, nik, nama, tanggal_lahir, sasaran, mulai, selesai, stunting) \
-                     values ($1, $2, $3, $4, $5, $6, $7, $8) on conflict (no_kk, nik) do update set \
-                     nama = excluded.nama, tanggal_lahir = excluded.tanggal_lahir, sasaran = excluded.sasaran, \
-                     mulai = excluded.mulai, selesai = excluded.selesai, stunting = excluded.stunting",
-                )
-                .bind(m.no_kk.as_str().to_owned())
-                .bind(m.nik.as_str().to_owned())
-                .bind(m.nama.clone())
-                .bind(m.tanggal_lahir)
-                .bind(m.sasaran.map(|s| s.as_str()))
-                .bind(m.mulai)
-                .bind(m.selesai)
-                .bind(m.stunting)
-                .execute(&mut *tx)
-                .await?;
+            for chunk in members.chunks(BATCH_ROWS) {
+                let mut q = sqlx::QueryBuilder::new(
+                    "insert into members (no_kk, nik, nama, tanggal_lahir, sasaran, mulai, selesai, stunting) ",
+                );
+                q.push_values(chunk, |mut b, m| {
+                    b.push_bind(m.no_kk.as_str().to_owned()).push_bind(m.nik.as_str().to_owned())
+                        .push_bind(m.nama.clone()).push_bind(m.tanggal_lahir).push_bind(m.sasaran.map(|s| s.as_str()))
+                        .push_bind(m.mulai).push_bind(m.selesai).push_bind(m.stunting);
+                });
+                q.push(" on conflict (no_kk, nik) do update set nama = excluded.nama, \
+                    tanggal_lahir = excluded.tanggal_lahir, sasaran = excluded.sasaran, mulai = excluded.mulai, \
+                    selesai = excluded.selesai, stunting = excluded.stunting");
+                q.build().execute(&mut *tx).await?;
+                progress(chunk.len() as u64);
             }
-            tx.append_audit(&AuditEvent::new(actor, "members.upsert", "registry",
+            tx.append_audit(&AuditEvent::new(actor, "members.import", "registry",
                 &serde_json::json!({ "rows": members.len() }))).await?;
             tx.commit().await?;
             Ok::<_, StoreError>(members.len() as u64)
+        })
+    }
+
+    /// What registry validation checks against: desa codes and KK numbers on file.
+    pub async fn registry_known(&self) -> StoreResult<Known> {
+        let desa: Vec<(String,)> = with_pool!(self, pool => sqlx::query_as("select code from wilayah where level = 4").fetch_all(pool).await)?;
+        let kk: Vec<(String,)> = with_pool!(self, pool => sqlx::query_as("select no_kk from households").fetch_all(pool).await)?;
+        Ok(Known {
+            desa: desa.into_iter().map(|(c,)| c).collect(),
+            kk: kk.into_iter().map(|(k,)| k).collect(),
         })
     }
 

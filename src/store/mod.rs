@@ -19,7 +19,7 @@ mod wilayah;
 
 pub(crate) use audit::AuditWriter;
 pub use cycles::Opened;
-pub use households::UpsertCounts;
+pub use households::{Progress, UpsertCounts};
 pub use merchants::NewMerchant;
 
 use sqlx::pool::PoolOptions;

@@ -188,3 +188,48 @@ async fn audit_verify_reports_an_intact_chain() {
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains("1 catatan"));
 }
+
+#[tokio::test]
+async fn import_from_the_cli_writes_or_names_the_bad_rows() {
+    let db = TestDb::new().await;
+    let store = db.store().await;
+    store
+        .upsert_wilayah(
+            &relasi::demo::parse_wilayah_csv(relasi::demo::WILAYAH_PASURUAN_CSV).unwrap(),
+        )
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("households.csv");
+    std::fs::write(&good, crate::registry::households_csv(1, 120, "aktif")).unwrap();
+    let out = relasi()
+        .args(["import", "households"])
+        .arg(&good)
+        .env("DATABASE_URL", &db.url)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["inserted"], 120);
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(
+        &bad,
+        crate::registry::households_csv(200, 5, "aktif")
+            .replace(",aktif\n3514050000000202", ",hilang\n3514050000000202"),
+    )
+    .unwrap();
+    let out = relasi()
+        .args(["import", "households"])
+        .arg(&bad)
+        .env("DATABASE_URL", &db.url)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("line 3: status"), "{stderr}");
+    assert_eq!(store.count_registry().await.unwrap().0, 120);
+}

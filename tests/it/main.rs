@@ -10,5 +10,6 @@ mod audit;
 mod cli;
 mod health;
 mod planning;
+mod registry;
 mod schema;
 mod store;

@@ -72,9 +72,15 @@ async fn household_changes_are_kept_as_history_and_bad_batches_write_nothing() {
         "35.14.05.2005",
         HouseholdStatus::Aktif,
     )];
-    let c = store.upsert_households(&rows, jan, "test").await.unwrap();
+    let c = store
+        .upsert_households(&rows, jan, "test", &|_| {})
+        .await
+        .unwrap();
     assert_eq!((c.inserted, c.updated, c.unchanged), (1, 0, 0));
-    let c = store.upsert_households(&rows, jan, "test").await.unwrap();
+    let c = store
+        .upsert_households(&rows, jan, "test", &|_| {})
+        .await
+        .unwrap();
     assert_eq!((c.inserted, c.updated, c.unchanged), (0, 0, 1));
     let moved = [household(
         "3514050000000001",
@@ -82,7 +88,10 @@ async fn household_changes_are_kept_as_history_and_bad_batches_write_nothing() {
         HouseholdStatus::Pindah,
     )];
     let oct = NaiveDate::from_ymd_opt(2026, 10, 15).unwrap();
-    let c = store.upsert_households(&moved, oct, "test").await.unwrap();
+    let c = store
+        .upsert_households(&moved, oct, "test", &|_| {})
+        .await
+        .unwrap();
     assert_eq!(c.updated, 1);
     let history = store.household_history(&rows[0].no_kk).await.unwrap();
     assert_eq!(
@@ -96,7 +105,7 @@ async fn household_changes_are_kept_as_history_and_bad_batches_write_nothing() {
         household("3514050000000003", "35.14.05.2099", HouseholdStatus::Aktif),
     ];
     let err = store
-        .upsert_households(&batch, jan, "test")
+        .upsert_households(&batch, jan, "test", &|_| {})
         .await
         .unwrap_err();
     assert!(matches!(err, StoreError::Invalid(_)), "{err:?}");

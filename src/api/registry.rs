@@ -1,0 +1,92 @@
+//! Registry import over HTTP: `POST /v1/households/import` with either CSV file as the body.
+
+use super::AppState;
+use super::error::{ApiError, ApiResult};
+use super::extract::Caller;
+use crate::domain::auth::Role;
+use crate::jobs::import::{ImportError, ImportReport, import_registry};
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Query, State};
+use axum::http::{HeaderMap, header};
+use axum::routing::post;
+use axum::{Json, Router};
+use chrono::{FixedOffset, NaiveDate, Utc};
+use serde::Deserialize;
+use serde_json::json;
+
+pub(super) fn router(import_limit_bytes: usize) -> Router<AppState> {
+    Router::new()
+        .route("/v1/households/import", post(import))
+        .layer(DefaultBodyLimit::max(import_limit_bytes))
+}
+
+#[derive(Deserialize)]
+struct ImportQuery {
+    /// Day the changes took effect (default: today, local time).
+    effective: Option<String>,
+}
+
+/// 200 with counts, or 422 `registry_invalid` listing every bad row; nothing is written then.
+async fn import(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    query: Result<Query<ImportQuery>, axum::extract::rejection::QueryRejection>,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> ApiResult<Json<ImportReport>> {
+    caller.require(&[Role::Admin])?;
+    let is_csv = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/csv") || v.starts_with("application/csv"));
+    if !is_csv {
+        return Err(ApiError::new("unsupported_media_type").detail("send Content-Type: text/csv"));
+    }
+    let body = body.map_err(|e| {
+        if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::new("payload_too_large")
+        } else {
+            ApiError::new("invalid_json").detail("body could not be read")
+        }
+    })?;
+    let Query(query) =
+        query.map_err(|_| ApiError::new("invalid_json").detail("bad query string"))?;
+    let offset = state
+        .store
+        .resolve_programme(None)
+        .await
+        .map_or(7, |p| p.settings.utc_offset_hours);
+    let today = FixedOffset::east_opt(i32::from(offset) * 3600).map_or_else(
+        || Utc::now().date_naive(),
+        |tz| Utc::now().with_timezone(&tz).date_naive(),
+    );
+    let effective = match query.effective.as_deref() {
+        None => today,
+        Some(text) => NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
+            ApiError::new("validation_failed").detail("effective must be a date YYYY-MM-DD")
+        })?,
+    };
+    match import_registry(
+        &state.store,
+        body.to_vec(),
+        None,
+        effective,
+        today,
+        &caller.actor(),
+        &|_| {},
+    )
+    .await
+    {
+        Ok(report) => Ok(Json(report)),
+        Err(ImportError::UnknownFormat) => Err(ApiError::new("registry_invalid")
+            .detail("the header must be that of households.csv or members.csv")
+            .errors(json!([{ "line": 1, "field": "file", "reason": "unknown header" }]))),
+        Err(ImportError::Refused(refused)) => Err(ApiError::new("registry_invalid")
+            .detail(format!(
+                "{} baris ditolak / rows refused; nothing was written",
+                refused.errors.len()
+            ))
+            .errors(json!(refused.errors))),
+        Err(ImportError::Store(e)) => Err(e.into()),
+    }
+}

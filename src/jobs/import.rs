@@ -1,0 +1,108 @@
+//! Registry import: validate the whole file against the registry, then write it in one
+//! transaction, or refuse it whole with every bad row.
+
+use crate::domain::registry::{self, Refused, RegistryKind};
+use crate::store::{Progress, Store, StoreError};
+use chrono::NaiveDate;
+use serde::Serialize;
+
+/// Why an import wrote nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    /// The header is neither households nor members.
+    #[error("not a registry file: the header must be that of households.csv or members.csv")]
+    UnknownFormat,
+    /// Rows failed validation.
+    #[error("{} rows refused", .0.errors.len())]
+    Refused(Refused),
+    /// The database refused.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// What an import did.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct ImportReport {
+    /// Which file.
+    pub kind: RegistryKind,
+    /// Data rows read.
+    pub rows: u64,
+    /// New households (members: rows written).
+    pub inserted: u64,
+    /// Changed households.
+    pub updated: u64,
+    /// Households already as given.
+    pub unchanged: u64,
+}
+
+/// Imports a registry file. `kind` may be given or read from the header. Household changes take
+/// effect on `effective_from`; birth dates after `today` are refused.
+pub async fn import_registry(
+    store: &Store,
+    bytes: Vec<u8>,
+    kind: Option<RegistryKind>,
+    effective_from: NaiveDate,
+    today: NaiveDate,
+    actor: &str,
+    progress: Progress<'_>,
+) -> Result<ImportReport, ImportError> {
+    let kind = kind
+        .or_else(|| registry::detect(&bytes))
+        .ok_or(ImportError::UnknownFormat)?;
+    let known = store.registry_known().await?;
+    // Parsing 100,000 rows is CPU work: keep it off the async workers.
+    let parsed = tokio::task::spawn_blocking(move || match kind {
+        RegistryKind::Households => {
+            registry::parse_households(&bytes, &known).map(Parsed::Households)
+        }
+        RegistryKind::Members => {
+            registry::parse_members(&bytes, &known, today).map(Parsed::Members)
+        }
+    })
+    .await
+    .map_err(|_| ImportError::UnknownFormat)?
+    .map_err(ImportError::Refused)?;
+    match parsed {
+        Parsed::Households(rows) => {
+            let c = store
+                .upsert_households(&rows, effective_from, actor, progress)
+                .await?;
+            Ok(ImportReport {
+                kind,
+                rows: rows.len() as u64,
+                inserted: c.inserted,
+                updated: c.updated,
+                unchanged: c.unchanged,
+            })
+        }
+        Parsed::Members(rows) => {
+            let n = store.upsert_members(&rows, actor, progress).await?;
+            Ok(ImportReport {
+                kind,
+                rows: n,
+                inserted: n,
+                updated: 0,
+                unchanged: 0,
+            })
+        }
+    }
+}
+
+enum Parsed {
+    Households(Vec<crate::domain::household::Household>),
+    Members(Vec<crate::domain::household::Member>),
+}
+
+/// Number of data rows, for sizing a progress bar before the import starts.
+pub fn count_rows(bytes: &[u8]) -> u64 {
+    bytecount(bytes).saturating_sub(1)
+}
+
+fn bytecount(bytes: &[u8]) -> u64 {
+    let newlines = bytes.iter().filter(|b| **b == b'\n').count() as u64;
+    if bytes.last().is_some_and(|b| *b != b'\n') {
+        newlines + 1
+    } else {
+        newlines
+    }
+}

@@ -1,0 +1,3 @@
+//! Long jobs that orchestrate the domain and the store: registry import, issuance.
+
+pub mod import;
