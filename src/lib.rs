@@ -7,4 +7,6 @@ pub mod store;
 pub use api::{AppState, Config, app};
 pub mod demo;
 pub mod jobs;
+pub mod render;
 pub mod server;
+pub mod signing;

@@ -64,6 +64,72 @@ enum Command {
     /// The tamper-evident audit chain.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Cycles: open a month, issue its vouchers.
+    Cycle {
+        #[command(subcommand)]
+        command: CycleCommand,
+        /// Programme number (needed when there are several).
+        #[arg(long, global = true)]
+        programme: Option<u16>,
+        /// Where the voucher signing keys live.
+        #[arg(long, env = "RELASI_KEY_DIR", default_value = relasi::signing::DEFAULT_KEY_DIR, global = true)]
+        key_dir: std::path::PathBuf,
+    },
+    /// Print the voucher cards of one desa (A4 PDF); also writes the kader hand-over list beside it.
+    Cards {
+        /// Month, YYYY-MM.
+        period: String,
+        /// Desa code.
+        #[arg(long)]
+        desa: String,
+        /// Output PDF.
+        #[arg(short = 'o', long)]
+        output: std::path::PathBuf,
+        /// Programme number (needed when there are several).
+        #[arg(long)]
+        programme: Option<u16>,
+    },
+    /// Voucher signing keys.
+    Keys {
+        /// Where private keys live (mode 0600 files).
+        #[arg(long, env = "RELASI_KEY_DIR", default_value = relasi::signing::DEFAULT_KEY_DIR)]
+        key_dir: std::path::PathBuf,
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum CycleCommand {
+    /// Open a month (validity: the whole month in the programme's local time).
+    Open {
+        /// Month, YYYY-MM.
+        period: String,
+    },
+    /// Issue the month's vouchers (idempotent: issues only what is missing).
+    Issue {
+        /// Month, YYYY-MM.
+        period: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum KeysCommand {
+    /// Create the first signing key.
+    Generate,
+    /// Create a new signing key; the old one keeps verifying for --verify-days.
+    Rotate {
+        /// How long vouchers signed by the old key stay verifiable.
+        #[arg(long, default_value_t = 62)]
+        verify_days: i64,
+    },
+    /// List published keys.
+    List,
+    /// Revoke a key (compromised): nothing it signed is accepted.
+    Revoke {
+        /// kid, 8 hex digits.
+        kid: String,
+    },
 }
 
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
@@ -95,6 +161,9 @@ struct ServeArgs {
     /// Most database connections.
     #[arg(long, env = "RELASI_DB_POOL", default_value_t = 16)]
     db_pool: u32,
+    /// Where the voucher signing keys live.
+    #[arg(long, env = "RELASI_KEY_DIR", default_value = relasi::signing::DEFAULT_KEY_DIR)]
+    key_dir: std::path::PathBuf,
 }
 
 #[derive(Args, Debug)]
@@ -105,6 +174,9 @@ struct DemoArgs {
     /// Listen address.
     #[arg(long, env = "RELASI_BIND", default_value = server::DEFAULT_BIND)]
     bind: String,
+    /// The demo's own signing keys.
+    #[arg(long = "demo-key-dir", default_value = "relasi-demo-keys")]
+    key_dir: std::path::PathBuf,
     /// Seed and print tokens, but do not serve.
     #[arg(long)]
     no_serve: bool,
@@ -248,6 +320,27 @@ async fn main() -> anyhow::Result<()> {
             let store = open(&cli.database_url, PoolSettings::default()).await?;
             import(&store, kind, &file, effective).await
         }
+        Command::Cycle {
+            command,
+            programme,
+            key_dir,
+        } => {
+            let store = open(&cli.database_url, PoolSettings::default()).await?;
+            cycle(&store, command, programme, &key_dir).await
+        }
+        Command::Cards {
+            period,
+            desa,
+            output,
+            programme,
+        } => {
+            let store = open(&cli.database_url, PoolSettings::default()).await?;
+            cards(&store, &period, &desa, &output, programme).await
+        }
+        Command::Keys { key_dir, command } => {
+            let store = open(&cli.database_url, PoolSettings::default()).await?;
+            keys(&store, &key_dir, command).await
+        }
         Command::Audit(AuditCommand::Verify) => {
             let store = open(&cli.database_url, PoolSettings::default()).await?;
             let records = store.audit_records().await?;
@@ -340,6 +433,7 @@ async fn serve(database_url: &str, args: ServeArgs) -> anyhow::Result<()> {
         body_limit_bytes: args.body_limit_bytes,
         import_limit_bytes: args.import_limit_bytes,
         request_timeout: std::time::Duration::from_secs(args.request_timeout_secs),
+        key_dir: args.key_dir,
     };
     let (listener, addr) = server::bind(&args.bind)
         .await
@@ -357,6 +451,23 @@ async fn run_demo(args: DemoArgs) -> anyhow::Result<()> {
     let store = open(&args.demo_db, PoolSettings::default()).await?;
     let deployment = deployment(&store, "demo-pasuruan").await?;
     let summary = demo::seed(&store).await?;
+    if relasi::signing::active(&store.signing_keys().await?).is_err() {
+        let public = relasi::signing::generate(&args.key_dir)?;
+        store.add_signing_key(public, "cli:demo").await?;
+    }
+    let programme = store
+        .programme_by_number(demo::DEMO_PROGRAMME_NUMBER)
+        .await?;
+    let period = relasi::domain::ids::Period::parse(demo::DEMO_PERIOD)?;
+    let issued = relasi::jobs::issue::issue_cycle(
+        &store,
+        &programme,
+        period,
+        &args.key_dir,
+        "cli:demo",
+        &|_| {},
+    )
+    .await?;
     let admin = create_token(&store, Role::Admin, None, "demo admin").await?;
     let merchant = create_token(&store, Role::Merchant, Some(MerchantId(1)), "demo toko 1").await?;
     let (listener, addr) = server::bind(&args.bind)
@@ -383,14 +494,27 @@ async fn run_demo(args: DemoArgs) -> anyhow::Result<()> {
         "  coba / try            : curl -H 'Authorization: Bearer {}' http://{addr}/v1/budgets",
         admin.expose()
     );
+    println!(
+        "  voucher {}          : {} layak / eligible, {} terbit / issued now, {} sudah / before, {} tanpa dana / unfunded",
+        demo::DEMO_PERIOD,
+        issued.eligible,
+        issued.issued,
+        issued.already_issued,
+        issued.skipped_budget
+    );
+    println!(
+        "  kartu / cards         : curl -H 'Authorization: Bearer {}' -o kartu.pdf 'http://{addr}/v1/cycles/{}/cards.pdf?desa=35.14.05.2005'",
+        admin.expose(),
+        demo::DEMO_PERIOD
+    );
     if args.no_serve {
         return Ok(());
     }
-    server::serve(
-        listener,
-        AppState::new(store, Config::default(), deployment),
-    )
-    .await?;
+    let config = Config {
+        key_dir: args.key_dir,
+        ..Config::default()
+    };
+    server::serve(listener, AppState::new(store, config, deployment)).await?;
     Ok(())
 }
 
@@ -446,6 +570,131 @@ async fn import(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+async fn cycle(
+    store: &Store,
+    command: CycleCommand,
+    programme: Option<u16>,
+    key_dir: &std::path::Path,
+) -> anyhow::Result<()> {
+    use relasi::domain::ids::Period;
+    let programme = store
+        .resolve_programme(programme)
+        .await
+        .context("programme (use --programme N)")?;
+    match command {
+        CycleCommand::Open { period } => {
+            let period = Period::parse(&period)?;
+            let (from, until) = relasi::domain::voucher::default_validity(
+                period,
+                programme.settings.utc_offset_hours,
+            )
+            .context("period out of range")?;
+            let (cycle, opened) = store
+                .open_cycle(programme.id, period, from, until, CLI_ACTOR)
+                .await?;
+            println!("{}", serde_json::to_string(&cycle)?);
+            if opened == relasi::store::Opened::Existing {
+                eprintln!("siklus sudah dibuka / cycle was already open");
+            }
+        }
+        CycleCommand::Issue { period } => {
+            let period = Period::parse(&period)?;
+            let (households, _) = store.count_registry().await?;
+            let bar = indicatif::ProgressBar::new(u64::try_from(households).unwrap_or(0));
+            bar.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{msg} [{bar:40}] {pos}/{len} KK ({per_sec})",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+            bar.set_message("terbit / issue");
+            let progress = |n: u64| bar.inc(n);
+            let report = relasi::jobs::issue::issue_cycle(
+                store, &programme, period, key_dir, CLI_ACTOR, &progress,
+            )
+            .await;
+            bar.finish_and_clear();
+            println!("{}", serde_json::to_string(&report?)?);
+        }
+    }
+    Ok(())
+}
+
+async fn cards(
+    store: &Store,
+    period: &str,
+    desa: &str,
+    output: &std::path::Path,
+    programme: Option<u16>,
+) -> anyhow::Result<()> {
+    let period = relasi::domain::ids::Period::parse(period)?;
+    let desa = WilayahCode::parse(desa)?;
+    let programme = store
+        .resolve_programme(programme)
+        .await
+        .context("programme (use --programme N)")?;
+    let pdf = relasi::jobs::cards::card_sheet(store, &programme, period, &desa).await?;
+    std::fs::write(output, pdf).with_context(|| format!("writing {}", output.display()))?;
+    let list = output.with_extension("serah-terima.csv");
+    std::fs::write(
+        &list,
+        relasi::jobs::cards::handover_csv(store, &programme, period, &desa).await?,
+    )
+    .with_context(|| format!("writing {}", list.display()))?;
+    eprintln!(
+        "kartu / cards: {}  daftar serah terima / hand-over list: {}",
+        output.display(),
+        list.display()
+    );
+    Ok(())
+}
+
+async fn keys(
+    store: &Store,
+    key_dir: &std::path::Path,
+    command: KeysCommand,
+) -> anyhow::Result<()> {
+    use relasi::signing;
+    match command {
+        KeysCommand::Generate => {
+            if signing::active(&store.signing_keys().await?).is_ok() {
+                bail!("a signing key is already active: use `relasi keys rotate`");
+            }
+            let public = signing::generate(key_dir)?;
+            store.add_signing_key(public, CLI_ACTOR).await?;
+            println!("{}", relasi_token::Kid::of_bytes(&public));
+        }
+        KeysCommand::Rotate { verify_days } => {
+            let public = signing::generate(key_dir)?;
+            store
+                .rotate_signing_key(public, verify_days.saturating_mul(86_400), CLI_ACTOR)
+                .await?;
+            println!("{}", relasi_token::Kid::of_bytes(&public));
+        }
+        KeysCommand::List => {
+            for k in store.signing_keys().await? {
+                let at = |t: Option<chrono::DateTime<chrono::Utc>>| {
+                    t.map_or("-".to_owned(), |t| t.to_rfc3339())
+                };
+                println!(
+                    "{}  {:8}  signing {} .. {}  verify until {}",
+                    k.kid,
+                    k.status.as_str(),
+                    k.signing_from.to_rfc3339(),
+                    at(k.signing_until),
+                    at(k.verify_until)
+                );
+            }
+        }
+        KeysCommand::Revoke { kid } => {
+            let kid = relasi_token::Kid::from_hex(&kid).context("kid must be 8 hex digits")?;
+            store.revoke_signing_key(kid, CLI_ACTOR).await?;
+            eprintln!("kunci {kid} dicabut / revoked");
+        }
+    }
+    Ok(())
 }
 
 async fn programme(database_url: &str, cmd: ProgrammeCommand) -> anyhow::Result<()> {

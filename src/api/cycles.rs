@@ -7,16 +7,156 @@ use super::extract::{ApiJson, Caller};
 use crate::domain::auth::Role;
 use crate::domain::ids::Period;
 use crate::domain::voucher::{Cycle, default_validity};
+use crate::domain::wilayah::WilayahCode;
+use crate::jobs::cards::{self, CardsError};
+use crate::jobs::issue::{IssueError, IssueReport, issue_cycle};
+use crate::signing::KeyFileError;
 use crate::store::Opened;
 use axum::extract::State;
+use axum::extract::{Path, Query};
 use axum::http::StatusCode;
-use axum::routing::post;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 pub(super) fn router() -> Router<AppState> {
-    Router::new().route("/v1/cycles", post(open))
+    Router::new()
+        .route("/v1/cycles", post(open))
+        .route("/v1/cycles/{period}/issue", post(issue))
+        .route("/v1/cycles/{period}/cards.pdf", get(cards_pdf))
+        .route("/v1/cycles/{period}/handover.csv", get(handover_csv))
+}
+
+#[derive(Deserialize, Default)]
+struct IssueBody {
+    programme: Option<u16>,
+}
+
+/// `POST /v1/cycles/{period}/issue` → `{eligible, issued, skipped_ineligible, skipped_budget,
+/// total_value, …}`. Idempotent: a second call issues only what is missing.
+async fn issue(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(period): Path<String>,
+    body: axum::body::Bytes,
+) -> ApiResult<Json<IssueReport>> {
+    caller.require(&[Role::Admin, Role::Issuer])?;
+    let period = Period::parse(&period)?;
+    // The body is optional: `{}` or nothing issues for the only programme.
+    let body: IssueBody = if body.iter().all(u8::is_ascii_whitespace) {
+        IssueBody::default()
+    } else {
+        serde_json::from_slice(&body)
+            .map_err(|e| ApiError::new("invalid_json").detail(e.to_string()))?
+    };
+    let programme = state
+        .store
+        .resolve_programme(body.programme)
+        .await
+        .map_err(programme_error)?;
+    let report = issue_cycle(
+        &state.store,
+        &programme,
+        period,
+        &state.config.key_dir,
+        &caller.actor(),
+        &|_| {},
+    )
+    .await
+    .map_err(|e| match e {
+        IssueError::CycleNotOpen => ApiError::new("cycle_not_found"),
+        IssueError::InProgress => ApiError::new("issuance_in_progress"),
+        IssueError::Key(KeyFileError::NoActiveKey) => ApiError::new("no_signing_key"),
+        IssueError::Store(e) => e.into(),
+        other => {
+            tracing::error!(error = %other, "issuance failed");
+            ApiError::new("internal")
+        }
+    })?;
+    Ok(Json(report))
+}
+
+#[derive(Deserialize)]
+struct DesaQuery {
+    desa: String,
+    programme: Option<u16>,
+}
+
+async fn desa_sheet_args(
+    state: &AppState,
+    caller: &Caller,
+    period: &str,
+    query: Result<Query<DesaQuery>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<(crate::domain::programme::Programme, Period, WilayahCode)> {
+    caller.require(&[Role::Admin, Role::Issuer, Role::Kader])?;
+    let period = Period::parse(period)?;
+    let Query(q) =
+        query.map_err(|_| ApiError::new("validation_failed").detail("desa=KODE is required"))?;
+    let desa = WilayahCode::parse(&q.desa)?;
+    let programme = state
+        .store
+        .resolve_programme(q.programme)
+        .await
+        .map_err(programme_error)?;
+    Ok((programme, period, desa))
+}
+
+fn cards_error(e: CardsError) -> ApiError {
+    match e {
+        CardsError::UnknownDesa => ApiError::new("unknown_desa"),
+        CardsError::Store(e) => e.into(),
+        CardsError::Render(e) => {
+            tracing::error!(error = %e, "card rendering failed");
+            ApiError::new("internal")
+        }
+    }
+}
+
+/// `GET /v1/cycles/{period}/cards.pdf?desa=` (admin, issuer, kader): A4 card sheets.
+async fn cards_pdf(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(period): Path<String>,
+    query: Result<Query<DesaQuery>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<Response> {
+    let (programme, period, desa) = desa_sheet_args(&state, &caller, &period, query).await?;
+    let pdf = cards::card_sheet(&state.store, &programme, period, &desa)
+        .await
+        .map_err(cards_error)?;
+    let disposition = format!("inline; filename=\"kartu-{period}-{desa}.pdf\"");
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_owned()),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        pdf,
+    )
+        .into_response())
+}
+
+/// `GET /v1/cycles/{period}/handover.csv?desa=`: the kader's hand-over list with a signature column.
+async fn handover_csv(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(period): Path<String>,
+    query: Result<Query<DesaQuery>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<Response> {
+    let (programme, period, desa) = desa_sheet_args(&state, &caller, &period, query).await?;
+    let csv = cards::handover_csv(&state.store, &programme, period, &desa)
+        .await
+        .map_err(cards_error)?;
+    let disposition = format!("attachment; filename=\"serah-terima-{period}-{desa}.csv\"");
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        csv,
+    )
+        .into_response())
 }
 
 #[derive(Deserialize)]

@@ -68,6 +68,17 @@ pub fn catalogue(code: &str) -> (StatusCode, &'static str, &'static str) {
             "Berkas registri ditolak; tidak ada yang disimpan",
             "Registry file refused; nothing was written",
         ),
+        "cycle_not_found" => (S::NOT_FOUND, "Siklus belum dibuka", "Cycle not open"),
+        "issuance_in_progress" => (
+            S::CONFLICT,
+            "Penerbitan sedang berjalan",
+            "Issuance of this cycle is already running",
+        ),
+        "no_signing_key" => (
+            S::CONFLICT,
+            "Belum ada kunci penanda tangan",
+            "No active signing key: run relasi keys generate",
+        ),
         "unknown_wilayah" => (
             S::UNPROCESSABLE_ENTITY,
             "Kode wilayah tidak dikenal",

@@ -11,6 +11,7 @@ mod keys;
 mod merchants;
 mod programmes;
 mod registry;
+mod vouchers;
 
 use crate::store::Store;
 use axum::Router;
@@ -21,6 +22,7 @@ use axum::response::Response;
 use error::{PROBLEM_JSON, problem_response};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use relasi_token::DeploymentId;
+use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 use tower_http::catch_panic::CatchPanicLayer;
@@ -37,6 +39,8 @@ pub struct Config {
     pub import_limit_bytes: usize,
     /// Longest a request may take before it is answered 503 `timeout`.
     pub request_timeout: Duration,
+    /// Where the voucher signing keys live.
+    pub key_dir: PathBuf,
 }
 
 impl Default for Config {
@@ -45,6 +49,7 @@ impl Default for Config {
             body_limit_bytes: 1024 * 1024,
             import_limit_bytes: 64 * 1024 * 1024,
             request_timeout: Duration::from_secs(30),
+            key_dir: PathBuf::from(crate::signing::DEFAULT_KEY_DIR),
         }
     }
 }
@@ -102,6 +107,7 @@ pub fn app(state: AppState) -> Router {
         .merge(programmes::router())
         .merge(budgets::router())
         .merge(cycles::router())
+        .merge(vouchers::router())
         .fallback(|| async { error::ApiError::new("not_found") })
         .with_state(state)
         // The import route sets its own, larger DefaultBodyLimit; the outer layer only stops

@@ -1,3 +1,5 @@
 //! Long jobs that orchestrate the domain and the store: registry import, issuance.
 
+pub mod cards;
 pub mod import;
+pub mod issue;

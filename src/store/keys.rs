@@ -1,6 +1,7 @@
 //! Published signing-key metadata and voucher revocations (what offline clients sync).
 
-use super::{Store, StoreError, StoreResult, with_pool};
+use super::{AuditWriter, Engine, Store, StoreError, StoreResult, now_us, with_pool};
+use crate::domain::audit::AuditEvent;
 use crate::domain::ids::VoucherId;
 use crate::domain::keys::{KeyStatus, SigningKeyMeta};
 use chrono::{DateTime, Utc};
@@ -32,6 +33,68 @@ impl Store {
                 })
             })
             .collect()
+    }
+
+    /// Publishes a new key as the active signer. Fails with `Conflict` if one is active already
+    /// (rotate instead).
+    pub async fn add_signing_key(&self, public_key: [u8; 32], actor: &str) -> StoreResult<()> {
+        let kid = Kid::of_bytes(&public_key);
+        with_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            let now = now_us();
+            sqlx::query(
+                "insert into signing_keys (public_key, kid, status, signing_from_us, created_at_us) values ($1, $2, 'active', $3, $3)",
+            )
+            .bind(public_key.to_vec()).bind(kid.to_hex()).bind(now).execute(&mut *tx).await?;
+            tx.append_audit(&AuditEvent::new(actor, "key.generate", format!("key:{kid}"), &serde_json::json!({}))).await?;
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    /// Retires the active key (it still verifies for `verify_secs`) and activates a new one.
+    pub async fn rotate_signing_key(
+        &self,
+        public_key: [u8; 32],
+        verify_secs: i64,
+        actor: &str,
+    ) -> StoreResult<()> {
+        let kid = Kid::of_bytes(&public_key);
+        with_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            let now = now_us();
+            sqlx::query(
+                "update signing_keys set status = 'retired', signing_until_us = $1, verify_until_us = $2 where status = 'active'",
+            )
+            .bind(now).bind(now.saturating_add(verify_secs.saturating_mul(1_000_000))).execute(&mut *tx).await?;
+            sqlx::query(
+                "insert into signing_keys (public_key, kid, status, signing_from_us, created_at_us) values ($1, $2, 'active', $3, $3)",
+            )
+            .bind(public_key.to_vec()).bind(kid.to_hex()).bind(now).execute(&mut *tx).await?;
+            tx.append_audit(&AuditEvent::new(actor, "key.rotate", format!("key:{kid}"),
+                &serde_json::json!({ "verify_secs": verify_secs }))).await?;
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    /// Revokes every key with this kid: nothing they signed is accepted any more.
+    pub async fn revoke_signing_key(&self, kid: Kid, actor: &str) -> StoreResult<u64> {
+        with_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            let now = now_us();
+            let n = sqlx::query(
+                "update signing_keys set status = 'revoked', signing_until_us = coalesce(signing_until_us, $1), \
+                 verify_until_us = $1 where kid = $2 and status <> 'revoked'",
+            )
+            .bind(now).bind(kid.to_hex()).execute(&mut *tx).await?.rows_affected();
+            if n == 0 {
+                return Err(StoreError::NotFound);
+            }
+            tx.append_audit(&AuditEvent::new(actor, "key.revoke", format!("key:{kid}"), &serde_json::json!({}))).await?;
+            tx.commit().await?;
+            Ok(n)
+        })
     }
 
     /// Vouchers revoked after `since`, oldest first, at most `limit`.

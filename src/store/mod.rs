@@ -15,12 +15,14 @@ mod keys;
 mod merchants;
 mod programmes;
 mod tokens;
+mod vouchers;
 mod wilayah;
 
 pub(crate) use audit::AuditWriter;
 pub use cycles::Opened;
 pub use households::{Progress, UpsertCounts};
 pub use merchants::NewMerchant;
+pub use vouchers::NewVoucher;
 
 use sqlx::pool::PoolOptions;
 use sqlx::postgres::{PgConnectOptions, PgPool};

@@ -124,6 +124,8 @@ pub struct TestApp {
     pub db: TestDb,
     /// An admin bearer token.
     pub admin: String,
+    /// The server's signing-key directory (empty until `generate_key`).
+    pub key_dir: tempfile::TempDir,
 }
 
 /// The server with default limits.
@@ -132,7 +134,9 @@ pub async fn spawn_app() -> TestApp {
 }
 
 /// The server with the given limits.
-pub async fn spawn_app_with(config: Config) -> TestApp {
+pub async fn spawn_app_with(mut config: Config) -> TestApp {
+    let key_dir = tempfile::tempdir().unwrap();
+    config.key_dir = key_dir.path().join("keys");
     let db = TestDb::new().await;
     let store = db.store().await;
     let deployment = store
@@ -160,6 +164,7 @@ pub async fn spawn_app_with(config: Config) -> TestApp {
         store,
         db,
         admin: String::new(),
+        key_dir,
     };
     app.admin = app.token(Role::Admin).await;
     app
@@ -183,6 +188,31 @@ impl TestApp {
             .await
             .unwrap();
         secret.expose().to_owned()
+    }
+
+    /// The server's key directory.
+    pub fn keys_path(&self) -> std::path::PathBuf {
+        self.key_dir.path().join("keys")
+    }
+
+    /// Generates and publishes the first signing key.
+    pub async fn generate_key(&self) {
+        let public = relasi::signing::generate(&self.keys_path()).unwrap();
+        self.store.add_signing_key(public, "test").await.unwrap();
+    }
+
+    /// The published keys as the merchant client reads them.
+    pub async fn keyring(&self) -> relasi_merchant::Keyring {
+        let text = self
+            .http
+            .get(self.url("/v1/keys"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        relasi_merchant::Keyring::from_json(&text).unwrap()
     }
 
     /// Full URL of a path.

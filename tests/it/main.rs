@@ -9,6 +9,7 @@ mod api_errors;
 mod audit;
 mod cli;
 mod health;
+mod issuance;
 mod planning;
 mod registry;
 mod schema;

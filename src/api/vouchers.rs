@@ -1,0 +1,128 @@
+//! Vouchers for the issuing office: list, detail and QR images.
+
+use super::AppState;
+use super::budgets::programme_error;
+use super::error::{ApiError, ApiResult};
+use super::extract::Caller;
+use crate::domain::auth::Role;
+use crate::domain::ids::{Period, VoucherId};
+use crate::domain::voucher::Voucher;
+use crate::domain::wilayah::WilayahCode;
+use crate::render::qr;
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+/// Vouchers per page.
+const PAGE_SIZE: i64 = 100;
+const ROLES: &[Role] = &[Role::Admin, Role::Issuer];
+
+pub(super) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/v1/vouchers", get(list))
+        .route("/v1/vouchers/{id}", get(show))
+        .route("/v1/vouchers/{id}/qr.svg", get(qr_svg))
+        .route("/v1/vouchers/{id}/qr.png", get(qr_png))
+}
+
+/// The SPEC's voucher fields.
+pub(super) fn voucher_json(v: &Voucher) -> Value {
+    json!({
+        "id": v.id,
+        "token": v.token,
+        "no_kk": v.no_kk,
+        "kode_desa": v.kode_desa,
+        "face_value": v.face_value,
+        "balance": v.balance(),
+        "status": v.status,
+        "valid_from": v.valid_from,
+        "valid_until": v.valid_until,
+        "card_number": v.id.card_number(),
+        "replaces": v.replaces,
+    })
+}
+
+#[derive(Deserialize)]
+struct ListQuery {
+    period: String,
+    desa: Option<String>,
+    page: Option<i64>,
+    programme: Option<u16>,
+}
+
+/// `GET /v1/vouchers?period=&desa=&page=` (page from 1, 100 a page).
+async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<Json<Value>> {
+    caller.require(ROLES)?;
+    let Query(q) = query
+        .map_err(|_| ApiError::new("validation_failed").detail("period=YYYY-MM is required"))?;
+    let period = Period::parse(&q.period)?;
+    let desa = q.desa.as_deref().map(WilayahCode::parse).transpose()?;
+    let page = q.page.unwrap_or(1);
+    if !(1..=100_000).contains(&page) {
+        return Err(ApiError::new("validation_failed").detail("page must be 1 or more"));
+    }
+    let programme = state
+        .store
+        .resolve_programme(q.programme)
+        .await
+        .map_err(programme_error)?;
+    let rows = state
+        .store
+        .vouchers(
+            programme.id,
+            period,
+            desa.as_ref(),
+            (page - 1) * PAGE_SIZE,
+            PAGE_SIZE,
+        )
+        .await?;
+    let items: Vec<Value> = rows.iter().map(voucher_json).collect();
+    Ok(Json(
+        json!({ "page": page, "page_size": PAGE_SIZE, "vouchers": items }),
+    ))
+}
+
+async fn find(state: &AppState, caller: &Caller, id: &str) -> ApiResult<Voucher> {
+    caller.require(ROLES)?;
+    let id = VoucherId::parse(id).map_err(|_| ApiError::new("not_found"))?;
+    Ok(state.store.voucher(id).await?)
+}
+
+/// `GET /v1/vouchers/{id}`.
+async fn show(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(voucher_json(&find(&state, &caller, &id).await?)))
+}
+
+/// `GET /v1/vouchers/{id}/qr.svg`.
+async fn qr_svg(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let v = find(&state, &caller, &id).await?;
+    let svg = qr::svg(&v.token).map_err(|_| ApiError::new("internal"))?;
+    Ok(([(header::CONTENT_TYPE, "image/svg+xml")], svg).into_response())
+}
+
+/// `GET /v1/vouchers/{id}/qr.png`.
+async fn qr_png(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let v = find(&state, &caller, &id).await?;
+    let png = qr::png(&v.token).map_err(|_| ApiError::new("internal"))?;
+    Ok(([(header::CONTENT_TYPE, "image/png")], png).into_response())
+}

@@ -1,0 +1,263 @@
+//! Vouchers: batched issuance (with the budget charge in the same transaction), the issuance
+//! lease, and reads.
+
+use super::{Engine, Store, StoreError, StoreResult, now_us, with_pool};
+use crate::domain::household::{Desil, Household, HouseholdStatus, Member, Sasaran};
+use crate::domain::ids::{BudgetLineId, CycleId, Kk, Nik, Period, ProgrammeId, VoucherId};
+use crate::domain::money::Rupiah;
+use crate::domain::voucher::{Voucher, VoucherStatus};
+use crate::domain::wilayah::WilayahCode;
+use chrono::{DateTime, NaiveDate};
+use std::collections::{HashMap, HashSet};
+
+/// Vouchers per insert statement (12 parameters each).
+const BATCH_ROWS: usize = 1000;
+
+/// A signed voucher ready to store.
+#[derive(Clone, Debug)]
+pub struct NewVoucher {
+    /// Id (also in the token).
+    pub id: VoucherId,
+    /// Household.
+    pub no_kk: Kk,
+    /// Its desa.
+    pub kode_desa: WilayahCode,
+    /// Line charged.
+    pub budget_line_id: BudgetLineId,
+    /// kid, hex.
+    pub kid: String,
+    /// Face value.
+    pub face_value: Rupiah,
+    /// The QR text.
+    pub token: String,
+}
+
+fn bad(_: crate::domain::Invalid) -> StoreError {
+    StoreError::Invalid("stored registry row is malformed")
+}
+
+type HouseholdRow = (String, String, String, String, i64, bool, String);
+type MemberRow = (
+    String,
+    String,
+    String,
+    NaiveDate,
+    Option<String>,
+    Option<NaiveDate>,
+    Option<NaiveDate>,
+    bool,
+);
+type VoucherRow = (
+    String,
+    i64,
+    i64,
+    String,
+    String,
+    i64,
+    i64,
+    i64,
+    String,
+    i64,
+    i64,
+    String,
+    Option<String>,
+);
+
+const VOUCHER_COLUMNS: &str = "id, programme_id, cycle_id, no_kk, kode_desa, budget_line_id, face_value_rp, spent_rp, \
+    status, valid_from_unix, valid_until_unix, token, replaces";
+
+fn voucher_from_row(r: VoucherRow) -> StoreResult<Voucher> {
+    let malformed = StoreError::Invalid("stored voucher is malformed");
+    let at = |s: i64| {
+        DateTime::from_timestamp(s, 0).ok_or(StoreError::Invalid("stored voucher validity"))
+    };
+    Ok(Voucher {
+        id: VoucherId::parse(&r.0).map_err(|_| StoreError::Invalid("stored voucher id"))?,
+        programme_id: ProgrammeId(r.1),
+        cycle_id: CycleId(r.2),
+        no_kk: Kk::parse(&r.3).map_err(bad)?,
+        kode_desa: WilayahCode::parse(&r.4).map_err(bad)?,
+        budget_line_id: BudgetLineId(r.5),
+        face_value: Rupiah::new(r.6).map_err(bad)?,
+        spent: Rupiah::new(r.7).map_err(bad)?,
+        status: VoucherStatus::parse(&r.8).ok_or(malformed)?,
+        valid_from: at(r.9)?,
+        valid_until: at(r.10)?,
+        token: r.11,
+        replaces: r
+            .12
+            .map(|id| VoucherId::parse(&id))
+            .transpose()
+            .map_err(|_| StoreError::Invalid("stored id"))?,
+    })
+}
+
+impl Store {
+    /// The whole registry as it stands: households and their members by KK.
+    pub async fn registry_snapshot(
+        &self,
+    ) -> StoreResult<(Vec<Household>, HashMap<Kk, Vec<Member>>)> {
+        let rows: Vec<HouseholdRow> = with_pool!(self, pool => sqlx::query_as(
+            "select no_kk, nik_kepala, nama_kepala, kode_desa, desil, krs, status from households order by no_kk"
+        ).fetch_all(pool).await)?;
+        let mut households = Vec::with_capacity(rows.len());
+        for (kk, nik, nama, desa, desil, krs, status) in rows {
+            households.push(Household {
+                no_kk: Kk::parse(&kk).map_err(bad)?,
+                nik_kepala: Nik::parse(&nik).map_err(bad)?,
+                nama_kepala: nama,
+                kode_desa: WilayahCode::parse(&desa).map_err(bad)?,
+                desil: Desil::new(u8::try_from(desil).unwrap_or(0)).map_err(bad)?,
+                krs,
+                status: HouseholdStatus::parse(&status).map_err(bad)?,
+            });
+        }
+        let rows: Vec<MemberRow> = with_pool!(self, pool => sqlx::query_as(
+            "select no_kk, nik, nama, tanggal_lahir, sasaran, mulai, selesai, stunting from members"
+        ).fetch_all(pool).await)?;
+        let mut members: HashMap<Kk, Vec<Member>> = HashMap::new();
+        for (kk, nik, nama, lahir, sasaran, mulai, selesai, stunting) in rows {
+            let no_kk = Kk::parse(&kk).map_err(bad)?;
+            let member = Member {
+                nik: Nik::parse(&nik).map_err(bad)?,
+                no_kk: no_kk.clone(),
+                nama,
+                tanggal_lahir: lahir,
+                sasaran: Sasaran::parse(sasaran.as_deref().unwrap_or_default()).map_err(bad)?,
+                mulai,
+                selesai,
+                stunting,
+            };
+            members.entry(no_kk).or_default().push(member);
+        }
+        Ok((households, members))
+    }
+
+    /// KK numbers that already hold a (non-replacement) voucher of the cycle.
+    pub async fn issued_households(&self, cycle: CycleId) -> StoreResult<HashSet<String>> {
+        let rows: Vec<(String,)> = with_pool!(self, pool => sqlx::query_as(
+            "select no_kk from vouchers where cycle_id = $1 and replaces is null"
+        ).bind(cycle.0).fetch_all(pool).await)?;
+        Ok(rows.into_iter().map(|(k,)| k).collect())
+    }
+
+    /// Takes or extends the cycle's issuance lease until `until_us`; false if another runner
+    /// holds an unexpired one. `ours_until_us` is the lease the caller already holds (`None` for
+    /// a new claim), so a runner can extend its own lease.
+    pub async fn take_issuance_lease(
+        &self,
+        cycle: CycleId,
+        until_us: i64,
+        ours_until_us: Option<i64>,
+    ) -> StoreResult<bool> {
+        let now = now_us();
+        let n = with_pool!(self, pool => sqlx::query(
+            "update cycles set issuing_until_us = $1 where id = $2 \
+             and (issuing_until_us is null or issuing_until_us < $3 or issuing_until_us = $4)"
+        ).bind(until_us).bind(cycle.0).bind(now).bind(ours_until_us.unwrap_or(-1))
+            .execute(pool).await.map(|r| r.rows_affected()))?;
+        Ok(n == 1)
+    }
+
+    /// Gives the lease back.
+    pub async fn release_issuance_lease(&self, cycle: CycleId) -> StoreResult<()> {
+        with_pool!(self, pool => sqlx::query("update cycles set issuing_until_us = null where id = $1")
+            .bind(cycle.0).execute(pool).await.map(|_| ()))?;
+        Ok(())
+    }
+
+    /// Stores signed vouchers and charges their budget lines in one transaction. A line that
+    /// cannot hold its charge (`committed + charge > amount`) rolls everything back with
+    /// `Conflict("budget_exhausted")`; a household that already has a voucher of the cycle, with
+    /// `Conflict("already_exists")`.
+    pub async fn insert_vouchers(
+        &self,
+        programme: ProgrammeId,
+        cycle: CycleId,
+        valid: (i64, i64),
+        vouchers: &[NewVoucher],
+    ) -> StoreResult<()> {
+        let mut charges: HashMap<BudgetLineId, i64> = HashMap::new();
+        for v in vouchers {
+            *charges.entry(v.budget_line_id).or_default() += v.face_value.as_i64();
+        }
+        let mut charges: Vec<(BudgetLineId, i64)> = charges.into_iter().collect();
+        // A fixed order, so two transactions never lock lines in opposite orders.
+        charges.sort();
+        with_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            let now = now_us();
+            for chunk in vouchers.chunks(BATCH_ROWS) {
+                let mut q = sqlx::QueryBuilder::new(
+                    "insert into vouchers (id, programme_id, cycle_id, no_kk, kode_desa, budget_line_id, kid, \
+                     face_value_rp, spent_rp, status, valid_from_unix, valid_until_unix, token, issued_at_us) ",
+                );
+                q.push_values(chunk, |mut b, v| {
+                    b.push_bind(v.id.to_string()).push_bind(programme.0).push_bind(cycle.0)
+                        .push_bind(v.no_kk.as_str().to_owned()).push_bind(v.kode_desa.as_str().to_owned())
+                        .push_bind(v.budget_line_id.0).push_bind(v.kid.clone()).push_bind(v.face_value.as_i64())
+                        .push_bind(0i64).push_bind("active").push_bind(valid.0).push_bind(valid.1)
+                        .push_bind(v.token.clone()).push_bind(now);
+                });
+                q.build().execute(&mut *tx).await?;
+            }
+            for (line, charge) in &charges {
+                let n = sqlx::query(
+                    "update budget_lines set committed_rp = committed_rp + $1 \
+                     where id = $2 and committed_rp + $1 <= amount_rp",
+                )
+                .bind(*charge).bind(line.0).execute(&mut *tx).await?.rows_affected();
+                if n != 1 {
+                    return Err(StoreError::Conflict("budget_exhausted"));
+                }
+            }
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    /// One voucher.
+    pub async fn voucher(&self, id: VoucherId) -> StoreResult<Voucher> {
+        let row: VoucherRow = with_pool!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(
+            format!("select {VOUCHER_COLUMNS} from vouchers where id = $1")
+        )).bind(id.to_string()).fetch_one(pool).await)?;
+        voucher_from_row(row)
+    }
+
+    /// Vouchers of a programme's cycle, optionally of one desa, ordered by desa and KK, one page.
+    pub async fn vouchers(
+        &self,
+        programme: ProgrammeId,
+        period: Period,
+        desa: Option<&WilayahCode>,
+        offset: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<Voucher>> {
+        let rows: Vec<VoucherRow> = with_pool!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "select {VOUCHER_COLUMNS} from vouchers where programme_id = $1 \
+             and cycle_id = (select id from cycles where programme_id = $1 and period = $2) \
+             and ($3 is null or kode_desa = $3) order by kode_desa, no_kk, issued_at_us limit $4 offset $5"
+        ))).bind(programme.0).bind(period.to_string()).bind(desa.map(|d| d.as_str().to_owned()))
+            .bind(limit).bind(offset).fetch_all(pool).await)?;
+        rows.into_iter().map(voucher_from_row).collect()
+    }
+
+    /// Head-of-household names of a desa by KK (for cards and hand-over lists only).
+    pub async fn household_names(
+        &self,
+        desa: &WilayahCode,
+    ) -> StoreResult<HashMap<String, String>> {
+        let rows: Vec<(String, String)> = with_pool!(self, pool => sqlx::query_as(
+            "select no_kk, nama_kepala from households where kode_desa = $1"
+        ).bind(desa.as_str().to_owned()).fetch_all(pool).await)?;
+        Ok(rows.into_iter().collect())
+    }
+
+    /// Number of vouchers and their total face value in a cycle.
+    pub async fn voucher_totals(&self, cycle: CycleId) -> StoreResult<(i64, i64)> {
+        let row: (i64, i64) = with_pool!(self, pool => sqlx::query_as(
+            "select count(*), cast(coalesce(sum(face_value_rp), 0) as bigint) from vouchers where cycle_id = $1"
+        ).bind(cycle.0).fetch_one(pool).await)?;
+        Ok(row)
+    }
+}
