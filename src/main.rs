@@ -13,6 +13,7 @@ use relasi::domain::wilayah::{Level, WilayahCode};
 use relasi::store::{DEFAULT_DATABASE_URL, PoolSettings, Store};
 use relasi::{demo, server};
 use relasi_token::DeploymentId;
+use std::fmt::Write as _;
 
 const CLI_ACTOR: &str = "cli";
 
@@ -478,23 +479,34 @@ async fn run_demo(args: DemoArgs) -> anyhow::Result<()> {
     } else {
         "dipakai ulang / reused"
     };
-    println!(
+    // The banner is for whoever started the demo; if they stop reading (a closed pipe), the
+    // server must still run, so it is written once and write errors are ignored.
+    let mut banner = String::new();
+    let _ = writeln!(
+        banner,
         "RELASI demo — Kabupaten Pasuruan (35.14), program {}",
         demo::DEMO_PERIOD
     );
-    println!("  basis data / database : {} ({reused})", args.demo_db);
-    println!(
+    let _ = writeln!(
+        banner,
+        "  basis data / database : {} ({reused})",
+        args.demo_db
+    );
+    let _ = writeln!(
+        banner,
         "  isi / contents        : {} KK, {} anggota / members, {} toko / shops",
         summary.households, summary.members, summary.merchants
     );
-    println!("  server                : http://{addr}");
-    println!("  token admin           : {}", admin.expose());
-    println!("  token toko / merchant : {}", merchant.expose());
-    println!(
+    let _ = writeln!(banner, "  server                : http://{addr}");
+    let _ = writeln!(banner, "  token admin           : {}", admin.expose());
+    let _ = writeln!(banner, "  token toko / merchant : {}", merchant.expose());
+    let _ = writeln!(
+        banner,
         "  coba / try            : curl -H 'Authorization: Bearer {}' http://{addr}/v1/budgets",
         admin.expose()
     );
-    println!(
+    let _ = writeln!(
+        banner,
         "  voucher {}          : {} layak / eligible, {} terbit / issued now, {} sudah / before, {} tanpa dana / unfunded",
         demo::DEMO_PERIOD,
         issued.eligible,
@@ -502,11 +514,13 @@ async fn run_demo(args: DemoArgs) -> anyhow::Result<()> {
         issued.already_issued,
         issued.skipped_budget
     );
-    println!(
+    let _ = writeln!(
+        banner,
         "  kartu / cards         : curl -H 'Authorization: Bearer {}' -o kartu.pdf 'http://{addr}/v1/cycles/{}/cards.pdf?desa=35.14.05.2005'",
         admin.expose(),
         demo::DEMO_PERIOD
     );
+    let _ = std::io::Write::write_all(&mut std::io::stdout(), banner.as_bytes());
     if args.no_serve {
         return Ok(());
     }

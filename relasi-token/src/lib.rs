@@ -497,3 +497,139 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod vectors {
+    //! Committed test vectors and the hostile cases of SPEC "Voucher token".
+    use super::*;
+
+    /// The fixed key, deployment and voucher of the committed vector. The expected text was
+    /// cross-checked once with an independent Ed25519 implementation (Python `cryptography`)
+    /// built from the SPEC byte layout alone.
+    fn fixed() -> (SigningKey, DeploymentId, VoucherClaims) {
+        let key = SigningKey::from_bytes(&[0x42; 32]);
+        let claims = VoucherClaims {
+            flags: Flags::with_offline(false),
+            kid: Kid::of(&key.verifying_key()),
+            voucher_id: *b"RELASI-VECTOR-01",
+            programme: 1,
+            valid_from_unix: 1_796_058_000,
+            valid_until_unix: 1_798_736_399,
+            face_value_rp: 300_000,
+        };
+        (key, DeploymentId::parse("kab-pasuruan").unwrap(), claims)
+    }
+
+    const VECTOR_KID: &str = "3097e2de";
+    const VECTOR_TEXT: &str = "RLS1:AEADBF7C3ZJEKTCBKNES2VSFINKE6URNGAYQAALLBWVZA2ZWRIHQABET4AOM3XUL73MQKSH55XYIIDQMADFD7EWHRM2RSE7KGL33GFYNIRB4WKYQFBPE4OAFWDSPTIUWE6ARVD5U7MZJPK6XYRXHTY3VOUWVGJYP";
+
+    #[test]
+    fn the_committed_vector_is_reproduced_exactly() {
+        let (key, deployment, claims) = fixed();
+        let text = claims.sign(&deployment, &key).to_text();
+        assert_eq!(claims.kid.to_hex(), VECTOR_KID);
+        assert_eq!(text, VECTOR_TEXT);
+        let parsed = SignedToken::parse_text(VECTOR_TEXT).unwrap();
+        assert_eq!(parsed.claims, claims);
+        assert!(parsed.verify(&deployment, [&key.verifying_key()]).is_ok());
+    }
+
+    /// The group order L of Ed25519, little-endian.
+    const L: [u8; 32] = [
+        0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde,
+        0x14, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10,
+    ];
+
+    #[test]
+    fn a_malleated_signature_s_plus_l_is_refused() {
+        let (key, deployment, claims) = fixed();
+        let mut bytes = claims.sign(&deployment, &key).to_bytes();
+        // s is the second half of the signature, little-endian; add L.
+        let s = &mut bytes[SIGNED_LEN + 32..];
+        let mut carry = 0u16;
+        for (byte, l) in s.iter_mut().zip(L) {
+            let sum = u16::from(*byte) + u16::from(l) + carry;
+            *byte = (sum & 0xff) as u8;
+            carry = sum >> 8;
+        }
+        assert_eq!(carry, 0, "s + L fits in 32 bytes for this vector");
+        let token = SignedToken::from_bytes(&bytes).unwrap();
+        assert_eq!(
+            token.verify(&deployment, [&key.verifying_key()]),
+            Err(TokenError::BadSignature)
+        );
+    }
+
+    #[test]
+    fn a_small_order_public_key_verifies_nothing() {
+        // The identity point: with R = identity and s = 0, lax verification accepts any message.
+        let mut identity = [0u8; 32];
+        identity[0] = 1;
+        let weak = VerifyingKey::from_bytes(&identity).unwrap();
+        assert!(weak.is_weak());
+        let (_, deployment, mut claims) = fixed();
+        claims.kid = Kid::of(&weak);
+        let mut bytes = [0u8; TOKEN_LEN];
+        bytes[..SIGNED_LEN].copy_from_slice(&claims.to_bytes());
+        bytes[SIGNED_LEN] = 1; // R = identity, s = 0
+        let token = SignedToken::from_bytes(&bytes).unwrap();
+        assert_eq!(
+            token.verify(&deployment, [&weak]),
+            Err(TokenError::BadSignature)
+        );
+    }
+
+    #[test]
+    fn a_token_naming_another_key_is_unknown_and_keys_sharing_a_kid_are_all_tried() {
+        let (key, deployment, mut claims) = fixed();
+        let other = SigningKey::from_bytes(&[0x43; 32]);
+        claims.kid = Kid::of(&other.verifying_key());
+        // Signed by `key` but naming `other`'s kid: only `key` is offered → unknown key.
+        let token = SignedToken {
+            claims,
+            signature: key
+                .sign(&signing_message(&deployment, &claims.to_bytes()))
+                .to_bytes(),
+        };
+        assert_eq!(
+            token.verify(&deployment, [&key.verifying_key()]),
+            Err(TokenError::UnknownKey)
+        );
+        assert_eq!(
+            token.verify(&deployment, [&other.verifying_key()]),
+            Err(TokenError::BadSignature)
+        );
+        // A properly signed token verifies even when another key is offered first.
+        let good = fixed().2.sign(&deployment, &key);
+        assert!(
+            good.verify(&deployment, [&other.verifying_key(), &key.verifying_key()])
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn other_versions_padding_and_non_alphabet_text_are_refused() {
+        let (key, deployment, claims) = fixed();
+        let mut bytes = claims.sign(&deployment, &key).to_bytes();
+        bytes[0] = 2;
+        assert_eq!(
+            SignedToken::from_bytes(&bytes),
+            Err(TokenError::Malformed("unsupported format version"))
+        );
+        let text = claims.sign(&deployment, &key).to_text();
+        assert!(
+            SignedToken::parse_text(&format!("{text}====")).is_err(),
+            "padding is not part of the format"
+        );
+        assert!(SignedToken::parse_text(&text.replace('A', "1")).is_err() || !text.contains('A'));
+        assert!(SignedToken::parse_text(&format!("RLS1:{}", "A".repeat(250))).is_err());
+        assert!(
+            SignedToken::parse_text(&format!("  {text}\t\n")).is_ok(),
+            "surrounding whitespace is stripped"
+        );
+        assert!(
+            SignedToken::parse_text(&format!("{} {}", &text[..80], &text[80..])).is_err(),
+            "inner space is not"
+        );
+    }
+}
