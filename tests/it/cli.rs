@@ -27,7 +27,14 @@ async fn demo_serves_healthz_and_readyz_and_reuses_its_database() {
     let keys = dir.path().join("keys");
     for round in ["dibuat / created", "dipakai ulang / reused"] {
         let child = relasi()
-            .args(["demo", "--demo-db", &db, "--bind", "127.0.0.1:0", "--demo-key-dir"])
+            .args([
+                "demo",
+                "--demo-db",
+                &db,
+                "--bind",
+                "127.0.0.1:0",
+                "--demo-key-dir",
+            ])
             .arg(&keys)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
