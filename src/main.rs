@@ -165,6 +165,12 @@ struct ServeArgs {
     /// Where the voucher signing keys live.
     #[arg(long, env = "RELASI_KEY_DIR", default_value = relasi::signing::DEFAULT_KEY_DIR)]
     key_dir: std::path::PathBuf,
+    /// Public balance checks allowed at once per client address.
+    #[arg(long, env = "RELASI_BALANCE_BURST", default_value_t = 10)]
+    balance_burst: u32,
+    /// Milliseconds until a client address earns one more balance check.
+    #[arg(long, env = "RELASI_BALANCE_REFILL_MS", default_value_t = 2000)]
+    balance_refill_ms: u64,
 }
 
 #[derive(Args, Debug)]
@@ -435,6 +441,11 @@ async fn serve(database_url: &str, args: ServeArgs) -> anyhow::Result<()> {
         import_limit_bytes: args.import_limit_bytes,
         request_timeout: std::time::Duration::from_secs(args.request_timeout_secs),
         key_dir: args.key_dir,
+        balance_limit: relasi::api::BalanceLimit {
+            burst: args.balance_burst,
+            refill_ms: args.balance_refill_ms,
+        },
+        ..Config::default()
     };
     let (listener, addr) = server::bind(&args.bind)
         .await

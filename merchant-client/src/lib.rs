@@ -5,6 +5,7 @@
 //! (`GET /v1/keys`), key status and validity windows, and the shop-facing verdicts.
 
 use data_encoding::BASE64URL_NOPAD;
+pub use relasi_token::receipt::Receipt;
 use relasi_token::{DeploymentId, Kid, SignedToken, TokenError, VerifyingKey};
 use serde::Deserialize;
 
@@ -139,6 +140,28 @@ impl Keyring {
     /// The deployment these keys belong to.
     pub fn deployment(&self) -> &DeploymentId {
         &self.deployment
+    }
+
+    /// Checks a receipt's signature (`receipt_kid`, `receipt_signature` from the server's answer)
+    /// against the published keys: the shop's proof of a sale in a dispute.
+    pub fn verify_receipt(
+        &self,
+        receipt: &Receipt,
+        kid_hex: &str,
+        signature_b64: &str,
+    ) -> Result<(), OfflineError> {
+        let kid =
+            Kid::from_hex(kid_hex).ok_or(OfflineError::Token(TokenError::Malformed("kid")))?;
+        let bytes = BASE64URL_NOPAD
+            .decode(signature_b64.as_bytes())
+            .map_err(|_| OfflineError::Token(TokenError::Malformed("signature encoding")))?;
+        let signature: [u8; 64] = bytes
+            .try_into()
+            .map_err(|_| OfflineError::Token(TokenError::Malformed("signature length")))?;
+        let keys = self.keys.iter().filter(|k| !k.revoked).map(|k| &k.key);
+        receipt
+            .verify(&self.deployment, kid, &signature, keys)
+            .map_err(OfflineError::Token)
     }
 
     /// Decodes QR text and checks shape, signature (strict), key status and validity at `now_unix`.

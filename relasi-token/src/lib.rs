@@ -16,6 +16,8 @@
 //!  36    64   Ed25519 signature over "RELASI-VOUCHER-1\0" ‖ deployment id ‖ 0x00 ‖ bytes 0..36
 //! ```
 
+pub mod receipt;
+
 use data_encoding::BASE32_NOPAD;
 use ed25519_dalek::{Signature, Signer};
 pub use ed25519_dalek::{SigningKey, VerifyingKey};

@@ -79,6 +79,99 @@ pub fn catalogue(code: &str) -> (StatusCode, &'static str, &'static str) {
             "Belum ada kunci penanda tangan",
             "No active signing key: run relasi keys generate",
         ),
+        "idempotency_key_required" => (
+            S::BAD_REQUEST,
+            "Header Idempotency-Key wajib diisi",
+            "The Idempotency-Key header is required",
+        ),
+        "idempotency_key_invalid" => (
+            S::BAD_REQUEST,
+            "Idempotency-Key harus 1-128 karakter ASCII",
+            "Idempotency-Key must be 1 to 128 printable ASCII characters",
+        ),
+        "idempotency_key_reused" => (
+            S::UNPROCESSABLE_ENTITY,
+            "Idempotency-Key sudah dipakai untuk transaksi lain",
+            "This Idempotency-Key was used for a different request",
+        ),
+        "malformed_token" => (
+            S::UNPROCESSABLE_ENTITY,
+            "QR bukan voucher yang sah",
+            "Not a valid voucher QR",
+        ),
+        "bad_signature" => (
+            S::UNPROCESSABLE_ENTITY,
+            "Tanda tangan voucher tidak sah",
+            "Voucher signature is invalid",
+        ),
+        "unknown_key" => (
+            S::UNPROCESSABLE_ENTITY,
+            "Kunci penerbit tidak dikenal",
+            "Unknown issuer key",
+        ),
+        "key_revoked" => (
+            S::UNPROCESSABLE_ENTITY,
+            "Kunci penerbit sudah dicabut",
+            "Issuer key revoked",
+        ),
+        "invalid_amount" => (
+            S::UNPROCESSABLE_ENTITY,
+            "Jumlah belanja tidak sah",
+            "Invalid amount",
+        ),
+        "category_not_allowed" => (
+            S::UNPROCESSABLE_ENTITY,
+            "Kategori barang tidak termasuk program",
+            "Item category not allowed by the programme",
+        ),
+        "merchant_out_of_area" => (
+            S::UNPROCESSABLE_ENTITY,
+            "Keluarga ini di luar wilayah layanan toko",
+            "The household is outside this shop's service area",
+        ),
+        "merchant_inactive" => (
+            S::FORBIDDEN,
+            "Toko sedang tidak aktif",
+            "This shop is suspended",
+        ),
+        "voucher_unknown" => (S::NOT_FOUND, "Voucher tidak dikenal", "Unknown voucher"),
+        "voucher_revoked" => (S::CONFLICT, "Voucher sudah dicabut", "Voucher revoked"),
+        "voucher_expired" => (S::CONFLICT, "Voucher sudah kedaluwarsa", "Voucher expired"),
+        "voucher_not_yet_valid" => (
+            S::CONFLICT,
+            "Voucher belum berlaku",
+            "Voucher not yet valid",
+        ),
+        "insufficient_balance" => (
+            S::CONFLICT,
+            "Saldo voucher tidak cukup",
+            "Insufficient voucher balance",
+        ),
+        "already_reversed" => (
+            S::CONFLICT,
+            "Transaksi ini sudah dibatalkan",
+            "This sale was already reversed",
+        ),
+        "reversal_window_closed" => (
+            S::CONFLICT,
+            "Batas waktu pembatalan sudah lewat",
+            "The reversal window has closed",
+        ),
+        "nothing_to_replace" => (
+            S::CONFLICT,
+            "Saldo voucher sudah habis",
+            "No balance left to move",
+        ),
+        "already_replaced" => (
+            S::CONFLICT,
+            "Kartu ini sudah diganti",
+            "This card was already replaced",
+        ),
+        "receipts_unavailable" => (
+            S::SERVICE_UNAVAILABLE,
+            "Server tidak dapat menandatangani struk",
+            "This server cannot sign receipts (signing key missing)",
+        ),
         "unknown_wilayah" => (
             S::UNPROCESSABLE_ENTITY,
             "Kode wilayah tidak dikenal",
@@ -168,14 +261,9 @@ impl ApiError {
     }
 }
 
-/// Builds a problem response for any status and code (also used by the fallback layer).
-pub fn problem_response(
-    status: StatusCode,
-    code: &str,
-    detail: Option<&str>,
-    errors: Option<&Value>,
-) -> Response {
-    let (_, title, title_en) = catalogue(code);
+/// The problem+json body of a catalogued code (stored verbatim for idempotent replays).
+pub fn problem_body(code: &str, detail: Option<&str>) -> (StatusCode, Value) {
+    let (status, title, title_en) = catalogue(code);
     let mut body = json!({
         "type": format!("urn:relasi:problem:{code}"),
         "title": title,
@@ -186,6 +274,34 @@ pub fn problem_response(
     if let Some(d) = detail {
         body["detail"] = json!(d);
     }
+    (status, body)
+}
+
+/// A response from a stored status and body (problem+json for errors).
+pub fn stored_response(status: u16, body: String) -> Response {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let content_type = if status.as_u16() >= 400 {
+        PROBLEM_JSON
+    } else {
+        "application/json"
+    };
+    let mut response = (status, body).into_response();
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    response
+}
+
+/// Builds a problem response for any status and code (also used by the fallback layer, whose
+/// status may differ from the code's catalogued one).
+pub fn problem_response(
+    status: StatusCode,
+    code: &str,
+    detail: Option<&str>,
+    errors: Option<&Value>,
+) -> Response {
+    let (_, mut body) = problem_body(code, detail);
+    body["status"] = json!(status.as_u16());
     if let Some(e) = errors {
         body["errors"] = e.clone();
     }

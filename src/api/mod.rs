@@ -2,14 +2,18 @@
 //! passes through (tracing, metrics, limits, timeouts, problem+json for every error).
 
 mod audit;
+mod balance;
+pub use balance::BalanceLimit;
 mod budgets;
 mod cycles;
 pub mod error;
 pub mod extract;
 mod health;
+mod keyring;
 mod keys;
 mod merchants;
 mod programmes;
+mod redemptions;
 mod registry;
 mod vouchers;
 
@@ -41,6 +45,11 @@ pub struct Config {
     pub request_timeout: Duration,
     /// Where the voucher signing keys live.
     pub key_dir: PathBuf,
+    /// Rate limit of the public balance check, per client address.
+    pub balance_limit: balance::BalanceLimit,
+    /// How long published keys are cached before they are read again (a revocation takes
+    /// effect on every instance within this time).
+    pub key_cache_ms: u64,
 }
 
 impl Default for Config {
@@ -50,6 +59,8 @@ impl Default for Config {
             import_limit_bytes: 64 * 1024 * 1024,
             request_timeout: Duration::from_secs(30),
             key_dir: PathBuf::from(crate::signing::DEFAULT_KEY_DIR),
+            balance_limit: balance::BalanceLimit::default(),
+            key_cache_ms: 10_000,
         }
     }
 }
@@ -63,16 +74,24 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// This deployment's id (signed into every voucher).
     pub deployment: DeploymentId,
+    /// Published keys and the receipt signer.
+    pub keys: keyring::KeyRing,
     metrics: PrometheusHandle,
 }
 
 impl AppState {
     /// State over a store, with this deployment's id.
     pub fn new(store: Store, config: Config, deployment: DeploymentId) -> AppState {
+        let keys = keyring::KeyRing::new(
+            store.clone(),
+            config.key_dir.clone(),
+            Duration::from_millis(config.key_cache_ms),
+        );
         AppState {
             store,
             config: Arc::new(config),
             deployment,
+            keys,
             metrics: metrics_handle(),
         }
     }
@@ -108,6 +127,8 @@ pub fn app(state: AppState) -> Router {
         .merge(budgets::router())
         .merge(cycles::router())
         .merge(vouchers::router())
+        .merge(redemptions::router())
+        .merge(balance::router(state.config.balance_limit))
         .fallback(|| async { error::ApiError::new("not_found") })
         .with_state(state)
         // The import route sets its own, larger DefaultBodyLimit; the outer layer only stops

@@ -9,11 +9,14 @@ use crate::domain::ids::{Period, VoucherId};
 use crate::domain::voucher::Voucher;
 use crate::domain::wilayah::WilayahCode;
 use crate::render::qr;
+use crate::store::{NewVoucher, Remaining, ReplaceRefusal};
 use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
+use relasi_token::{Flags, VoucherClaims};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -27,6 +30,85 @@ pub(super) fn router() -> Router<AppState> {
         .route("/v1/vouchers/{id}", get(show))
         .route("/v1/vouchers/{id}/qr.svg", get(qr_svg))
         .route("/v1/vouchers/{id}/qr.png", get(qr_png))
+        .route("/v1/vouchers/{id}/revoke", post(revoke))
+        .route("/v1/vouchers/{id}/replace", post(replace))
+}
+
+fn voucher_id(id: &str) -> ApiResult<VoucherId> {
+    VoucherId::parse(id).map_err(|_| ApiError::new("not_found"))
+}
+
+/// `POST /v1/vouchers/{id}/revoke` (admin): the card stops working at once; it is listed in
+/// `GET /v1/revocations` for offline shops.
+async fn revoke(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    caller.require(&[Role::Admin])?;
+    let id = voucher_id(&id)?;
+    if !state.store.revoke_voucher(id, &caller.actor()).await? {
+        // Unknown (404 from the read below) or revoked already.
+        state.store.voucher(id).await?;
+        return Err(ApiError::new("voucher_revoked"));
+    }
+    Ok(Json(voucher_json(&state.store.voucher(id).await?)))
+}
+
+/// `POST /v1/vouchers/{id}/replace` (admin): a lost card is revoked and its remaining balance
+/// moves to a new, newly signed voucher, in one transaction. 201 with the new voucher.
+async fn replace(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    caller.require(&[Role::Admin])?;
+    let id = voucher_id(&id)?;
+    let old = state.store.voucher(id).await?;
+    let programme = state.store.programme(old.programme_id).await?;
+    let signer = state
+        .keys
+        .signer()
+        .await?
+        .ok_or_else(|| ApiError::new("no_signing_key"))?;
+    let deployment = state.deployment.clone();
+    let make = |remaining: Remaining| {
+        let mut new_id = [0u8; 16];
+        rand::Rng::fill_bytes(&mut rand::rng(), &mut new_id);
+        let claims = VoucherClaims {
+            flags: Flags::with_offline(programme.settings.offline_allowed),
+            kid: signer.kid,
+            voucher_id: new_id,
+            programme: programme.number,
+            valid_from_unix: u32::try_from(remaining.valid.0).unwrap_or(0),
+            valid_until_unix: u32::try_from(remaining.valid.1).unwrap_or(0),
+            face_value_rp: u32::try_from(remaining.balance.as_i64()).unwrap_or(0),
+        };
+        NewVoucher {
+            id: VoucherId::from_bytes(new_id),
+            no_kk: old.no_kk.clone(),
+            kode_desa: old.kode_desa.clone(),
+            budget_line_id: old.budget_line_id,
+            kid: signer.kid.to_hex(),
+            face_value: remaining.balance,
+            token: claims.sign(&deployment, &signer.key).to_text(),
+        }
+    };
+    let new_id = state
+        .store
+        .replace_voucher(id, make, &caller.actor())
+        .await?
+        .map_err(|r| {
+            ApiError::new(match r {
+                ReplaceRefusal::Unknown => "not_found",
+                ReplaceRefusal::NothingLeft => "nothing_to_replace",
+                ReplaceRefusal::AlreadyReplaced => "already_replaced",
+            })
+        })?;
+    Ok((
+        StatusCode::CREATED,
+        Json(voucher_json(&state.store.voucher(new_id).await?)),
+    ))
 }
 
 /// The SPEC's voucher fields.

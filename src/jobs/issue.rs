@@ -124,7 +124,9 @@ async fn run(
     lease: &mut i64,
     progress: Progress<'_>,
 ) -> Result<IssueReport, IssueError> {
+    let started = std::time::Instant::now();
     let (households, members) = store.registry_snapshot().await?;
+    let snapshot_ms = started.elapsed().as_millis();
     let lokus = store.lokus(programme.year).await?;
     let issued = store.issued_households(cycle.id).await?;
     let mut report = IssueReport {
@@ -158,8 +160,12 @@ async fn run(
             }
         }
     }
+    let judged_ms = started.elapsed().as_millis();
     let lines = store.budget_lines(programme.id, programme.year).await?;
     let allocation = allocate(candidates, &lines);
+    let allocated_ms = started.elapsed().as_millis();
+    let mut waited_for_signing = std::time::Duration::ZERO;
+    let mut storing = std::time::Duration::ZERO;
     report.skipped_budget = allocation.skipped.len() as u64;
     progress(report.already_issued + report.skipped_ineligible + report.skipped_budget);
 
@@ -193,10 +199,13 @@ async fn run(
     };
     let mut pending = batches.first().cloned().map(sign);
     for i in 0..batches.len() {
+        let wait = std::time::Instant::now();
         let signed = match pending.take() {
             Some(task) => task.await.map_err(|_| IssueError::Signing)?,
             None => break,
         };
+        waited_for_signing += wait.elapsed();
+        let store_started = std::time::Instant::now();
         pending = batches.get(i + 1).cloned().map(sign);
         let next_lease = now_us() + LEASE_US;
         if !store
@@ -216,8 +225,19 @@ async fn run(
                 .unwrap_or(Rupiah::MAX);
         }
         report.issued += signed.len() as u64;
+        storing += store_started.elapsed();
         progress(signed.len() as u64);
     }
+    tracing::info!(
+        snapshot_ms,
+        judge_ms = judged_ms - snapshot_ms,
+        allocate_ms = allocated_ms - judged_ms,
+        waited_for_signing_ms = waited_for_signing.as_millis(),
+        storing_ms = storing.as_millis(),
+        total_ms = started.elapsed().as_millis(),
+        issued = report.issued,
+        "issuance phases"
+    );
     Ok(report)
 }
 

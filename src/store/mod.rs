@@ -14,6 +14,7 @@ mod households;
 mod keys;
 mod merchants;
 mod programmes;
+mod redemptions;
 mod tokens;
 mod vouchers;
 mod wilayah;
@@ -22,7 +23,8 @@ pub(crate) use audit::AuditWriter;
 pub use cycles::Opened;
 pub use households::{Progress, UpsertCounts};
 pub use merchants::NewMerchant;
-pub use vouchers::NewVoucher;
+pub use redemptions::{Answer, Debit, DebitResult, Decline, ReversalRefusal, Reversed};
+pub use vouchers::{NewVoucher, Remaining, ReplaceRefusal};
 
 use sqlx::pool::PoolOptions;
 use sqlx::postgres::{PgConnectOptions, PgPool};

@@ -1,7 +1,8 @@
 //! Vouchers: batched issuance (with the budget charge in the same transaction), the issuance
 //! lease, and reads.
 
-use super::{Engine, Store, StoreError, StoreResult, now_us, with_pool};
+use super::{AuditWriter, Engine, Store, StoreError, StoreResult, now_us, with_pool};
+use crate::domain::audit::AuditEvent;
 use crate::domain::household::{Desil, Household, HouseholdStatus, Member, Sasaran};
 use crate::domain::ids::{BudgetLineId, CycleId, Kk, Nik, Period, ProgrammeId, VoucherId};
 use crate::domain::money::Rupiah;
@@ -259,5 +260,96 @@ impl Store {
             "select count(*), cast(coalesce(sum(face_value_rp), 0) as bigint) from vouchers where cycle_id = $1"
         ).bind(cycle.0).fetch_one(pool).await)?;
         Ok(row)
+    }
+}
+
+/// Why a card could not be replaced.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum ReplaceRefusal {
+    /// No such voucher.
+    Unknown,
+    /// Nothing left to move.
+    NothingLeft,
+    /// It was replaced before.
+    AlreadyReplaced,
+}
+
+/// The facts a replacement voucher is signed from.
+#[derive(Clone, Copy, Debug)]
+pub struct Remaining {
+    /// What moves to the new card.
+    pub balance: Rupiah,
+    /// Validity of the cycle, Unix seconds.
+    pub valid: (i64, i64),
+}
+
+impl Store {
+    /// Revokes a voucher. Returns false if it was not active.
+    pub async fn revoke_voucher(&self, id: VoucherId, actor: &str) -> StoreResult<bool> {
+        with_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            let n = sqlx::query("update vouchers set status = 'revoked', revoked_at_us = $1 where id = $2 and status = 'active'")
+                .bind(now_us()).bind(id.to_string()).execute(&mut *tx).await?.rows_affected();
+            if n == 1 {
+                tx.append_audit(&AuditEvent::new(actor, "voucher.revoke", format!("voucher:{id}"), &serde_json::json!({}))).await?;
+            }
+            tx.commit().await?;
+            Ok(n == 1)
+        })
+    }
+
+    /// Replaces a lost card in one transaction: the old voucher is revoked (if it was not yet),
+    /// which freezes its balance, and the remaining balance becomes a new voucher built by `make`
+    /// (which signs it). The budget is not charged again: the money was committed once.
+    pub async fn replace_voucher(
+        &self,
+        id: VoucherId,
+        make: impl FnOnce(Remaining) -> NewVoucher,
+        actor: &str,
+    ) -> StoreResult<Result<VoucherId, ReplaceRefusal>> {
+        with_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            let now = now_us();
+            let n = sqlx::query(
+                "update vouchers set status = 'revoked', revoked_at_us = coalesce(revoked_at_us, $1) where id = $2",
+            )
+            .bind(now).bind(id.to_string()).execute(&mut *tx).await?.rows_affected();
+            if n == 0 {
+                tx.rollback().await?;
+                return Ok(Err(ReplaceRefusal::Unknown));
+            }
+            // Revoked: no debit or reversal can move this balance any more, so reading it is safe.
+            let (remaining, programme, cycle, from, until): (i64, i64, i64, i64, i64) = sqlx::query_as(
+                "select face_value_rp - spent_rp, programme_id, cycle_id, valid_from_unix, valid_until_unix from vouchers where id = $1",
+            )
+            .bind(id.to_string()).fetch_one(&mut *tx).await?;
+            if remaining <= 0 {
+                tx.rollback().await?;
+                return Ok(Err(ReplaceRefusal::NothingLeft));
+            }
+            let balance = Rupiah::new(remaining).map_err(|_| StoreError::Invalid("balance out of range"))?;
+            let new = make(Remaining { balance, valid: (from, until) });
+            let inserted = sqlx::query(
+                "insert into vouchers (id, programme_id, cycle_id, no_kk, kode_desa, budget_line_id, kid, face_value_rp, spent_rp, \
+                 status, valid_from_unix, valid_until_unix, token, replaces, issued_at_us) \
+                 values ($1, $2, $3, $4, $5, $6, $7, $8, 0, 'active', $9, $10, $11, $12, $13)",
+            )
+            .bind(new.id.to_string()).bind(programme).bind(cycle).bind(new.no_kk.as_str().to_owned())
+            .bind(new.kode_desa.as_str().to_owned()).bind(new.budget_line_id.0).bind(new.kid.clone())
+            .bind(new.face_value.as_i64()).bind(from).bind(until).bind(new.token.clone()).bind(id.to_string()).bind(now)
+            .execute(&mut *tx).await;
+            match inserted.map_err(StoreError::from) {
+                Ok(_) => {}
+                Err(StoreError::Conflict(_)) => {
+                    tx.rollback().await?;
+                    return Ok(Err(ReplaceRefusal::AlreadyReplaced));
+                }
+                Err(e) => return Err(e),
+            }
+            tx.append_audit(&AuditEvent::new(actor, "voucher.replace", format!("voucher:{id}"),
+                &serde_json::json!({ "new_voucher": new.id, "moved": balance }))).await?;
+            tx.commit().await?;
+            Ok(Ok(new.id))
+        })
     }
 }

@@ -157,7 +157,13 @@ pub async fn spawn_app_with(mut config: Config) -> TestApp {
         .unwrap();
     let (listener, addr) = relasi::server::bind("127.0.0.1:0").await.unwrap();
     let router = app(AppState::new(store.clone(), config, deployment));
-    tokio::spawn(async move { axum::serve(listener, router).await });
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .await
+    });
     let mut app = TestApp {
         base: format!("http://{addr}"),
         http: reqwest::Client::new(),
@@ -286,4 +292,24 @@ pub async fn assert_problem(res: reqwest::Response, status: u16, code: &str) -> 
     assert_eq!(body["status"], status);
     assert!(body["title"].is_string() && body["title_en"].is_string());
     body
+}
+
+/// A second server over the same database (two instances behind one load balancer).
+pub async fn second_instance(app: &TestApp) -> String {
+    let store = app.db.store().await;
+    let deployment = store.deployment_id().await.unwrap().unwrap();
+    let config = Config {
+        key_dir: app.keys_path(),
+        ..Config::default()
+    };
+    let (listener, addr) = relasi::server::bind("127.0.0.1:0").await.unwrap();
+    let router = relasi::api::app(AppState::new(store, config, deployment));
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .await
+    });
+    format!("http://{addr}")
 }

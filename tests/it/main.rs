@@ -11,6 +11,7 @@ mod cli;
 mod health;
 mod issuance;
 mod planning;
+mod redemption;
 mod registry;
 mod schema;
 mod store;
