@@ -78,6 +78,13 @@ async fn store() -> (Store, String, Option<tempfile::TempDir>) {
 
 #[tokio::main]
 async fn main() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "relasi=info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
     let households: usize = std::env::var("RELASI_BENCH_HOUSEHOLDS")
         .ok()
         .and_then(|n| n.parse().ok())

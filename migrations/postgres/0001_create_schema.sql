@@ -150,10 +150,13 @@ create unique index signing_keys_one_active on signing_keys (status) where statu
 -- overdraft impossible whatever the code does.
 create table vouchers (
     id text primary key check (length(id) = 32),
-    programme_id bigint not null references programmes (id),
+    -- no foreign key: it follows from cycle_id (a cycle belongs to one programme), and every
+    -- foreign key is a per-row check on the issuance hot path
+    programme_id bigint not null,
     cycle_id bigint not null references cycles (id),
     no_kk text not null references households (no_kk),
-    kode_desa text not null references wilayah (code),
+    -- the household's desa when issued (a snapshot, like the face value; no foreign key)
+    kode_desa text not null,
     budget_line_id bigint not null references budget_lines (id),
     kid text not null check (length(kid) = 8),
     face_value_rp bigint not null check (face_value_rp > 0 and face_value_rp <= 4294967295),
@@ -161,7 +164,8 @@ create table vouchers (
     status text not null check (status in ('active', 'revoked')),
     valid_from_unix bigint not null,
     valid_until_unix bigint not null,
-    token text not null unique,
+    -- the QR text; unique already through its id (bytes 6..22 are the primary key)
+    token text not null,
     replaces text references vouchers (id),
     issued_at_us bigint not null,
     revoked_at_us bigint,

@@ -198,6 +198,18 @@ async fn run(
         })
     };
     let mut pending = batches.first().cloned().map(sign);
+    // Up to two batches are stored at once: PostgreSQL runs them on two backends while the next
+    // batch is signed; SQLite takes them one after the other (one writer).
+    let mut storing_tasks: tokio::task::JoinSet<Result<(u64, Rupiah), StoreError>> =
+        tokio::task::JoinSet::new();
+    let stored = |report: &mut IssueReport, done: (u64, Rupiah)| {
+        report.issued += done.0;
+        report.total_value = report
+            .total_value
+            .checked_add(done.1)
+            .unwrap_or(Rupiah::MAX);
+        progress(done.0);
+    };
     for i in 0..batches.len() {
         let wait = std::time::Instant::now();
         let signed = match pending.take() {
@@ -205,7 +217,6 @@ async fn run(
             None => break,
         };
         waited_for_signing += wait.elapsed();
-        let store_started = std::time::Instant::now();
         pending = batches.get(i + 1).cloned().map(sign);
         let next_lease = now_us() + LEASE_US;
         if !store
@@ -215,19 +226,29 @@ async fn run(
             return Err(IssueError::InProgress);
         }
         *lease = next_lease;
-        store
-            .insert_vouchers(programme.id, cycle.id, valid, &signed)
-            .await?;
-        for v in &signed {
-            report.total_value = report
-                .total_value
-                .checked_add(v.face_value)
-                .unwrap_or(Rupiah::MAX);
+        let store_started = std::time::Instant::now();
+        while storing_tasks.len() >= 2 {
+            if let Some(done) = storing_tasks.join_next().await {
+                stored(&mut report, done.map_err(|_| IssueError::Signing)??);
+            }
         }
-        report.issued += signed.len() as u64;
         storing += store_started.elapsed();
-        progress(signed.len() as u64);
+        let (store, programme_id, cycle_id) = (store.clone(), programme.id, cycle.id);
+        storing_tasks.spawn(async move {
+            store
+                .insert_vouchers(programme_id, cycle_id, valid, &signed)
+                .await?;
+            let total = signed.iter().fold(Rupiah::ZERO, |acc, v| {
+                acc.checked_add(v.face_value).unwrap_or(Rupiah::MAX)
+            });
+            Ok((signed.len() as u64, total))
+        });
     }
+    let drain_started = std::time::Instant::now();
+    while let Some(done) = storing_tasks.join_next().await {
+        stored(&mut report, done.map_err(|_| IssueError::Signing)??);
+    }
+    storing += drain_started.elapsed();
     tracing::info!(
         snapshot_ms,
         judge_ms = judged_ms - snapshot_ms,

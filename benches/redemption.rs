@@ -1,0 +1,314 @@
+//! Redemption benchmark (not a test): `POST /v1/redemptions` per second and its latency
+//! percentiles at 32 concurrent clients, through the whole HTTP stack, against the bare floor of
+//! the same database: on PostgreSQL, `pgbench` running the equivalent transaction (idempotency
+//! claim, conditional debit, journal insert) in the same run.
+//!
+//! Run: `cargo bench --bench redemption` (SQLite), or with
+//! `RELASI_BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/DB` (a throw-away database).
+//! The clients run in the same process as the server, on the same two cores.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)] // a bench, not a service
+
+use chrono::{DateTime, NaiveDate};
+use relasi::api::{AppState, Config};
+use relasi::domain::auth::{ApiTokenSecret, Role};
+use relasi::domain::budget::SumberDana;
+use relasi::domain::household::{Desil, Household, HouseholdStatus};
+use relasi::domain::ids::{Kk, Nik, Period};
+use relasi::domain::money::Rupiah;
+use relasi::domain::programme::{Category, ProgrammeSettings};
+use relasi::domain::wilayah::WilayahCode;
+use relasi::store::{NewMerchant, PoolSettings, Store};
+use relasi_token::DeploymentId;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+const CLIENTS: usize = 32;
+const VOUCHERS: usize = 2000;
+const RUN: Duration = Duration::from_secs(10);
+
+async fn setup() -> (Store, String, Option<String>, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let (url, pg_base) = match std::env::var("RELASI_BENCH_DATABASE_URL") {
+        Ok(base) if base.starts_with("postgres") => {
+            let schema = format!("bench_{}", std::process::id());
+            let admin = sqlx::PgPool::connect(&base)
+                .await
+                .expect("PostgreSQL unreachable");
+            sqlx::query(sqlx::AssertSqlSafe(format!("create schema {schema}")))
+                .execute(&admin)
+                .await
+                .unwrap();
+            let sep = if base.contains('?') { '&' } else { '?' };
+            (
+                format!("{base}{sep}options[search_path]={schema}"),
+                Some(base),
+            )
+        }
+        _ => (format!("sqlite://{}/bench.db", dir.path().display()), None),
+    };
+    let store = Store::connect(
+        &url,
+        PoolSettings {
+            max_connections: 16,
+            ..PoolSettings::default()
+        },
+    )
+    .await
+    .unwrap();
+    (store, url, pg_base, dir)
+}
+
+fn pgbench(base: &str) -> Option<(f64, f64)> {
+    let script = std::env::temp_dir().join(format!("relasi-pgbench-{}.sql", std::process::id()));
+    let t = format!("relasi_pgbench_{}", std::process::id());
+    std::fs::write(
+        &script,
+        format!(
+            "\\set v random(1, {VOUCHERS})\n\\set k random(1, 2000000000)\nbegin;\n\
+             insert into {t}_idem (merchant_id, k) values (1, :k) on conflict do nothing;\n\
+             update {t}_v set spent = spent + 1000 where id = :v and spent + 1000 <= face;\n\
+             insert into {t}_j (voucher, amount) values (:v, 1000);\n\
+             update {t}_idem set body = 'ok' where merchant_id = 1 and k = :k;\ncommit;\n"
+        ),
+    )
+    .ok()?;
+    let setup = format!(
+        "create table {t}_v (id bigint primary key, face bigint not null, spent bigint not null check (spent <= face));\
+         insert into {t}_v select g, 100000000, 0 from generate_series(1, {VOUCHERS}) g;\
+         create table {t}_j (id bigint generated always as identity primary key, voucher bigint not null, amount bigint not null);\
+         create table {t}_idem (merchant_id bigint, k bigint, body text, primary key (merchant_id, k));"
+    );
+    let psql = |sql: &str| {
+        std::process::Command::new("psql")
+            .args([base, "-q", "-c", sql])
+            .output()
+            .ok()
+    };
+    psql(&setup)?;
+    let out = std::process::Command::new("pgbench")
+        .args([
+            "-n",
+            "-c",
+            &CLIENTS.to_string(),
+            "-j",
+            "2",
+            "-T",
+            &RUN.as_secs().to_string(),
+            "-f",
+        ])
+        .arg(&script)
+        .arg(base)
+        .output()
+        .ok()?;
+    psql(&format!("drop table {t}_v, {t}_j, {t}_idem"));
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let grab = |prefix: &str| {
+        text.lines()
+            .find(|l| l.starts_with(prefix))
+            .and_then(|l| l.split_whitespace().nth(2))
+            .and_then(|v| v.parse::<f64>().ok())
+    };
+    Some((grab("tps =")?, grab("latency average =")?))
+}
+
+#[tokio::main]
+async fn main() {
+    let (store, _url, pg_base, _dir) = setup().await;
+    let backend = store.backend().name();
+    store.migrate().await.unwrap();
+    let deployment = store
+        .init_deployment(&DeploymentId::parse("bench").unwrap())
+        .await
+        .unwrap();
+    store
+        .upsert_wilayah(
+            &relasi::demo::parse_wilayah_csv(relasi::demo::WILAYAH_PASURUAN_CSV).unwrap(),
+        )
+        .await
+        .unwrap();
+    let mut settings = ProgrammeSettings::default();
+    settings.voucher_base = Rupiah::new(100_000_000).unwrap();
+    settings.voucher_cap = Rupiah::new(100_000_000).unwrap();
+    let programme = store
+        .create_programme(1, "Bench", 2026, &settings, "bench")
+        .await
+        .unwrap();
+    let rows: Vec<Household> = (0..VOUCHERS)
+        .map(|i| Household {
+            no_kk: Kk::parse(&format!("35140500{i:08}")).unwrap(),
+            nik_kepala: Nik::parse(&format!("35140501{i:08}")).unwrap(),
+            nama_kepala: format!("Kepala {i}"),
+            kode_desa: WilayahCode::parse("35.14.05.2005").unwrap(),
+            desil: Desil::new(1).unwrap(),
+            krs: true,
+            status: HouseholdStatus::Aktif,
+        })
+        .collect();
+    store
+        .upsert_households(
+            &rows,
+            NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+            "bench",
+            &|_| {},
+        )
+        .await
+        .unwrap();
+    let everywhere = WilayahCode::parse("35.14").unwrap();
+    store
+        .add_budget_line(
+            programme.id,
+            2026,
+            SumberDana::Apbd,
+            &everywhere,
+            Rupiah::MAX,
+            "bench",
+        )
+        .await
+        .unwrap();
+    let period = Period::parse("2026-11").unwrap();
+    let (from, until) = (
+        DateTime::from_timestamp(1, 0).unwrap(),
+        DateTime::from_timestamp(4_000_000_000, 0).unwrap(),
+    );
+    store
+        .open_cycle(programme.id, period, from, until, "bench")
+        .await
+        .unwrap();
+    let keys = tempfile::tempdir().unwrap();
+    store
+        .add_signing_key(relasi::signing::generate(keys.path()).unwrap(), "bench")
+        .await
+        .unwrap();
+    relasi::jobs::issue::issue_cycle(&store, &programme, period, keys.path(), "bench", &|_| {})
+        .await
+        .unwrap();
+    let tokens: Arc<Vec<String>> = Arc::new(
+        store
+            .vouchers(programme.id, period, None, 0, VOUCHERS as i64)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|v| v.token)
+            .collect(),
+    );
+    let shop = store
+        .create_merchant(
+            &NewMerchant {
+                name: "Toko Bench".into(),
+                kode_desa: WilayahCode::parse("35.14.05.2005").unwrap(),
+                service_area: vec![WilayahCode::parse("35.14.05").unwrap()],
+                categories: Category::defaults(),
+            },
+            "bench",
+        )
+        .await
+        .unwrap();
+    let secret = ApiTokenSecret::from_random(rand::random());
+    store
+        .create_api_token(&secret, Role::Merchant, Some(shop.id), "bench", "bench")
+        .await
+        .unwrap();
+
+    let config = Config {
+        key_dir: keys.path().to_owned(),
+        ..Config::default()
+    };
+    let (listener, addr) = relasi::server::bind("127.0.0.1:0").await.unwrap();
+    let router = relasi::api::app(AppState::new(store.clone(), config, deployment));
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .await
+    });
+
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(CLIENTS)
+        .build()
+        .unwrap();
+    let url = format!("http://{addr}/v1/redemptions");
+    let counter = Arc::new(AtomicU64::new(0));
+    let measuring = Arc::new(AtomicBool::new(false));
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut tasks = Vec::new();
+    for c in 0..CLIENTS {
+        let (http, url, tokens, secret) = (
+            http.clone(),
+            url.clone(),
+            Arc::clone(&tokens),
+            secret.expose().to_owned(),
+        );
+        let (counter, measuring, stop) = (
+            Arc::clone(&counter),
+            Arc::clone(&measuring),
+            Arc::clone(&stop),
+        );
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            let mut statuses = [0u64; 6];
+            let mut i = 0usize;
+            while !stop.load(Ordering::Relaxed) {
+                let token = &tokens[(c * 7919 + i * 104_729) % tokens.len()];
+                let body = serde_json::json!({ "token": token, "amount": "1000", "items": [{ "category": "susu", "amount": "1000" }] });
+                let key = format!("b-{c}-{}", counter.fetch_add(1, Ordering::Relaxed));
+                let started = Instant::now();
+                let res = http.post(&url).bearer_auth(&secret).header("idempotency-key", key).json(&body).send().await.unwrap();
+                let status = res.status().as_u16();
+                let _ = res.bytes().await;
+                if measuring.load(Ordering::Relaxed) {
+                    latencies.push(started.elapsed());
+                    statuses[usize::from(status / 100)] += 1;
+                }
+                i += 1;
+            }
+            (latencies, statuses)
+        }));
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await; // warm-up
+    measuring.store(true, Ordering::Relaxed);
+    let started = Instant::now();
+    tokio::time::sleep(RUN).await;
+    measuring.store(false, Ordering::Relaxed);
+    let elapsed = started.elapsed().as_secs_f64();
+    stop.store(true, Ordering::Relaxed);
+    let mut latencies = Vec::new();
+    let mut statuses = [0u64; 6];
+    for t in tasks {
+        let (l, s) = t.await.unwrap();
+        latencies.extend(l);
+        for (a, b) in statuses.iter_mut().zip(s) {
+            *a += b;
+        }
+    }
+    latencies.sort();
+    let pct = |p: f64| {
+        latencies[((latencies.len() as f64 * p) as usize).min(latencies.len() - 1)].as_secs_f64()
+            * 1000.0
+    };
+    let rate = statuses[2] as f64 / elapsed;
+    println!("backend                 {backend}");
+    println!("clients                 {CLIENTS} (same process as the server, 2 cores)");
+    println!(
+        "redemptions             {rate:.0} /s over {elapsed:.1} s ({} ok, {} 4xx, {} 5xx)",
+        statuses[2], statuses[4], statuses[5]
+    );
+    println!(
+        "latency p50 / p99       {:.1} ms / {:.1} ms",
+        pct(0.50),
+        pct(0.99)
+    );
+    match pg_base.as_deref().and_then(pgbench) {
+        Some((tps, avg_ms)) => {
+            println!(
+                "pgbench same txn        {tps:.0} tps, average {avg_ms:.1} ms ({CLIENTS} clients, same run)"
+            );
+            println!("ratio relasi / pgbench  {:.2}", rate / tps);
+        }
+        None if pg_base.is_some() => println!("pgbench                 not available"),
+        None => println!(
+            "pgbench                 (PostgreSQL only; run with RELASI_BENCH_DATABASE_URL for the ratio)"
+        ),
+    }
+}
