@@ -127,9 +127,12 @@ async fn main() {
         )
         .await
         .unwrap();
-    let mut settings = ProgrammeSettings::default();
-    settings.voucher_base = Rupiah::new(100_000_000).unwrap();
-    settings.voucher_cap = Rupiah::new(100_000_000).unwrap();
+    // Large vouchers, so the run measures sales, not empty balances.
+    let settings = ProgrammeSettings {
+        voucher_base: Rupiah::new(100_000_000).unwrap(),
+        voucher_cap: Rupiah::new(100_000_000).unwrap(),
+        ..ProgrammeSettings::default()
+    };
     let programme = store
         .create_programme(1, "Bench", 2026, &settings, "bench")
         .await
