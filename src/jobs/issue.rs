@@ -198,8 +198,12 @@ async fn run(
         })
     };
     let mut pending = batches.first().cloned().map(sign);
-    // Up to two batches are stored at once: PostgreSQL runs them on two backends while the next
-    // batch is signed; SQLite takes them one after the other (one writer).
+    // PostgreSQL stores two batches at once on two backends while the next batch is signed;
+    // SQLite has one writer, and a second transaction would only sleep in its busy handler.
+    let in_flight = match store.backend() {
+        crate::store::Backend::Postgres => 2,
+        crate::store::Backend::Sqlite => 1,
+    };
     let mut storing_tasks: tokio::task::JoinSet<Result<(u64, Rupiah), StoreError>> =
         tokio::task::JoinSet::new();
     let stored = |report: &mut IssueReport, done: (u64, Rupiah)| {
@@ -227,7 +231,7 @@ async fn run(
         }
         *lease = next_lease;
         let store_started = std::time::Instant::now();
-        while storing_tasks.len() >= 2 {
+        while storing_tasks.len() >= in_flight {
             if let Some(done) = storing_tasks.join_next().await {
                 stored(&mut report, done.map_err(|_| IssueError::Signing)??);
             }
