@@ -103,18 +103,78 @@ fn pgbench(base: &str) -> Option<(f64, f64)> {
         .ok()?;
     psql(&format!("drop table {t}_v, {t}_j, {t}_idem"));
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    // "tps = 1234.5 (…)" and "latency average = 12.3 ms": the number after "=".
     let grab = |prefix: &str| {
-        text.lines()
-            .find(|l| l.starts_with(prefix))
-            .and_then(|l| l.split_whitespace().nth(2))
-            .and_then(|v| v.parse::<f64>().ok())
+        let line = text.lines().find(|l| l.starts_with(prefix))?;
+        line.split('=')
+            .nth(1)?
+            .split_whitespace()
+            .next()?
+            .parse::<f64>()
+            .ok()
     };
-    Some((grab("tps =")?, grab("latency average =")?))
+    Some((grab("tps")?, grab("latency average")?))
+}
+
+/// SQLite's floor: the same transaction (claim, conditional debit, journal row, stored answer)
+/// run directly on one connection to the same file, same pragmas, for the same time.
+async fn sqlite_floor(url: &str) -> f64 {
+    use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
+    use std::str::FromStr;
+    let options = SqliteConnectOptions::from_str(url)
+        .unwrap()
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Full)
+        .pragma("cache_size", "-65536");
+    let pool = sqlx::pool::PoolOptions::<sqlx::Sqlite>::new()
+        .max_connections(1)
+        .connect_with(options)
+        .await
+        .unwrap();
+    for sql in [
+        "create table floor_v (id integer primary key, face bigint not null, spent bigint not null check (spent <= face))",
+        "create table floor_j (id integer primary key autoincrement, voucher bigint not null, amount bigint not null)",
+        "create table floor_idem (k text primary key, body text)",
+    ] {
+        sqlx::query(sql).execute(&pool).await.unwrap();
+    }
+    for i in 1..=VOUCHERS as i64 {
+        sqlx::query("insert into floor_v values ($1, 100000000, 0)")
+            .bind(i)
+            .execute(&pool)
+            .await
+            .unwrap();
+    }
+    let started = Instant::now();
+    let mut n = 0i64;
+    while started.elapsed() < RUN {
+        let mut tx = pool.begin_with("BEGIN IMMEDIATE").await.unwrap();
+        let v = 1 + (n * 104_729) % VOUCHERS as i64;
+        sqlx::query("insert into floor_idem (k, body) values ($1, '') on conflict do nothing")
+            .bind(format!("k{n}"))
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        sqlx::query("update floor_v set spent = spent + 1000 where id = $1 and spent + 1000 <= face returning face - spent").bind(v).fetch_optional(&mut *tx).await.unwrap();
+        sqlx::query("insert into floor_j (voucher, amount) values ($1, 1000)")
+            .bind(v)
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        sqlx::query("update floor_idem set body = 'ok' where k = $1")
+            .bind(format!("k{n}"))
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        n += 1;
+    }
+    n as f64 / started.elapsed().as_secs_f64()
 }
 
 #[tokio::main]
 async fn main() {
-    let (store, _url, pg_base, _dir) = setup().await;
+    let (store, db_url, pg_base, _dir) = setup().await;
     let backend = store.backend().name();
     store.migrate().await.unwrap();
     let deployment = store
@@ -310,8 +370,12 @@ async fn main() {
             println!("ratio relasi / pgbench  {:.2}", rate / tps);
         }
         None if pg_base.is_some() => println!("pgbench                 not available"),
-        None => println!(
-            "pgbench                 (PostgreSQL only; run with RELASI_BENCH_DATABASE_URL for the ratio)"
-        ),
+        None => {
+            let floor = sqlite_floor(&db_url).await;
+            println!(
+                "same txn, bare sqlx     {floor:.0} /s (one connection, same file and pragmas, same run)"
+            );
+            println!("ratio relasi / bare     {:.2}", rate / floor);
+        }
     }
 }

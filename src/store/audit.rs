@@ -1,6 +1,6 @@
 //! The audit chain in the database: appended inside the transaction of the change it records.
 
-use super::{Store, StoreResult, now_us, with_pool};
+use super::{Store, StoreResult, now_us, with_pool, with_writer};
 use crate::domain::audit::{AuditEvent, AuditRecord, GENESIS_HASH, record_hash};
 use chrono::DateTime;
 
@@ -88,7 +88,7 @@ impl Store {
 
     /// Appends one event on its own (for actions with no other write, such as a token shown).
     pub async fn audit(&self, event: &AuditEvent) -> StoreResult<AuditRecord> {
-        with_pool!(self, pool => {
+        with_writer!(self, pool => {
             let mut tx = super::Engine::begin_write(pool).await?;
             let record = tx.append_audit(event).await?;
             tx.commit().await?;

@@ -1,6 +1,6 @@
 //! Budget lines.
 
-use super::{AuditWriter, Engine, Store, StoreError, StoreResult, now_us, with_pool};
+use super::{AuditWriter, Engine, Store, StoreError, StoreResult, now_us, with_pool, with_writer};
 use crate::domain::audit::AuditEvent;
 use crate::domain::budget::{BudgetLine, SumberDana};
 use crate::domain::ids::{BudgetLineId, ProgrammeId};
@@ -42,7 +42,7 @@ impl Store {
         {
             return Err(StoreError::Invalid("unknown_wilayah"));
         }
-        let row: LineRow = with_pool!(self, pool => {
+        let row: LineRow = with_writer!(self, pool => {
             let mut tx = pool.begin_write().await?;
             let row: LineRow = sqlx::query_as(
                 "insert into budget_lines (programme_id, year, sumber_dana, kode_wilayah, amount_rp, committed_rp, created_at_us) \

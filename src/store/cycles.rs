@@ -1,6 +1,6 @@
 //! Cycles: the months of a programme.
 
-use super::{AuditWriter, Engine, Store, StoreError, StoreResult, now_us, with_pool};
+use super::{AuditWriter, Engine, Store, StoreError, StoreResult, now_us, with_pool, with_writer};
 use crate::domain::audit::AuditEvent;
 use crate::domain::ids::{CycleId, Period, ProgrammeId};
 use crate::domain::voucher::Cycle;
@@ -39,7 +39,7 @@ impl Store {
         valid_until: DateTime<Utc>,
         actor: &str,
     ) -> StoreResult<(Cycle, Opened)> {
-        let inserted: Option<CycleRow> = with_pool!(self, pool => {
+        let inserted: Option<CycleRow> = with_writer!(self, pool => {
             let mut tx = pool.begin_write().await?;
             let row: Option<CycleRow> = sqlx::query_as(
                 "insert into cycles (programme_id, period, valid_from_unix, valid_until_unix, opened_at_us) \

@@ -1,7 +1,7 @@
 //! The household registry. Every change of a household's state is also kept in
 //! `household_history` with the day it took effect.
 
-use super::{AuditWriter, Engine, Store, StoreError, StoreResult, now_us, with_pool};
+use super::{AuditWriter, Engine, Store, StoreError, StoreResult, now_us, with_pool, with_writer};
 use crate::domain::audit::AuditEvent;
 use crate::domain::household::{Household, Member};
 use crate::domain::registry::Known;
@@ -50,7 +50,7 @@ impl Store {
         actor: &str,
         progress: Progress<'_>,
     ) -> StoreResult<UpsertCounts> {
-        with_pool!(self, pool => {
+        with_writer!(self, pool => {
             let mut tx = pool.begin_write().await?;
             let existing: Vec<(String, String, String, String, i64, bool, String)> = sqlx::query_as(
                 "select no_kk, nik_kepala, nama_kepala, kode_desa, desil, krs, status from households",
@@ -109,7 +109,7 @@ impl Store {
         actor: &str,
         progress: Progress<'_>,
     ) -> StoreResult<u64> {
-        with_pool!(self, pool => {
+        with_writer!(self, pool => {
             let mut tx = pool.begin_write().await?;
             for chunk in members.chunks(BATCH_ROWS) {
                 let mut q = sqlx::QueryBuilder::new(

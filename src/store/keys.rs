@@ -1,6 +1,6 @@
 //! Published signing-key metadata and voucher revocations (what offline clients sync).
 
-use super::{AuditWriter, Engine, Store, StoreError, StoreResult, now_us, with_pool};
+use super::{AuditWriter, Engine, Store, StoreError, StoreResult, now_us, with_pool, with_writer};
 use crate::domain::audit::AuditEvent;
 use crate::domain::ids::VoucherId;
 use crate::domain::keys::{KeyStatus, SigningKeyMeta};
@@ -39,7 +39,7 @@ impl Store {
     /// (rotate instead).
     pub async fn add_signing_key(&self, public_key: [u8; 32], actor: &str) -> StoreResult<()> {
         let kid = Kid::of_bytes(&public_key);
-        with_pool!(self, pool => {
+        with_writer!(self, pool => {
             let mut tx = pool.begin_write().await?;
             let now = now_us();
             sqlx::query(
@@ -60,7 +60,7 @@ impl Store {
         actor: &str,
     ) -> StoreResult<()> {
         let kid = Kid::of_bytes(&public_key);
-        with_pool!(self, pool => {
+        with_writer!(self, pool => {
             let mut tx = pool.begin_write().await?;
             let now = now_us();
             sqlx::query(
@@ -80,7 +80,7 @@ impl Store {
 
     /// Revokes every key with this kid: nothing they signed is accepted any more.
     pub async fn revoke_signing_key(&self, kid: Kid, actor: &str) -> StoreResult<u64> {
-        with_pool!(self, pool => {
+        with_writer!(self, pool => {
             let mut tx = pool.begin_write().await?;
             let now = now_us();
             let n = sqlx::query(

@@ -1,6 +1,6 @@
 //! Partner shops, their service areas and categories.
 
-use super::{AuditWriter, Engine, Store, StoreError, StoreResult, now_us, with_pool};
+use super::{AuditWriter, Engine, Store, StoreError, StoreResult, now_us, with_pool, with_writer};
 use crate::domain::audit::AuditEvent;
 use crate::domain::ids::MerchantId;
 use crate::domain::merchant::{Merchant, MerchantStatus};
@@ -32,7 +32,7 @@ impl Store {
         if !self.unknown_wilayah(&codes, None).await?.is_empty() {
             return Err(StoreError::Invalid("unknown_wilayah"));
         }
-        let id: i64 = with_pool!(self, pool => {
+        let id: i64 = with_writer!(self, pool => {
             let mut tx = pool.begin_write().await?;
             let (id,): (i64,) = sqlx::query_as(
                 "insert into merchants (name, kode_desa, status, created_at_us) values ($1, $2, 'active', $3) returning id",

@@ -76,7 +76,13 @@ impl Backend {
 #[derive(Clone, Debug)]
 enum Pool {
     Postgres(PgPool),
-    Sqlite(SqlitePool),
+    /// SQLite has one writer: write transactions queue for the single `write` connection (in
+    /// order, in the pool) instead of sleeping in SQLite's busy handler; reads use `read`, whose
+    /// connections are read-only, so a write sent the wrong way fails loudly.
+    Sqlite {
+        read: SqlitePool,
+        write: SqlitePool,
+    },
 }
 
 /// Handle to the database. Cheap to clone (it is a pool).
@@ -91,11 +97,22 @@ macro_rules! with_pool {
     ($store:expr, $pool:ident => $body:expr) => {
         match &$store.pool {
             $crate::store::Pool::Postgres($pool) => $body,
-            $crate::store::Pool::Sqlite($pool) => $body,
+            $crate::store::Pool::Sqlite { read: $pool, .. } => $body,
         }
     };
 }
 pub(crate) use with_pool;
+
+/// Like `with_pool!`, for bodies that write: on SQLite, the single writer connection.
+macro_rules! with_writer {
+    ($store:expr, $pool:ident => $body:expr) => {
+        match &$store.pool {
+            $crate::store::Pool::Postgres($pool) => $body,
+            $crate::store::Pool::Sqlite { write: $pool, .. } => $body,
+        }
+    };
+}
+pub(crate) use with_writer;
 
 /// What differs between the two engines, in one place. Implemented for each pool type so a
 /// `with_pool!` body can ask its pool.
@@ -191,13 +208,18 @@ impl Store {
                 // 64 MiB of page cache per connection (the default is 2 MiB): voucher ids are
                 // random, so index inserts touch pages all over the index.
                 .pragma("cache_size", "-65536");
-            Pool::Sqlite(
-                PoolOptions::new()
-                    .max_connections(limits.max_connections)
-                    .acquire_timeout(limits.acquire_timeout)
-                    .connect_with(options)
-                    .await?,
-            )
+            // The writer opens (and creates) the file first; readers open it read-only.
+            let write = PoolOptions::new()
+                .max_connections(1)
+                .acquire_timeout(limits.acquire_timeout)
+                .connect_with(options.clone())
+                .await?;
+            let read = PoolOptions::new()
+                .max_connections(limits.max_connections)
+                .acquire_timeout(limits.acquire_timeout)
+                .connect_with(options.read_only(true))
+                .await?;
+            Pool::Sqlite { read, write }
         } else if database_url.starts_with("postgres:") || database_url.starts_with("postgresql:") {
             let options = PgConnectOptions::from_str(database_url)?;
             Pool::Postgres(
@@ -219,7 +241,7 @@ impl Store {
     pub fn backend(&self) -> Backend {
         match self.pool {
             Pool::Postgres(_) => Backend::Postgres,
-            Pool::Sqlite(_) => Backend::Sqlite,
+            Pool::Sqlite { .. } => Backend::Sqlite,
         }
     }
 
@@ -227,7 +249,7 @@ impl Store {
     pub async fn migrate(&self) -> StoreResult<()> {
         match &self.pool {
             Pool::Postgres(pool) => sqlx::migrate!("./migrations/postgres").run(pool).await?,
-            Pool::Sqlite(pool) => sqlx::migrate!("./migrations/sqlite").run(pool).await?,
+            Pool::Sqlite { write, .. } => sqlx::migrate!("./migrations/sqlite").run(write).await?,
         }
         Ok(())
     }
@@ -240,7 +262,13 @@ impl Store {
 
     /// Closes the pool, waiting for connections to return.
     pub async fn close(&self) {
-        with_pool!(self, pool => pool.close().await)
+        match &self.pool {
+            Pool::Postgres(pool) => pool.close().await,
+            Pool::Sqlite { read, write } => {
+                read.close().await;
+                write.close().await;
+            }
+        }
     }
 }
 

@@ -1,6 +1,6 @@
 //! Programmes and their settings.
 
-use super::{AuditWriter, Engine, Store, StoreError, StoreResult, now_us, with_pool};
+use super::{AuditWriter, Engine, Store, StoreError, StoreResult, now_us, with_pool, with_writer};
 use crate::domain::audit::AuditEvent;
 use crate::domain::ids::ProgrammeId;
 use crate::domain::money::Rupiah;
@@ -75,7 +75,7 @@ impl Store {
         actor: &str,
     ) -> StoreResult<Programme> {
         let categories: Vec<&str> = settings.categories.iter().map(Category::as_str).collect();
-        let id: i64 = with_pool!(self, pool => {
+        let id: i64 = with_writer!(self, pool => {
             let mut tx = pool.begin_write().await?;
             let (id,): (i64,) = sqlx::query_as(
                 "insert into programmes (number, name, year, max_desil, voucher_base_rp, voucher_per_member_rp, \

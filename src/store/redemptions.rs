@@ -2,7 +2,7 @@
 //! `update` decides (never read-then-write), the journal row is appended, and the answer is
 //! stored under the shop's idempotency key.
 
-use super::{Engine, Store, StoreError, StoreResult, with_pool};
+use super::{Engine, Store, StoreError, StoreResult, with_pool, with_writer};
 use crate::domain::ids::{MerchantId, ProgrammeId, RedemptionId, VoucherId};
 use crate::domain::money::Rupiah;
 use crate::domain::programme::Category;
@@ -108,7 +108,7 @@ impl Store {
         d: &Debit<'_>,
         answer: impl FnOnce(DebitResult) -> (u16, String),
     ) -> StoreResult<Answer> {
-        with_pool!(self, pool => {
+        with_writer!(self, pool => {
             let mut tx = pool.begin_write().await?;
             // 1. Claim the key. A concurrent request with the same key waits here for ours.
             let claimed = sqlx::query(
@@ -270,7 +270,7 @@ impl Store {
         {
             return Ok(Err(ReversalRefusal::WindowClosed));
         }
-        with_pool!(self, pool => {
+        with_writer!(self, pool => {
             let mut tx = pool.begin_write().await?;
             let inserted: Option<(i64,)> = sqlx::query_as(
                 "insert into redemptions (voucher_id, merchant_id, kind, amount_rp, reverses_id, created_at_us) \

@@ -1,6 +1,6 @@
 //! API tokens: stored as SHA-256 of the secret, looked up on every request.
 
-use super::{AuditWriter, Engine, Store, StoreError, StoreResult, now_us, with_pool};
+use super::{AuditWriter, Engine, Store, StoreError, StoreResult, now_us, with_pool, with_writer};
 use crate::domain::audit::AuditEvent;
 use crate::domain::auth::{ApiTokenSecret, Principal, Role};
 use crate::domain::ids::{ApiTokenId, MerchantId};
@@ -18,7 +18,7 @@ impl Store {
         if (role == Role::Merchant) != merchant.is_some() {
             return Err(StoreError::Invalid("merchant_token_needs_merchant"));
         }
-        with_pool!(self, pool => {
+        with_writer!(self, pool => {
             let mut tx = pool.begin_write().await?;
             let (id,): (i64,) = sqlx::query_as(
                 "insert into api_tokens (token_sha256, role, merchant_id, label, created_at_us) \

@@ -1,7 +1,7 @@
 //! Vouchers: batched issuance (with the budget charge in the same transaction), the issuance
 //! lease, and reads.
 
-use super::{AuditWriter, Engine, Store, StoreError, StoreResult, now_us, with_pool};
+use super::{AuditWriter, Engine, Store, StoreError, StoreResult, now_us, with_pool, with_writer};
 use crate::domain::audit::AuditEvent;
 use crate::domain::household::{Desil, Household, HouseholdStatus, Member, Sasaran};
 use crate::domain::ids::{BudgetLineId, CycleId, Kk, Nik, Period, ProgrammeId, VoucherId};
@@ -238,7 +238,7 @@ impl Store {
         ours_until_us: Option<i64>,
     ) -> StoreResult<bool> {
         let now = now_us();
-        let n = with_pool!(self, pool => sqlx::query(
+        let n = with_writer!(self, pool => sqlx::query(
             "update cycles set issuing_until_us = $1 where id = $2 \
              and (issuing_until_us is null or issuing_until_us < $3 or issuing_until_us = $4)"
         ).bind(until_us).bind(cycle.0).bind(now).bind(ours_until_us.unwrap_or(-1))
@@ -248,7 +248,7 @@ impl Store {
 
     /// Gives the lease back.
     pub async fn release_issuance_lease(&self, cycle: CycleId) -> StoreResult<()> {
-        with_pool!(self, pool => sqlx::query("update cycles set issuing_until_us = null where id = $1")
+        with_writer!(self, pool => sqlx::query("update cycles set issuing_until_us = null where id = $1")
             .bind(cycle.0).execute(pool).await.map(|_| ()))?;
         Ok(())
     }
@@ -275,7 +275,7 @@ impl Store {
         // neighbouring pages.
         let mut sorted: Vec<&NewVoucher> = vouchers.iter().collect();
         sorted.sort_by_key(|v| v.id);
-        with_pool!(self, pool => {
+        with_writer!(self, pool => {
             let mut tx = pool.begin_write().await?;
             let now = now_us();
             tx.insert_voucher_rows(&sorted, VoucherColumns { programme, cycle, valid, now }).await?;
@@ -363,7 +363,7 @@ pub struct Remaining {
 impl Store {
     /// Revokes a voucher. Returns false if it was not active.
     pub async fn revoke_voucher(&self, id: VoucherId, actor: &str) -> StoreResult<bool> {
-        with_pool!(self, pool => {
+        with_writer!(self, pool => {
             let mut tx = pool.begin_write().await?;
             let n = sqlx::query("update vouchers set status = 'revoked', revoked_at_us = $1 where id = $2 and status = 'active'")
                 .bind(now_us()).bind(id.to_string()).execute(&mut *tx).await?.rows_affected();
@@ -384,7 +384,7 @@ impl Store {
         make: impl FnOnce(Remaining) -> NewVoucher,
         actor: &str,
     ) -> StoreResult<Result<VoucherId, ReplaceRefusal>> {
-        with_pool!(self, pool => {
+        with_writer!(self, pool => {
             let mut tx = pool.begin_write().await?;
             let now = now_us();
             let n = sqlx::query(

@@ -1,6 +1,6 @@
 //! Wilayah reference rows and lokus villages.
 
-use super::{AuditWriter, Engine, Store, StoreError, StoreResult, with_pool};
+use super::{AuditWriter, Engine, Store, StoreError, StoreResult, with_pool, with_writer};
 use crate::domain::audit::AuditEvent;
 use crate::domain::wilayah::{Level, Wilayah, WilayahCode};
 
@@ -22,7 +22,7 @@ impl Store {
     pub async fn upsert_wilayah(&self, rows: &[Wilayah]) -> StoreResult<u64> {
         let mut sorted: Vec<&Wilayah> = rows.iter().collect();
         sorted.sort_by_key(|w| (w.level, w.code.clone()));
-        with_pool!(self, pool => {
+        with_writer!(self, pool => {
             let mut tx = pool.begin_write().await?;
             for w in &sorted {
                 sqlx::query(
@@ -86,7 +86,7 @@ impl Store {
         {
             return Err(StoreError::Invalid("unknown_desa"));
         }
-        with_pool!(self, pool => {
+        with_writer!(self, pool => {
             let mut tx = pool.begin_write().await?;
             let mut added = 0;
             for code in desa {
