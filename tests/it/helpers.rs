@@ -242,6 +242,20 @@ impl TestApp {
             .unwrap()
     }
 
+    /// Imports a registry CSV as the admin (changes effective 1 January 2026); it must succeed.
+    pub async fn import_csv(&self, csv: String) {
+        let res = self
+            .http
+            .post(self.url("/v1/households/import?effective=2026-01-01"))
+            .bearer_auth(&self.admin)
+            .header("content-type", "text/csv")
+            .body(csv)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    }
+
     /// GET without a token, as JSON.
     pub async fn get_public(&self, path: &str) -> serde_json::Value {
         self.http

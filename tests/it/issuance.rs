@@ -6,25 +6,12 @@ use std::collections::HashSet;
 
 const MEMBERS_HEADER: &str = "nik,no_kk,nama,tanggal_lahir,sasaran,mulai,selesai,stunting\n";
 
-async fn import(app: &TestApp, csv: String) {
-    let res = app
-        .http
-        .post(app.url("/v1/households/import?effective=2026-01-01"))
-        .bearer_auth(&app.admin)
-        .header("content-type", "text/csv")
-        .body(csv)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
-}
-
 /// 120 households in four lokus desa (KRS every other one), 2 outside lokus, one moved, one
 /// rich; a budget line; an open cycle 2026-12; a signing key.
 async fn district(app: &TestApp, budget_rp: &str) {
-    import(app, crate::registry::households_csv(1, 120, "aktif")).await;
-    import(
-        app,
+    app.import_csv(crate::registry::households_csv(1, 120, "aktif"))
+        .await;
+    app.import_csv(
         "no_kk,nik_kepala,nama_kepala,kode_desa,desil,krs,status\n\
          3514060000000001,3514060101800001,Luar Lokus,35.14.06.2002,1,1,aktif\n\
          3514060000000002,3514060101800002,Luar Lokus,35.14.06.2002,1,1,aktif\n\
@@ -35,13 +22,10 @@ async fn district(app: &TestApp, budget_rp: &str) {
     .await;
     // A baby in KK 2 (KRS=0 without her: she makes the household eligible) and a stunted
     // toddler in KK 8 (desil 2).
-    import(
-        app,
-        format!(
-            "{MEMBERS_HEADER}3514054101260002,3514050000000002,Bayi,2026-03-01,,,,0\n\
+    app.import_csv(format!(
+        "{MEMBERS_HEADER}3514054101260002,3514050000000002,Bayi,2026-03-01,,,,0\n\
              3514050101240008,3514050000000008,Balita,2024-01-01,balita_stunting,,,1\n"
-        ),
-    )
+    ))
     .await;
     let lokus = json!({ "year": 2026, "desa": ["35.14.05.2005", "35.14.05.2007", "35.14.05.2001", "35.14.05.2016"] });
     assert_eq!(

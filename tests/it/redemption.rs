@@ -8,19 +8,6 @@ use std::collections::HashSet;
 
 const MEMBERS: &str = "nik,no_kk,nama,tanggal_lahir,sasaran,mulai,selesai,stunting\n";
 
-async fn post_csv(app: &TestApp, csv: String) {
-    let res = app
-        .http
-        .post(app.url("/v1/households/import?effective=2026-01-01"))
-        .bearer_auth(&app.admin)
-        .header("content-type", "text/csv")
-        .body(csv)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
-}
-
 /// Households 1..=8 in Sibon (KRS, desil 1), KK 1 with four babies (a Rp 300.000 voucher), a
 /// cycle valid now, a key, vouchers issued. Returns vouchers by KK.
 async fn redeemable(app: &TestApp) -> Vec<Value> {
@@ -30,14 +17,14 @@ async fn redeemable(app: &TestApp) -> Vec<Value> {
             "35140500000000{i:02},35140501000000{i:02},Kepala {i},35.14.05.2005,1,1,aktif\n"
         ));
     }
-    post_csv(app, h).await;
+    app.import_csv(h).await;
     let mut m = String::from(MEMBERS);
     for b in 1..=4 {
         m.push_str(&format!(
             "351405410126000{b},3514050000000001,Bayi {b},2026-01-0{b},,,,0\n"
         ));
     }
-    post_csv(app, m).await;
+    app.import_csv(m).await;
     let budget = json!({ "year": 2026, "sumber_dana": "APBD", "kode_wilayah": "35.14", "amount": "100000000" });
     assert_eq!(
         app.post("/v1/budgets", &app.admin, &budget).await.status(),
