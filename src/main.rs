@@ -470,7 +470,7 @@ async fn run_demo(args: DemoArgs) -> anyhow::Result<()> {
     let programme = store
         .programme_by_number(demo::DEMO_PROGRAMME_NUMBER)
         .await?;
-    let period = relasi::domain::ids::Period::parse(demo::DEMO_PERIOD)?;
+    let period = demo::demo_period();
     let issued = relasi::jobs::issue::issue_cycle(
         &store,
         &programme,
@@ -496,7 +496,7 @@ async fn run_demo(args: DemoArgs) -> anyhow::Result<()> {
     let _ = writeln!(
         banner,
         "RELASI demo — Kabupaten Pasuruan (35.14), program {}",
-        demo::DEMO_PERIOD
+        period
     );
     let _ = writeln!(
         banner,
@@ -519,17 +519,13 @@ async fn run_demo(args: DemoArgs) -> anyhow::Result<()> {
     let _ = writeln!(
         banner,
         "  voucher {}          : {} layak / eligible, {} terbit / issued now, {} sudah / before, {} tanpa dana / unfunded",
-        demo::DEMO_PERIOD,
-        issued.eligible,
-        issued.issued,
-        issued.already_issued,
-        issued.skipped_budget
+        period, issued.eligible, issued.issued, issued.already_issued, issued.skipped_budget
     );
     let _ = writeln!(
         banner,
         "  kartu / cards         : curl -H 'Authorization: Bearer {}' -o kartu.pdf 'http://{addr}/v1/cycles/{}/cards.pdf?desa=35.14.05.2005'",
         admin.expose(),
-        demo::DEMO_PERIOD
+        period
     );
     let _ = std::io::Write::write_all(&mut std::io::stdout(), banner.as_bytes());
     if args.no_serve {

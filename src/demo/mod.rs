@@ -22,8 +22,15 @@ pub const WILAYAH_PASURUAN_CSV: &str = include_str!("wilayah_3514.csv");
 pub const DEMO_PROGRAMME_NUMBER: u16 = 1;
 const DEMO_PROGRAMME_NAME: &str = "KASIH BERSANDING MESRA (demo)";
 const DEMO_YEAR: i32 = 2026;
-/// The cycle the demo opens.
-pub const DEMO_PERIOD: &str = "2026-12";
+/// The cycle the demo opens: the current month in WIB, so a demo shop can redeem at once.
+pub fn demo_period() -> Period {
+    let wib = chrono::FixedOffset::east_opt(7 * 3600);
+    let today = wib.map_or_else(
+        || chrono::Utc::now().date_naive(),
+        |tz| chrono::Utc::now().with_timezone(&tz).date_naive(),
+    );
+    Period::containing(today)
+}
 /// How many synthetic households.
 pub const DEMO_HOUSEHOLDS: usize = 300;
 const ACTOR: &str = "cli:demo";
@@ -102,6 +109,7 @@ pub async fn seed(store: &Store) -> Result<DemoSummary, DemoError> {
         }
         Err(e) => return Err(e.into()),
     };
+    open_current_cycle(store).await?;
     let (households, members) = store.count_registry().await?;
     Ok(DemoSummary {
         created,
@@ -130,7 +138,7 @@ async fn seed_fresh(store: &Store) -> Result<(), DemoError> {
         .collect::<Result<_, _>>()?;
     store.add_lokus(DEMO_YEAR, &lokus, ACTOR).await?;
 
-    let period = Period::parse(DEMO_PERIOD)?;
+    let period = demo_period();
     let (households, members) = synthetic_registry(period.first_day(), DEMO_HOUSEHOLDS)?;
     store
         .upsert_households(
@@ -179,6 +187,13 @@ async fn seed_fresh(store: &Store) -> Result<(), DemoError> {
             .await?;
     }
 
+    Ok(())
+}
+
+/// Opens the current month's cycle of the demo programme (a no-op when it is open already).
+async fn open_current_cycle(store: &Store) -> Result<(), DemoError> {
+    let programme = store.programme_by_number(DEMO_PROGRAMME_NUMBER).await?;
+    let period = demo_period();
     let (from, until) = default_validity(period, programme.settings.utc_offset_hours)
         .ok_or(Invalid::new("period", "out of range"))?;
     store

@@ -90,6 +90,38 @@ async fn demo_serves_healthz_and_readyz_and_reuses_its_database() {
             .await
             .unwrap();
         assert_eq!(budgets.as_array().unwrap().len(), 3);
+        // A demo shop can sell against a demo voucher right away.
+        let shop = lines
+            .iter()
+            .find(|l| l.contains("token toko"))
+            .unwrap()
+            .split_whitespace()
+            .last()
+            .unwrap()
+            .to_owned();
+        let period = relasi::demo::demo_period();
+        let list: serde_json::Value = http
+            .get(format!(
+                "{url}/v1/vouchers?period={period}&desa=35.14.05.2005"
+            ))
+            .bearer_auth(&admin)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let token = list["vouchers"][0]["token"].as_str().unwrap();
+        let sale = serde_json::json!({ "token": token, "amount": "5000", "items": [{ "category": "susu", "amount": "5000" }] });
+        let res = http
+            .post(format!("{url}/v1/redemptions"))
+            .bearer_auth(&shop)
+            .header("idempotency-key", format!("demo-{}", round.len()))
+            .json(&sale)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
     }
 }
 
