@@ -108,8 +108,8 @@ fn cards_error(e: CardsError) -> ApiError {
     match e {
         CardsError::UnknownDesa => ApiError::new("unknown_desa"),
         CardsError::Store(e) => e.into(),
-        CardsError::Render(e) => {
-            tracing::error!(error = %e, "card rendering failed");
+        e @ (CardsError::Render(_) | CardsError::Csv) => {
+            tracing::error!(error = %e, "card sheet or hand-over list failed");
             ApiError::new("internal")
         }
     }
@@ -126,15 +126,23 @@ async fn cards_pdf(
     let pdf = cards::card_sheet(&state.store, &programme, period, &desa)
         .await
         .map_err(cards_error)?;
-    let disposition = format!("inline; filename=\"kartu-{period}-{desa}.pdf\"");
-    Ok((
+    Ok(file(
+        "application/pdf",
+        format!("inline; filename=\"kartu-{period}-{desa}.pdf\""),
+        pdf,
+    ))
+}
+
+/// A downloadable file answer.
+fn file(content_type: &'static str, disposition: String, body: impl IntoResponse) -> Response {
+    (
         [
-            (header::CONTENT_TYPE, "application/pdf".to_owned()),
+            (header::CONTENT_TYPE, content_type.to_owned()),
             (header::CONTENT_DISPOSITION, disposition),
         ],
-        pdf,
+        body,
     )
-        .into_response())
+        .into_response()
 }
 
 /// `GET /v1/cycles/{period}/handover.csv?desa=`: the kader's hand-over list with a signature column.
@@ -148,15 +156,11 @@ async fn handover_csv(
     let csv = cards::handover_csv(&state.store, &programme, period, &desa)
         .await
         .map_err(cards_error)?;
-    let disposition = format!("attachment; filename=\"serah-terima-{period}-{desa}.csv\"");
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (header::CONTENT_DISPOSITION, disposition),
-        ],
+    Ok(file(
+        "text/csv; charset=utf-8",
+        format!("attachment; filename=\"serah-terima-{period}-{desa}.csv\""),
         csv,
-    )
-        .into_response())
+    ))
 }
 
 #[derive(Deserialize)]

@@ -1,6 +1,6 @@
 //! Card sheets and the kader's hand-over list for one desa of one cycle.
 
-use crate::domain::ids::{Period, VoucherId};
+use crate::domain::ids::Period;
 use crate::domain::programme::Programme;
 use crate::domain::voucher::{Voucher, VoucherStatus};
 use crate::domain::wilayah::WilayahCode;
@@ -26,19 +26,9 @@ pub enum CardsError {
     /// Rendering.
     #[error(transparent)]
     Render(#[from] crate::render::qr::QrError),
-}
-
-/// One line of the hand-over list.
-#[derive(Clone, Debug)]
-pub struct HandoverRow {
-    /// Card number.
-    pub card_number: String,
-    /// Voucher id.
-    pub voucher_id: VoucherId,
-    /// Head of household.
-    pub nama_kepala: String,
-    /// Value, `Rp 250.000`.
-    pub value: String,
+    /// Writing the hand-over CSV.
+    #[error("hand-over list could not be written")]
+    Csv,
 }
 
 struct Sheet {
@@ -138,29 +128,13 @@ pub async fn handover_csv(
         "tanggal_serah",
         "tanda_tangan_penerima",
     ];
-    let csv_err = |_| CardsError::Render(crate::render::qr::QrError::Png);
-    w.write_record(header).map_err(csv_err)?;
+    w.write_record(header).map_err(|_| CardsError::Csv)?;
     for (i, (v, name)) in sheet.rows.iter().enumerate() {
-        let row = HandoverRow {
-            card_number: v.id.card_number(),
-            voucher_id: v.id,
-            nama_kepala: name.clone(),
-            value: v.face_value.display_id(),
-        };
         let no = (i + 1).to_string();
-        w.write_record([
-            no.as_str(),
-            &row.card_number,
-            &row.nama_kepala,
-            &row.value,
-            &sheet.desa_name,
-            "",
-            "",
-        ])
-        .map_err(csv_err)?;
+        let (card, value) = (v.id.card_number(), v.face_value.display_id());
+        w.write_record([no.as_str(), &card, name, &value, &sheet.desa_name, "", ""])
+            .map_err(|_| CardsError::Csv)?;
     }
-    let bytes = w
-        .into_inner()
-        .map_err(|_| CardsError::Render(crate::render::qr::QrError::Png))?;
+    let bytes = w.into_inner().map_err(|_| CardsError::Csv)?;
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
