@@ -6,6 +6,8 @@
 //! Run: `cargo bench --bench issuance` (add RELASI_BENCH_HOUSEHOLDS=N for another size).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)] // a bench, not a service
 
+mod common;
+
 use chrono::NaiveDate;
 use relasi::domain::budget::SumberDana;
 use relasi::domain::household::{Desil, Household, HouseholdStatus};
@@ -45,37 +47,6 @@ fn raw_sign_rate(samples: usize) -> f64 {
     samples as f64 / started.elapsed().as_secs_f64()
 }
 
-async fn store() -> (Store, String, Option<tempfile::TempDir>) {
-    match std::env::var("RELASI_BENCH_DATABASE_URL") {
-        Ok(base) if base.starts_with("postgres") => {
-            let schema = format!("bench_{}", std::process::id());
-            let admin = sqlx::PgPool::connect(&base)
-                .await
-                .expect("PostgreSQL unreachable");
-            sqlx::query(sqlx::AssertSqlSafe(format!("create schema {schema}")))
-                .execute(&admin)
-                .await
-                .unwrap();
-            let sep = if base.contains('?') { '&' } else { '?' };
-            let url = format!("{base}{sep}options[search_path]={schema}");
-            (
-                Store::connect(&url, PoolSettings::default()).await.unwrap(),
-                "postgres".into(),
-                None,
-            )
-        }
-        _ => {
-            let dir = tempfile::tempdir().unwrap();
-            let url = format!("sqlite://{}/bench.db", dir.path().display());
-            (
-                Store::connect(&url, PoolSettings::default()).await.unwrap(),
-                "sqlite".into(),
-                Some(dir),
-            )
-        }
-    }
-}
-
 #[tokio::main]
 async fn main() {
     tracing_subscriber::fmt()
@@ -89,7 +60,11 @@ async fn main() {
         .ok()
         .and_then(|n| n.parse().ok())
         .unwrap_or(100_000);
-    let (store, backend, _dir) = store().await;
+    let db = common::bench_db().await;
+    let store = Store::connect(&db.url, PoolSettings::default())
+        .await
+        .unwrap();
+    let backend = store.backend().name();
     store.migrate().await.unwrap();
     store
         .init_deployment(&DeploymentId::parse("bench").unwrap())

@@ -8,6 +8,8 @@
 //! The clients run in the same process as the server, on the same two cores.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)] // a bench, not a service
 
+mod common;
+
 use chrono::{DateTime, NaiveDate};
 use relasi::api::{AppState, Config};
 use relasi::domain::auth::{ApiTokenSecret, Role};
@@ -26,38 +28,6 @@ use std::time::{Duration, Instant};
 const CLIENTS: usize = 32;
 const VOUCHERS: usize = 2000;
 const RUN: Duration = Duration::from_secs(10);
-
-async fn setup() -> (Store, String, Option<String>, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let (url, pg_base) = match std::env::var("RELASI_BENCH_DATABASE_URL") {
-        Ok(base) if base.starts_with("postgres") => {
-            let schema = format!("bench_{}", std::process::id());
-            let admin = sqlx::PgPool::connect(&base)
-                .await
-                .expect("PostgreSQL unreachable");
-            sqlx::query(sqlx::AssertSqlSafe(format!("create schema {schema}")))
-                .execute(&admin)
-                .await
-                .unwrap();
-            let sep = if base.contains('?') { '&' } else { '?' };
-            (
-                format!("{base}{sep}options[search_path]={schema}"),
-                Some(base),
-            )
-        }
-        _ => (format!("sqlite://{}/bench.db", dir.path().display()), None),
-    };
-    let store = Store::connect(
-        &url,
-        PoolSettings {
-            max_connections: 16,
-            ..PoolSettings::default()
-        },
-    )
-    .await
-    .unwrap();
-    (store, url, pg_base, dir)
-}
 
 fn pgbench(base: &str) -> Option<(f64, f64)> {
     let script = std::env::temp_dir().join(format!("relasi-pgbench-{}.sql", std::process::id()));
@@ -174,7 +144,17 @@ async fn sqlite_floor(url: &str) -> f64 {
 
 #[tokio::main]
 async fn main() {
-    let (store, db_url, pg_base, _dir) = setup().await;
+    let db = common::bench_db().await;
+    let store = Store::connect(
+        &db.url,
+        PoolSettings {
+            max_connections: 16,
+            ..PoolSettings::default()
+        },
+    )
+    .await
+    .unwrap();
+    let (db_url, pg_base) = (db.url.clone(), db.pg_base.clone());
     let backend = store.backend().name();
     store.migrate().await.unwrap();
     let deployment = store
