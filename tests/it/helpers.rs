@@ -93,6 +93,15 @@ impl RawDb {
         }
     }
 
+    /// Runs a statement built at run time (test fixtures only).
+    pub async fn execute_owned(&self, sql: String) -> Result<u64, sqlx::Error> {
+        let sql = sqlx::AssertSqlSafe(sql);
+        match self {
+            RawDb::Postgres(p) => sqlx::query(sql).execute(p).await.map(|r| r.rows_affected()),
+            RawDb::Sqlite(p) => sqlx::query(sql).execute(p).await.map(|r| r.rows_affected()),
+        }
+    }
+
     /// One integer.
     pub async fn scalar(&self, sql: &'static str) -> i64 {
         match self {

@@ -108,3 +108,105 @@ async fn merchant_tokens_are_bound_to_a_shop_and_only_they() {
         .await
         .is_err());
 }
+
+/// A voucher row of the fixture's cycle with the given id, household, cycle, budget line and
+/// replaced voucher.
+fn voucher_insert(id: &str, kk: &str, cycle: i64, line: i64, replaces: &str) -> String {
+    format!(
+        "insert into vouchers (id, programme_id, cycle_id, no_kk, kode_desa, budget_line_id, kid, face_value_rp, \
+         status, valid_from_unix, valid_until_unix, token, issued_at_us, replaces) values ('{id}', 1, {cycle}, \
+         '{kk}', '35.14.05.2005', {line}, 'abcd0123', 1000, 'active', 1, 2, 'RLS1:{id}', 0, {replaces})"
+    )
+}
+
+#[tokio::test]
+async fn a_voucher_points_only_at_rows_that_exist() {
+    let app = spawn_app().await;
+    let raw = app.db.raw().await;
+    voucher_fixture(&raw).await;
+    raw.execute(
+        "insert into households (no_kk, nik_kepala, nama_kepala, kode_desa, desil, krs, status, updated_at_us) \
+         values ('3514051111110003', '3514051111110004', 'Dua', '35.14.05.2005', 2, true, 'aktif', 0)",
+    )
+    .await
+    .unwrap();
+    let known = "3514051111110003";
+    let id = |n: u32| format!("{n:032x}");
+    for (what, sql) in [
+        (
+            "unknown household",
+            voucher_insert(&id(10), "3514059999999999", 1, 1, "null"),
+        ),
+        (
+            "unknown cycle",
+            voucher_insert(&id(11), known, 99, 1, "null"),
+        ),
+        (
+            "unknown budget line",
+            voucher_insert(&id(12), known, 1, 99, "null"),
+        ),
+        (
+            "unknown replaced voucher",
+            voucher_insert(&id(13), known, 1, 1, &format!("'{}'", id(999))),
+        ),
+    ] {
+        let refused = raw.execute_owned(sql).await;
+        assert!(refused.is_err(), "accepted a voucher with an {what}");
+    }
+    // One bad row in a statement of several refuses the whole statement.
+    let good = voucher_insert(&id(20), known, 1, 1, "null");
+    let bad = voucher_insert(&id(21), "3514059999999999", 1, 1, "null");
+    let (_, bad_values) = bad.split_once(" values ").unwrap();
+    assert!(
+        raw.execute_owned(format!("{good}, {bad_values}"))
+            .await
+            .is_err()
+    );
+    assert_eq!(raw.scalar("select count(*) from vouchers").await, 1);
+    // The same row with every reference known is accepted.
+    raw.execute_owned(good).await.unwrap();
+    assert_eq!(raw.scalar("select count(*) from vouchers").await, 2);
+}
+
+#[tokio::test]
+async fn what_a_voucher_points_at_is_never_deleted_or_rekeyed() {
+    let app = spawn_app().await;
+    let raw = app.db.raw().await;
+    voucher_fixture(&raw).await;
+    for sql in [
+        "delete from households",
+        "delete from cycles",
+        "delete from budget_lines",
+        "delete from vouchers",
+        "update households set no_kk = '3514051111110009'",
+        "update cycles set id = 7",
+        "update budget_lines set id = 7",
+        "update vouchers set no_kk = '3514051111110009'",
+        "update vouchers set cycle_id = 7",
+        "update vouchers set budget_line_id = 7",
+        "update vouchers set face_value_rp = 200000",
+        "update vouchers set token = 'RLS1:X'",
+    ] {
+        assert!(raw.execute(sql).await.is_err(), "accepted: {sql}");
+    }
+    if app.db.backend == relasi::store::Backend::Postgres {
+        for sql in [
+            "truncate households cascade",
+            "truncate vouchers cascade",
+            "truncate audit_log",
+            "truncate redemptions cascade",
+        ] {
+            assert!(raw.execute(sql).await.is_err(), "accepted: {sql}");
+        }
+    }
+    assert_eq!(raw.scalar("select count(*) from vouchers").await, 1);
+    assert_eq!(raw.scalar("select count(*) from households").await, 1);
+    assert_eq!(raw.scalar("select count(*) from redemptions").await, 2);
+    // What may change still does.
+    raw.execute("update households set nama_kepala = 'Baru', status = 'pindah'")
+        .await
+        .unwrap();
+    raw.execute("update vouchers set spent_rp = 5")
+        .await
+        .unwrap();
+}
