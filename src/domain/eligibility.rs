@@ -1,7 +1,7 @@
 //! Eligibility (SPEC "Eligibility"): a pure function of the household, its members, the
 //! programme settings, the lokus list and the cycle's first day.
 
-use super::household::{Household, HouseholdStatus, Member, Sasaran};
+use super::household::{HouseholdFacts, HouseholdStatus, MemberFacts, Sasaran};
 use super::ids::Period;
 use super::money::Rupiah;
 use super::programme::ProgrammeSettings;
@@ -43,7 +43,7 @@ pub fn under_months(birth: NaiveDate, months: u32, day: NaiveDate) -> bool {
 }
 
 /// How a member counts on `day`, if at all. A member counts once.
-pub fn member_counts(member: &Member, day: NaiveDate) -> Option<Sasaran> {
+pub fn member_counts(member: &MemberFacts, day: NaiveDate) -> Option<Sasaran> {
     if under_months(member.tanggal_lahir, 24, day) {
         return Some(Sasaran::Baduta);
     }
@@ -68,11 +68,11 @@ pub fn voucher_value(settings: &ProgrammeSettings, n: u32) -> Rupiah {
         .map_or(settings.voucher_cap, |v| v.min(settings.voucher_cap))
 }
 
-/// Judges one household for one cycle. `lokus` is the lokus list of the programme year; an
-/// empty list means the programme has none and every desa qualifies.
+/// Judges one household, with its own members, for one cycle. `lokus` is the lokus list of the
+/// programme year; an empty list means the programme has none and every desa qualifies.
 pub fn judge(
-    household: &Household,
-    members: &[Member],
+    household: &HouseholdFacts,
+    members: &[MemberFacts],
     settings: &ProgrammeSettings,
     lokus: &[WilayahCode],
     period: Period,
@@ -89,7 +89,6 @@ pub fn judge(
     }
     let counted: Vec<Sasaran> = members
         .iter()
-        .filter(|m| m.no_kk == household.no_kk)
         .filter_map(|m| member_counts(m, day))
         .collect();
     if !household.krs && counted.is_empty() {
@@ -107,18 +106,16 @@ pub fn judge(
 mod tests {
     use super::*;
     use crate::domain::household::Desil;
-    use crate::domain::ids::{Kk, Nik};
+    use crate::domain::ids::Kk;
     use proptest::prelude::*;
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()
     }
 
-    fn household(krs: bool) -> Household {
-        Household {
+    fn household(krs: bool) -> HouseholdFacts {
+        HouseholdFacts {
             no_kk: Kk::parse("3514050000000001").unwrap(),
-            nik_kepala: Nik::parse("3514050101800001").unwrap(),
-            nama_kepala: "Uji".into(),
             kode_desa: WilayahCode::parse("35.14.05.2005").unwrap(),
             desil: Desil::new(3).unwrap(),
             krs,
@@ -126,11 +123,8 @@ mod tests {
         }
     }
 
-    fn member(birth: NaiveDate) -> Member {
-        Member {
-            nik: Nik::parse("3514050101240001").unwrap(),
-            no_kk: Kk::parse("3514050000000001").unwrap(),
-            nama: "Anak".into(),
+    fn member(birth: NaiveDate) -> MemberFacts {
+        MemberFacts {
             tanggal_lahir: birth,
             sasaran: None,
             mulai: None,

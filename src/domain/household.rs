@@ -168,6 +168,36 @@ pub struct Member {
     pub stunting: bool,
 }
 
+/// What eligibility needs of a household: no name and no NIK, so issuance never loads them.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct HouseholdFacts {
+    /// KK number.
+    pub no_kk: Kk,
+    /// Desa of residence.
+    pub kode_desa: WilayahCode,
+    /// Welfare decile.
+    pub desil: Desil,
+    /// Flagged as keluarga berisiko stunting.
+    pub krs: bool,
+    /// Current status.
+    pub status: HouseholdStatus,
+}
+
+/// What eligibility needs of a member: dates, the sasaran word and the stunting flag.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct MemberFacts {
+    /// Birth date.
+    pub tanggal_lahir: NaiveDate,
+    /// Registry sasaran word, if any.
+    pub sasaran: Option<Sasaran>,
+    /// Start of the pregnancy / breastfeeding / catin period.
+    pub mulai: Option<NaiveDate>,
+    /// End of that period (inclusive).
+    pub selesai: Option<NaiveDate>,
+    /// Flagged stunted.
+    pub stunting: bool,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,10 +1,12 @@
 //! Vouchers: batched issuance (with the budget charge in the same transaction), the issuance
 //! lease, and reads.
 
-use super::{AuditWriter, Engine, Store, StoreError, StoreResult, now_us, with_pool, with_writer};
+use super::{
+    AuditWriter, Engine, Pool, Store, StoreError, StoreResult, now_us, with_pool, with_writer,
+};
 use crate::domain::audit::AuditEvent;
-use crate::domain::household::{Desil, Household, HouseholdStatus, Member, Sasaran};
-use crate::domain::ids::{BudgetLineId, CycleId, Kk, Nik, Period, ProgrammeId, VoucherId};
+use crate::domain::household::{Desil, HouseholdFacts, HouseholdStatus, MemberFacts, Sasaran};
+use crate::domain::ids::{BudgetLineId, CycleId, Kk, Period, ProgrammeId, VoucherId};
 use crate::domain::money::Rupiah;
 use crate::domain::voucher::{Voucher, VoucherStatus};
 use crate::domain::wilayah::WilayahCode;
@@ -37,16 +39,13 @@ fn bad(_: crate::domain::Invalid) -> StoreError {
     StoreError::Invalid("stored registry row is malformed")
 }
 
-type HouseholdRow = (String, String, String, String, i64, bool, String);
-type MemberRow = (
-    String,
-    String,
+type MemberFactsRow = (
     String,
     NaiveDate,
     Option<String>,
     Option<NaiveDate>,
     Option<NaiveDate>,
-    bool,
+    i32,
 );
 type VoucherRow = (
     String,
@@ -180,44 +179,79 @@ impl VoucherRows for sqlx::Transaction<'_, sqlx::Sqlite> {
 }
 
 impl Store {
-    /// The whole registry as it stands: households and their members by KK.
-    pub async fn registry_snapshot(
+    /// What eligibility needs of the whole registry as it stands on `day`: households, and by
+    /// KK the members who could count that day, without names or NIKs. Members born more than 61
+    /// months before `day` without a sasaran word can count for nothing (the oldest who count
+    /// are balita under 60 months), so they are not read; `judge` decides about the rest.
+    pub async fn eligibility_snapshot(
         &self,
-    ) -> StoreResult<(Vec<Household>, HashMap<Kk, Vec<Member>>)> {
-        let rows: Vec<HouseholdRow> = with_pool!(self, pool => sqlx::query_as(
-            "select no_kk, nik_kepala, nama_kepala, kode_desa, desil, krs, status from households order by no_kk"
-        ).fetch_all(pool).await)?;
+        day: NaiveDate,
+    ) -> StoreResult<(Vec<HouseholdFacts>, HashMap<Kk, Vec<MemberFacts>>)> {
+        let households = self.bulk_rows::<(String, String, i64, i32, String)>(
+            "no_kk, kode_desa, desil, case when krs then 1 else 0 end, status",
+            "households".to_owned(),
+        );
+        // A date we formatted ourselves, so it can stand in the SQL text.
+        let born_since = day
+            .checked_sub_months(chrono::Months::new(61))
+            .unwrap_or(NaiveDate::MIN)
+            .format("%Y-%m-%d");
+        let members = self.bulk_rows::<MemberFactsRow>(
+            "no_kk, tanggal_lahir, sasaran, mulai, selesai, case when stunting then 1 else 0 end",
+            format!("members where tanggal_lahir >= '{born_since}' or sasaran is not null"),
+        );
+        let (rows, member_rows) = tokio::try_join!(households, members)?;
         let mut households = Vec::with_capacity(rows.len());
-        for (kk, nik, nama, desa, desil, krs, status) in rows {
-            households.push(Household {
+        for (kk, desa, desil, krs, status) in rows {
+            households.push(HouseholdFacts {
                 no_kk: Kk::parse(&kk).map_err(bad)?,
-                nik_kepala: Nik::parse(&nik).map_err(bad)?,
-                nama_kepala: nama,
                 kode_desa: WilayahCode::parse(&desa).map_err(bad)?,
                 desil: Desil::new(u8::try_from(desil).unwrap_or(0)).map_err(bad)?,
-                krs,
+                krs: krs != 0,
                 status: HouseholdStatus::parse(&status).map_err(bad)?,
             });
         }
-        let rows: Vec<MemberRow> = with_pool!(self, pool => sqlx::query_as(
-            "select no_kk, nik, nama, tanggal_lahir, sasaran, mulai, selesai, stunting from members"
-        ).fetch_all(pool).await)?;
-        let mut members: HashMap<Kk, Vec<Member>> = HashMap::new();
-        for (kk, nik, nama, lahir, sasaran, mulai, selesai, stunting) in rows {
-            let no_kk = Kk::parse(&kk).map_err(bad)?;
-            let member = Member {
-                nik: Nik::parse(&nik).map_err(bad)?,
-                no_kk: no_kk.clone(),
-                nama,
-                tanggal_lahir: lahir,
-                sasaran: Sasaran::parse(sasaran.as_deref().unwrap_or_default()).map_err(bad)?,
-                mulai,
-                selesai,
-                stunting,
-            };
-            members.entry(no_kk).or_default().push(member);
+        let mut members: HashMap<Kk, Vec<MemberFacts>> = HashMap::new();
+        for (kk, lahir, sasaran, mulai, selesai, stunting) in member_rows {
+            members
+                .entry(Kk::parse(&kk).map_err(bad)?)
+                .or_default()
+                .push(MemberFacts {
+                    tanggal_lahir: lahir,
+                    sasaran: Sasaran::parse(sasaran.as_deref().unwrap_or_default()).map_err(bad)?,
+                    mulai,
+                    selesai,
+                    stunting: stunting != 0,
+                });
         }
         Ok((households, members))
+    }
+
+    /// `select {columns} from {from}`, for large reads; both are our own SQL text, never input.
+    /// PostgreSQL hands rows over fast; sqlx hands SQLite rows over one at a time, about 3 µs
+    /// each, so there SQLite builds one JSON array of them, which arrives four times faster.
+    async fn bulk_rows<T>(&self, columns: &str, from: String) -> StoreResult<Vec<T>>
+    where
+        T: serde::de::DeserializeOwned
+            + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>
+            + Send
+            + Unpin,
+    {
+        match &self.pool {
+            Pool::Postgres(pool) => Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "select {columns} from {from}"
+            )))
+            .fetch_all(pool)
+            .await?),
+            Pool::Sqlite { read, .. } => {
+                let text: String = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                    "select coalesce(json_group_array(json_array({columns})), '[]') from {from}"
+                )))
+                .fetch_one(read)
+                .await?;
+                serde_json::from_str(&text).map_err(|_| StoreError::Invalid("stored rows"))
+            }
+        }
     }
 
     /// KK numbers that already hold a (non-replacement) voucher of the cycle.

@@ -46,6 +46,47 @@ async fn district(app: &TestApp, budget_rp: &str) {
     app.generate_key().await;
 }
 
+#[tokio::test]
+async fn members_who_count_on_the_cycle_day_make_a_household_eligible() {
+    let app = spawn_app().await;
+    district(&app, "100000000").await;
+    // Households with KRS = 0 in a lokus desa, desil 1: eligible only through their members.
+    let mut households = String::from("no_kk,nik_kepala,nama_kepala,kode_desa,desil,krs,status\n");
+    for n in 201..=205 {
+        households.push_str(&format!(
+            "3514050000000{n},3514050101800{n},Kepala,35.14.05.2005,1,0,aktif\n"
+        ));
+    }
+    app.import_csv(households).await;
+    app.import_csv(format!(
+        "{MEMBERS_HEADER}\
+         3514054201220201,3514050000000201,Balita,2022-01-02,balita_stunting,,,1\n\
+         3514054101210202,3514050000000202,Balita,2021-12-01,balita_stunting,,,1\n\
+         3514054303950203,3514050000000203,Ibu,1995-03-03,ibu_hamil,2026-06-01,2026-12-01,0\n\
+         3514050101900204,3514050000000204,Ayah,1990-01-01,,,,0\n\
+         3514050101900205,3514050000000205,Ayah,1990-01-01,,,,0\n\
+         3514054111260205,3514050000000205,Bayi,2026-11-01,,,,0\n"
+    ))
+    .await;
+    assert_eq!(issue(&app).await.status(), 200);
+    let vouchers = all_vouchers(&app).await;
+    let value_of = |kk: &str| {
+        vouchers
+            .iter()
+            .find(|v| v["no_kk"] == kk)
+            .map(|v| v["face_value"].as_str().unwrap().to_owned())
+    };
+    // 59 months old and stunted on 1 December 2026: counts as balita stunting.
+    assert_eq!(value_of("3514050000000201").as_deref(), Some("150000"));
+    // 60 months old on the day: no longer.
+    assert_eq!(value_of("3514050000000202"), None);
+    // Pregnant through 1 December (inclusive), born 1995: counts.
+    assert_eq!(value_of("3514050000000203").as_deref(), Some("150000"));
+    // An adult without a sasaran word makes nobody eligible; a baby does.
+    assert_eq!(value_of("3514050000000204"), None);
+    assert_eq!(value_of("3514050000000205").as_deref(), Some("150000"));
+}
+
 async fn issue(app: &TestApp) -> reqwest::Response {
     app.http
         .post(app.url("/v1/cycles/2026-12/issue"))
