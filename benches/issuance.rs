@@ -1,7 +1,8 @@
 //! Issuance benchmark (not a test): vouchers issued per second for 100,000 households (two
 //! members each), against the raw Ed25519 signing rate measured in the same process on as many
-//! threads as issuance signs with, right before and after each of three rounds. Backend: SQLite in a temporary file, or PostgreSQL when RELASI_BENCH_DATABASE_URL is a
-//! postgres:// URL (a throw-away database: the bench creates a fresh schema in it).
+//! threads as issuance signs with, right before and after each of five rounds. Backend: SQLite
+//! in a temporary file, or PostgreSQL when RELASI_BENCH_DATABASE_URL is a postgres:// URL (a
+//! throw-away database: the bench creates a fresh schema in it).
 //!
 //! Run: `cargo bench --bench issuance` (add RELASI_BENCH_HOUSEHOLDS=N for another size).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)] // a bench, not a service
@@ -217,7 +218,7 @@ async fn main() {
     let rounds: usize = std::env::var("RELASI_BENCH_ROUNDS")
         .ok()
         .and_then(|n| n.parse().ok())
-        .unwrap_or(3);
+        .unwrap_or(5);
     let mut ratios = Vec::new();
     for (round, period) in ["2026-12", "2027-01", "2027-02", "2027-03", "2027-04"]
         .into_iter()

@@ -163,6 +163,34 @@ pub fn allocate(mut candidates: Vec<Candidate>, lines: &[BudgetLine]) -> Allocat
     out
 }
 
+/// The line each desa's households are charged to, decided before anyone is judged, when money
+/// is ample: `Some` only if every line can pay `cap` (the largest voucher) for every household
+/// of `households_per_desa` whose desa it comes first for in [`charging_order`]. Then no line
+/// runs short, so [`allocate`] gives every candidate its desa's first line whatever the order of
+/// need, and issuance may fund and store vouchers as it judges. A desa no line covers is absent:
+/// its candidates are skipped for budget, as [`allocate`] skips them.
+pub fn ample_funding(
+    lines: &[BudgetLine],
+    households_per_desa: &[(WilayahCode, u64)],
+    cap: Rupiah,
+) -> Option<HashMap<WilayahCode, BudgetLineId>> {
+    let mut first = HashMap::new();
+    let mut needed: HashMap<BudgetLineId, i128> = HashMap::new();
+    for (desa, households) in households_per_desa {
+        if let Some(line) = charging_order(lines, desa).first() {
+            first.insert(desa.clone(), line.id);
+            *needed.entry(line.id).or_default() +=
+                i128::from(*households) * i128::from(cap.as_i64());
+        }
+    }
+    let ample = lines.iter().all(|l| {
+        needed
+            .get(&l.id)
+            .is_none_or(|n| *n <= i128::from(l.remaining().as_i64()))
+    });
+    ample.then_some(first)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -294,6 +322,47 @@ mod tests {
             for (c, id) in &out.funded {
                 let line = lines.iter().find(|l| l.id == *id).unwrap();
                 prop_assert!(line.kode_wilayah.covers(&c.kode_desa));
+            }
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn ample_funding_is_what_allocate_would_do(
+            values in prop::collection::vec((0u32..5, 1u8..=10, any::<bool>(), 1i64..=300_000), 0..40),
+            amounts in prop::collection::vec(0i64..40_000_000, 3),
+        ) {
+            let desa = ["35.14.05.2005", "35.14.05.2007", "35.14.06.2001", "35.14.05.2001", "35.09.01.2001"];
+            let candidates: Vec<Candidate> = values.iter().enumerate()
+                .map(|(i, (d, desil, s, v))| candidate(i as u32, desa[*d as usize], *desil, *s, *v)).collect();
+            let lines = [
+                sized(1, "35.14", SumberDana::Apbd, amounts[0]),
+                sized(2, "35.14.05", SumberDana::Csr, amounts[1]),
+                sized(3, "35.14.05.2005", SumberDana::DanaDesa, amounts[2]),
+            ];
+            let mut per_desa: HashMap<WilayahCode, u64> = HashMap::new();
+            for c in &candidates {
+                *per_desa.entry(c.kode_desa.clone()).or_default() += 1;
+            }
+            let per_desa: Vec<(WilayahCode, u64)> = per_desa.into_iter().collect();
+            let cap = Rupiah::new(300_000).unwrap();
+            if let Some(first) = ample_funding(&lines, &per_desa, cap) {
+                let out = allocate(candidates.clone(), &lines);
+                for (c, line) in &out.funded {
+                    prop_assert_eq!(first.get(&c.kode_desa), Some(line));
+                }
+                for c in &out.skipped {
+                    prop_assert!(!first.contains_key(&c.kode_desa));
+                }
+            } else {
+                // Not ample: some line could not pay the cap for all it comes first for.
+                let short = lines.iter().any(|l| {
+                    let routed: u64 = per_desa.iter()
+                        .filter(|(d, _)| charging_order(&lines, d).first().map(|f| f.id) == Some(l.id))
+                        .map(|(_, n)| n).sum();
+                    i128::from(routed) * 300_000 > i128::from(l.remaining().as_i64())
+                });
+                prop_assert!(short);
             }
         }
     }

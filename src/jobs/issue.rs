@@ -3,21 +3,26 @@
 //! run issues only what is missing. One run per cycle at a time (a lease on the cycle row).
 
 use crate::domain::audit::AuditEvent;
-use crate::domain::budget::{Candidate, allocate};
+use crate::domain::budget::{Candidate, allocate, ample_funding};
 use crate::domain::eligibility::{Ineligible, judge};
-use crate::domain::ids::{Period, VoucherId};
+use crate::domain::ids::{BudgetLineId, Kk, Period, VoucherId};
 use crate::domain::money::Rupiah;
 use crate::domain::programme::Programme;
+use crate::domain::wilayah::WilayahCode;
 use crate::signing::{self, KeyFileError, Signer};
 use crate::store::{NewVoucher, Progress, Store, StoreError, now_us};
 use relasi_token::{DeploymentId, Flags, VoucherClaims};
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::Arc;
 
 /// Vouchers signed and stored per step.
 const BATCH: usize = 2000;
+/// Households read and judged per step while the signers work.
+const SLICE: u32 = 20_000;
+/// Signed batches that may wait for storing (memory: about 600 KB each).
+const SIGNED_AHEAD: usize = 64;
 /// How long a runner's claim on a cycle lasts without renewal.
 const LEASE_US: i64 = 5 * 60 * 1_000_000;
 
@@ -125,91 +130,40 @@ async fn run(
     progress: Progress<'_>,
 ) -> Result<IssueReport, IssueError> {
     let started = std::time::Instant::now();
-    let (households, members) = store.eligibility_snapshot(period.first_day()).await?;
-    let snapshot_ms = started.elapsed().as_millis();
     let lokus = store.lokus(programme.year).await?;
     let issued = store.issued_households(cycle.id).await?;
-    let mut report = IssueReport {
-        period: period.to_string(),
-        ..IssueReport::default()
-    };
-    let mut candidates = Vec::new();
-    for h in &households {
-        let own = members.get(&h.no_kk).map_or(&[][..], Vec::as_slice);
-        match judge(h, own, &programme.settings, &lokus, period) {
-            Ok(e) => {
-                report.eligible += 1;
-                if issued.contains(h.no_kk.as_str()) {
-                    report.already_issued += 1;
-                } else {
-                    candidates.push(Candidate {
-                        no_kk: h.no_kk.clone(),
-                        kode_desa: h.kode_desa.clone(),
-                        desil: h.desil,
-                        has_balita_stunting: e.has_balita_stunting,
-                        value: e.value,
-                    });
-                }
-            }
-            Err(why) => {
-                report.skipped_ineligible += 1;
-                *report
-                    .ineligible_reasons
-                    .entry(reason_name(why).to_owned())
-                    .or_default() += 1;
-            }
-        }
-    }
-    let judged_ms = started.elapsed().as_millis();
     let lines = store.budget_lines(programme.id, programme.year).await?;
-    let allocation = allocate(candidates, &lines);
-    let allocated_ms = started.elapsed().as_millis();
-    let mut waited_for_signing = std::time::Duration::ZERO;
-    let mut storing = std::time::Duration::ZERO;
-    report.skipped_budget = allocation.skipped.len() as u64;
-    progress(report.already_issued + report.skipped_ineligible + report.skipped_budget);
-
+    let per_desa = store.households_per_desa().await?;
+    // With ample money every household's line is known before anyone is judged, and vouchers
+    // are stored as they are signed; otherwise storing waits for allocation in order of need.
+    let ample = ample_funding(&lines, &per_desa, programme.settings.voucher_cap);
     let flags = Flags::with_offline(programme.settings.offline_allowed);
     let valid = (cycle.valid_from.timestamp(), cycle.valid_until.timestamp());
     let valid_u32 = (
         u32::try_from(valid.0).unwrap_or(0),
         u32::try_from(valid.1).unwrap_or(0),
     );
-    // Stored in KK order, with ids drawn at random and handed out in ascending order: each batch
-    // then lands in one narrow slice of the id index and of the (cycle, KK) index instead of on
-    // nearly every page of both, which made each commit rewrite the whole id index (three times
-    // slower on SQLite). Every id is still 128 random bits; only the handing-out is ordered, so
-    // an id tells its rank among the cycle's KK numbers, less than the card (name, desa) shows.
-    // Who is funded was decided above, in order of need; a run stopped half-way is completed
-    // by the next one, which re-allocates the rest in that order with the money left.
-    let mut funded = allocation.funded;
-    funded.sort_unstable_by(|a, b| a.0.no_kk.cmp(&b.0.no_kk));
-    let mut ids: Vec<[u8; 16]> = funded.iter().map(|_| rand::random()).collect();
-    ids.sort_unstable();
-    let batches: Vec<Vec<ToSign>> = funded
-        .into_iter()
-        .zip(ids)
-        .map(|((candidate, line), id)| ToSign {
-            candidate,
-            line,
-            id,
-        })
-        .collect::<Vec<_>>()
-        .chunks(BATCH)
-        .map(<[_]>::to_vec)
-        .collect();
-    // Signing runs on its own threads, each taking the next batch; storing takes signed batches
-    // in whatever order they finish, and at most two per thread wait signed, bounding memory.
+
+    // Signing threads, one per core, take batches of candidates from a queue. A token names
+    // neither the household nor the budget line, so signing need not wait for allocation.
     let threads = signing_threads();
-    let (signed_tx, mut signed_rx) = tokio::sync::mpsc::channel::<Vec<NewVoucher>>(2 * threads);
-    let queue = Arc::new(std::sync::Mutex::new(batches.into_iter()));
+    let (work_tx, work_rx) = std::sync::mpsc::channel::<Vec<ToSign>>();
+    let work_rx = Arc::new(std::sync::Mutex::new(work_rx));
+    let (signed_tx, signed_rx) = tokio::sync::mpsc::channel::<Vec<Signed>>(SIGNED_AHEAD);
     let mut signers = tokio::task::JoinSet::new();
     for _ in 0..threads {
-        let (queue, signed_tx) = (Arc::clone(&queue), signed_tx.clone());
+        let (work_rx, signed_tx) = (Arc::clone(&work_rx), signed_tx.clone());
         let (signer, deployment) = (Arc::clone(&signer), deployment.clone());
         let programme_number = programme.number;
         signers.spawn_blocking(move || {
-            while let Some(batch) = queue.lock().ok().and_then(|mut q| q.next()) {
+            loop {
+                let next = match work_rx.lock() {
+                    Ok(rx) => rx.recv(),
+                    Err(_) => break,
+                };
+                let Ok(batch) = next else {
+                    break; // every candidate handed out
+                };
                 let signed = sign_batch(
                     batch,
                     &signer,
@@ -225,21 +179,202 @@ async fn run(
         });
     }
     drop(signed_tx);
-    // PostgreSQL stores two batches at once on two backends; SQLite has one writer, and a second
-    // transaction would only sleep in its busy handler.
+    let (funding_tx, funding_rx) = tokio::sync::oneshot::channel::<Funding>();
+    let funding_tx = match &ample {
+        Some(by_desa) => {
+            let _ = funding_tx.send(Funding::ByDesa(by_desa.clone()));
+            None
+        }
+        None => Some(funding_tx),
+    };
+    let households_now = per_desa.iter().map(|(_, n)| *n).sum::<u64>();
+    let judging = judge_registry(
+        store,
+        programme,
+        period,
+        &lokus,
+        &issued,
+        &lines,
+        ample.as_ref(),
+        usize::try_from(households_now).unwrap_or(0),
+        work_tx,
+        funding_tx,
+        progress,
+    );
+    let storing = store_signed(
+        store,
+        programme,
+        cycle,
+        valid,
+        signer.kid.to_hex(),
+        signed_rx,
+        funding_rx,
+        lease,
+        progress,
+    );
+    let (judged, (stored, waited_for_signing)) = tokio::try_join!(judging, storing)?;
+    // A signing thread that panicked signed fewer batches: fail rather than report a short run.
+    while let Some(done) = signers.join_next().await {
+        done.map_err(|_| IssueError::Signing)?;
+    }
+    let mut report = judged;
+    report.period = period.to_string();
+    report.issued = stored.0;
+    report.total_value = stored.1;
+    tracing::info!(
+        ample_money = ample.is_some(),
+        waited_for_signing_ms = waited_for_signing.as_millis(),
+        total_ms = started.elapsed().as_millis(),
+        issued = report.issued,
+        "issuance phases"
+    );
+    Ok(report)
+}
+
+/// Which line pays for a household's voucher.
+enum Funding {
+    /// Ample money: the first line of the household's desa ([`ample_funding`]).
+    ByDesa(HashMap<WilayahCode, BudgetLineId>),
+    /// Short money: what [`allocate`] gave each household, in order of need.
+    ByKk(HashMap<Kk, BudgetLineId>),
+}
+
+/// Reads and judges the registry a slice at a time in KK order, handing candidates to the
+/// signers as they are found, and decides the funding: at once when money is ample (households
+/// of a desa no line covers are skipped), otherwise by [`allocate`] once everyone is judged.
+///
+/// Random ids are drawn for every household and handed out in ascending order along the KK
+/// order: each stored batch then lands in one narrow slice of the id index and of the (cycle,
+/// KK) index instead of on nearly every page of both (random order made each SQLite commit
+/// rewrite the whole id index). Every id is still 128 random bits; only the handing-out is
+/// ordered, so an id tells its rank among the cycle's KK numbers, less than the card shows.
+#[allow(clippy::too_many_arguments)]
+async fn judge_registry(
+    store: &Store,
+    programme: &Programme,
+    period: Period,
+    lokus: &[WilayahCode],
+    issued: &std::collections::HashSet<String>,
+    lines: &[crate::domain::budget::BudgetLine],
+    ample: Option<&HashMap<WilayahCode, BudgetLineId>>,
+    households_now: usize,
+    work_tx: std::sync::mpsc::Sender<Vec<ToSign>>,
+    funding_tx: Option<tokio::sync::oneshot::Sender<Funding>>,
+    progress: Progress<'_>,
+) -> Result<IssueReport, IssueError> {
+    let mut report = IssueReport::default();
+    let mut ids: Vec<[u8; 16]> = (0..households_now).map(|_| rand::random()).collect();
+    ids.sort_unstable();
+    let mut ids = ids.into_iter();
+    let mut candidates = Vec::new();
+    let mut after = None;
+    loop {
+        let (households, members) = store
+            .eligibility_slice(after.as_ref(), SLICE, period.first_day())
+            .await?;
+        let mut to_sign = Vec::new();
+        let mut skipped = 0;
+        for h in &households {
+            // Households added since they were counted get fresh random ids.
+            let id = ids.next().unwrap_or_else(rand::random);
+            let own = members.get(&h.no_kk).map_or(&[][..], Vec::as_slice);
+            match judge(h, own, &programme.settings, lokus, period) {
+                Ok(e) => {
+                    report.eligible += 1;
+                    if issued.contains(h.no_kk.as_str()) {
+                        report.already_issued += 1;
+                        skipped += 1;
+                        continue;
+                    }
+                    let candidate = Candidate {
+                        no_kk: h.no_kk.clone(),
+                        kode_desa: h.kode_desa.clone(),
+                        desil: h.desil,
+                        has_balita_stunting: e.has_balita_stunting,
+                        value: e.value,
+                    };
+                    match ample {
+                        Some(by_desa) if !by_desa.contains_key(&h.kode_desa) => {
+                            report.skipped_budget += 1;
+                            skipped += 1;
+                            continue;
+                        }
+                        Some(_) => {}
+                        None => candidates.push(candidate.clone()),
+                    }
+                    to_sign.push(ToSign { candidate, id });
+                }
+                Err(why) => {
+                    report.skipped_ineligible += 1;
+                    skipped += 1;
+                    *report
+                        .ineligible_reasons
+                        .entry(reason_name(why).to_owned())
+                        .or_default() += 1;
+                }
+            }
+        }
+        progress(skipped);
+        for batch in to_sign.chunks(BATCH) {
+            if work_tx.send(batch.to_vec()).is_err() {
+                return Err(IssueError::Signing); // every signing thread is gone
+            }
+        }
+        if households.len() < SLICE as usize {
+            break;
+        }
+        after = households.last().map(|h| h.no_kk.clone());
+    }
+    drop(work_tx);
+    if let Some(funding_tx) = funding_tx {
+        // Short money: fund in order of need; the signatures of those left out are dropped.
+        let allocation = allocate(candidates, lines);
+        report.skipped_budget = allocation.skipped.len() as u64;
+        progress(report.skipped_budget);
+        let by_kk = allocation
+            .funded
+            .into_iter()
+            .map(|(c, line)| (c.no_kk, line))
+            .collect();
+        // The storer is gone only if it failed, and then its error is the one reported.
+        let _ = funding_tx.send(Funding::ByKk(by_kk));
+    }
+    Ok(report)
+}
+
+/// Stores signed vouchers in batches as they come, once their funding is known: two batches at
+/// once on PostgreSQL (two backends), one on SQLite (one writer; a second transaction would
+/// only sleep in its busy handler). A run stopped half-way is completed by the next one, which
+/// judges and funds the rest with the money left. Returns (issued, total value) and the time
+/// spent waiting for signatures.
+#[allow(clippy::too_many_arguments)]
+async fn store_signed(
+    store: &Store,
+    programme: &Programme,
+    cycle: &crate::domain::voucher::Cycle,
+    valid: (i64, i64),
+    kid: String,
+    mut signed_rx: tokio::sync::mpsc::Receiver<Vec<Signed>>,
+    funding_rx: tokio::sync::oneshot::Receiver<Funding>,
+    lease: &mut i64,
+    progress: Progress<'_>,
+) -> Result<((u64, Rupiah), std::time::Duration), IssueError> {
+    let Ok(funding) = funding_rx.await else {
+        // Judging failed before deciding; its error is the one reported.
+        return Ok(((0, Rupiah::ZERO), std::time::Duration::ZERO));
+    };
     let in_flight = match store.backend() {
         crate::store::Backend::Postgres => 2,
         crate::store::Backend::Sqlite => 1,
     };
-    let mut storing_tasks: tokio::task::JoinSet<Result<(u64, Rupiah), StoreError>> =
+    let mut done = (0u64, Rupiah::ZERO);
+    let mut waited_for_signing = std::time::Duration::ZERO;
+    let mut tasks: tokio::task::JoinSet<Result<(u64, Rupiah), StoreError>> =
         tokio::task::JoinSet::new();
-    let stored = |report: &mut IssueReport, done: (u64, Rupiah)| {
-        report.issued += done.0;
-        report.total_value = report
-            .total_value
-            .checked_add(done.1)
-            .unwrap_or(Rupiah::MAX);
-        progress(done.0);
+    let add = |done: &mut (u64, Rupiah), batch: (u64, Rupiah)| {
+        done.0 += batch.0;
+        done.1 = done.1.checked_add(batch.1).unwrap_or(Rupiah::MAX);
+        progress(batch.0);
     };
     loop {
         let wait = std::time::Instant::now();
@@ -247,45 +382,48 @@ async fn run(
             break;
         };
         waited_for_signing += wait.elapsed();
+        let vouchers: Vec<NewVoucher> = signed
+            .into_iter()
+            .filter_map(|s| {
+                let line = *match &funding {
+                    Funding::ByDesa(m) => m.get(&s.candidate.kode_desa),
+                    Funding::ByKk(m) => m.get(&s.candidate.no_kk),
+                }?;
+                Some(NewVoucher {
+                    id: VoucherId::from_bytes(s.id),
+                    no_kk: s.candidate.no_kk,
+                    kode_desa: s.candidate.kode_desa,
+                    budget_line_id: line,
+                    kid: kid.clone(),
+                    face_value: s.candidate.value,
+                    token: s.token,
+                })
+            })
+            .collect();
+        if vouchers.is_empty() {
+            continue;
+        }
         renew_lease(store, cycle.id, lease).await?;
-        let store_started = std::time::Instant::now();
-        while storing_tasks.len() >= in_flight {
-            if let Some(done) = storing_tasks.join_next().await {
-                stored(&mut report, done.map_err(|_| IssueError::Signing)??);
+        while tasks.len() >= in_flight {
+            if let Some(finished) = tasks.join_next().await {
+                add(&mut done, finished.map_err(|_| IssueError::Signing)??);
             }
         }
-        storing += store_started.elapsed();
         let (store, programme_id, cycle_id) = (store.clone(), programme.id, cycle.id);
-        storing_tasks.spawn(async move {
+        tasks.spawn(async move {
             store
-                .insert_vouchers(programme_id, cycle_id, valid, &signed)
+                .insert_vouchers(programme_id, cycle_id, valid, &vouchers)
                 .await?;
-            let total = signed.iter().fold(Rupiah::ZERO, |acc, v| {
+            let total = vouchers.iter().fold(Rupiah::ZERO, |acc, v| {
                 acc.checked_add(v.face_value).unwrap_or(Rupiah::MAX)
             });
-            Ok((signed.len() as u64, total))
+            Ok((vouchers.len() as u64, total))
         });
     }
-    // A signing thread that panicked sent fewer batches: fail rather than report a short run.
-    while let Some(done) = signers.join_next().await {
-        done.map_err(|_| IssueError::Signing)?;
+    while let Some(finished) = tasks.join_next().await {
+        add(&mut done, finished.map_err(|_| IssueError::Signing)??);
     }
-    let drain_started = std::time::Instant::now();
-    while let Some(done) = storing_tasks.join_next().await {
-        stored(&mut report, done.map_err(|_| IssueError::Signing)??);
-    }
-    storing += drain_started.elapsed();
-    tracing::info!(
-        snapshot_ms,
-        judge_ms = judged_ms - snapshot_ms,
-        allocate_ms = allocated_ms - judged_ms,
-        waited_for_signing_ms = waited_for_signing.as_millis(),
-        storing_ms = storing.as_millis(),
-        total_ms = started.elapsed().as_millis(),
-        issued = report.issued,
-        "issuance phases"
-    );
-    Ok(report)
+    Ok((done, waited_for_signing))
 }
 
 /// Extends the lease once a fifth of it has passed (a write per renewal, not per batch).
@@ -306,12 +444,18 @@ async fn renew_lease(
     Ok(())
 }
 
-/// A funded household with its line and its voucher id, waiting for its signature.
+/// An eligible household and its voucher id, waiting for its signature.
 #[derive(Clone)]
 struct ToSign {
     candidate: Candidate,
-    line: crate::domain::ids::BudgetLineId,
     id: [u8; 16],
+}
+
+/// A signed voucher, not yet given its budget line.
+struct Signed {
+    candidate: Candidate,
+    id: [u8; 16],
+    token: String,
 }
 
 /// Signs one batch on the calling thread (a blocking-pool thread).
@@ -322,29 +466,26 @@ fn sign_batch(
     programme_number: u16,
     flags: Flags,
     valid: (u32, u32),
-) -> Vec<NewVoucher> {
-    let sign_one = |s: &ToSign| {
-        let c = &s.candidate;
-        let claims = VoucherClaims {
-            flags,
-            kid: signer.kid,
-            voucher_id: s.id,
-            programme: programme_number,
-            valid_from_unix: valid.0,
-            valid_until_unix: valid.1,
-            face_value_rp: u32::try_from(c.value.as_i64()).unwrap_or(u32::MAX),
-        };
-        NewVoucher {
-            id: VoucherId::from_bytes(s.id),
-            no_kk: c.no_kk.clone(),
-            kode_desa: c.kode_desa.clone(),
-            budget_line_id: s.line,
-            kid: signer.kid.to_hex(),
-            face_value: c.value,
-            token: claims.sign(deployment, &signer.key).to_text(),
-        }
-    };
-    batch.iter().map(sign_one).collect()
+) -> Vec<Signed> {
+    batch
+        .into_iter()
+        .map(|s| {
+            let claims = VoucherClaims {
+                flags,
+                kid: signer.kid,
+                voucher_id: s.id,
+                programme: programme_number,
+                valid_from_unix: valid.0,
+                valid_until_unix: valid.1,
+                face_value_rp: u32::try_from(s.candidate.value.as_i64()).unwrap_or(u32::MAX),
+            };
+            Signed {
+                token: claims.sign(deployment, &signer.key).to_text(),
+                candidate: s.candidate,
+                id: s.id,
+            }
+        })
+        .collect()
 }
 
 /// Threads that sign during issuance: one per core.

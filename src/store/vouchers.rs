@@ -179,28 +179,42 @@ impl VoucherRows for sqlx::Transaction<'_, sqlx::Sqlite> {
 }
 
 impl Store {
-    /// What eligibility needs of the whole registry as it stands on `day`: households, and by
-    /// KK the members who could count that day, without names or NIKs. Members born more than 61
-    /// months before `day` without a sasaran word can count for nothing (the oldest who count
-    /// are balita under 60 months), so they are not read; `judge` decides about the rest.
-    pub async fn eligibility_snapshot(
+    /// Households in the registry now, counted by desa (issuance sizes its id draw and decides
+    /// whether money is ample with it).
+    pub async fn households_per_desa(&self) -> StoreResult<Vec<(WilayahCode, u64)>> {
+        let rows: Vec<(String, i64)> = with_pool!(self, pool => sqlx::query_as(
+            "select kode_desa, count(*) from households group by kode_desa"
+        ).fetch_all(pool).await)?;
+        rows.into_iter()
+            .map(|(desa, n)| {
+                Ok((
+                    WilayahCode::parse(&desa).map_err(bad)?,
+                    u64::try_from(n).unwrap_or(0),
+                ))
+            })
+            .collect()
+    }
+
+    /// What eligibility needs of the next `limit` households after `after` in KK order, sorted by
+    /// KK, and by KK their members who could count on `day`; no names or NIKs. Members born more
+    /// than 61 months before `day` without a sasaran word can count for nothing (the oldest who
+    /// count are balita under 60 months), so they are not read; `judge` decides about the rest.
+    pub async fn eligibility_slice(
         &self,
+        after: Option<&Kk>,
+        limit: u32,
         day: NaiveDate,
     ) -> StoreResult<(Vec<HouseholdFacts>, HashMap<Kk, Vec<MemberFacts>>)> {
-        let households = self.bulk_rows::<(String, String, i64, i32, String)>(
-            "no_kk, kode_desa, desil, case when krs then 1 else 0 end, status",
-            "households".to_owned(),
-        );
-        // A date we formatted ourselves, so it can stand in the SQL text.
-        let born_since = day
-            .checked_sub_months(chrono::Months::new(61))
-            .unwrap_or(NaiveDate::MIN)
-            .format("%Y-%m-%d");
-        let members = self.bulk_rows::<MemberFactsRow>(
-            "no_kk, tanggal_lahir, sasaran, mulai, selesai, case when stunting then 1 else 0 end",
-            format!("members where tanggal_lahir >= '{born_since}' or sasaran is not null"),
-        );
-        let (rows, member_rows) = tokio::try_join!(households, members)?;
+        let after = after.map_or("", Kk::as_str);
+        let rows: Vec<(String, String, i64, i32, String)> = self
+            .bulk_rows(
+                "no_kk, kode_desa, desil, case when krs then 1 else 0 end, status",
+                format!(
+                    "(select * from households where no_kk > $1 order by no_kk limit {limit}) h"
+                ),
+                &[after],
+            )
+            .await?;
         let mut households = Vec::with_capacity(rows.len());
         for (kk, desa, desil, krs, status) in rows {
             households.push(HouseholdFacts {
@@ -211,8 +225,27 @@ impl Store {
                 status: HouseholdStatus::parse(&status).map_err(bad)?,
             });
         }
+        households.sort_unstable_by(|a, b| a.no_kk.cmp(&b.no_kk));
+        let Some(last) = households.last().map(|h| h.no_kk.clone()) else {
+            return Ok((households, HashMap::new()));
+        };
+        // A date we formatted ourselves, so it can stand in the SQL text.
+        let born_since = day
+            .checked_sub_months(chrono::Months::new(61))
+            .unwrap_or(NaiveDate::MIN)
+            .format("%Y-%m-%d");
+        let rows: Vec<MemberFactsRow> = self
+            .bulk_rows(
+                "no_kk, tanggal_lahir, sasaran, mulai, selesai, case when stunting then 1 else 0 end",
+                format!(
+                    "members where no_kk > $1 and no_kk <= $2 \
+                     and (tanggal_lahir >= '{born_since}' or sasaran is not null)"
+                ),
+                &[after, last.as_str()],
+            )
+            .await?;
         let mut members: HashMap<Kk, Vec<MemberFacts>> = HashMap::new();
-        for (kk, lahir, sasaran, mulai, selesai, stunting) in member_rows {
+        for (kk, lahir, sasaran, mulai, selesai, stunting) in rows {
             members
                 .entry(Kk::parse(&kk).map_err(bad)?)
                 .or_default()
@@ -227,10 +260,11 @@ impl Store {
         Ok((households, members))
     }
 
-    /// `select {columns} from {from}`, for large reads; both are our own SQL text, never input.
+    /// `select {columns} from {from}` with `texts` bound to `$1`, `$2`…, for large reads;
+    /// `columns` and `from` are our own SQL text, never input.
     /// PostgreSQL hands rows over fast; sqlx hands SQLite rows over one at a time, about 3 µs
     /// each, so there SQLite builds one JSON array of them, which arrives four times faster.
-    async fn bulk_rows<T>(&self, columns: &str, from: String) -> StoreResult<Vec<T>>
+    async fn bulk_rows<T>(&self, columns: &str, from: String, texts: &[&str]) -> StoreResult<Vec<T>>
     where
         T: serde::de::DeserializeOwned
             + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>
@@ -238,18 +272,23 @@ impl Store {
             + Unpin,
     {
         match &self.pool {
-            Pool::Postgres(pool) => Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                "select {columns} from {from}"
-            )))
-            .fetch_all(pool)
-            .await?),
+            Pool::Postgres(pool) => {
+                let mut q =
+                    sqlx::query_as(sqlx::AssertSqlSafe(format!("select {columns} from {from}")));
+                for text in texts {
+                    q = q.bind(*text);
+                }
+                Ok(q.fetch_all(pool).await?)
+            }
             Pool::Sqlite { read, .. } => {
-                let text: String = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                let mut q = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
                     "select coalesce(json_group_array(json_array({columns})), '[]') from {from}"
-                )))
-                .fetch_one(read)
-                .await?;
-                serde_json::from_str(&text).map_err(|_| StoreError::Invalid("stored rows"))
+                )));
+                for text in texts {
+                    q = q.bind(*text);
+                }
+                let json: String = q.fetch_one(read).await?;
+                serde_json::from_str(&json).map_err(|_| StoreError::Invalid("stored rows"))
             }
         }
     }

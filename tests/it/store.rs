@@ -193,3 +193,76 @@ async fn tokens_are_found_by_hash_only() {
         Err(StoreError::Invalid(_))
     ));
 }
+
+#[tokio::test]
+async fn the_registry_is_read_in_kk_order_slices_with_each_households_members() {
+    use relasi::domain::household::Member;
+    let (_db, store) = store_with_wilayah().await;
+    // Inserted out of order; read back in KK order, three at a time.
+    let kks: Vec<String> = [5, 1, 4, 2, 7, 3, 6]
+        .iter()
+        .map(|n| format!("351405000000000{n}"))
+        .collect();
+    let households: Vec<Household> = kks
+        .iter()
+        .map(|kk| household(kk, "35.14.05.2005", HouseholdStatus::Aktif))
+        .collect();
+    let day = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
+    store
+        .upsert_households(&households, day, "test", &|_| {})
+        .await
+        .unwrap();
+    // Each household: a baby (read) and a grandparent without a sasaran word (never needed).
+    let members: Vec<Member> = kks
+        .iter()
+        .enumerate()
+        .flat_map(|(i, kk)| {
+            let member = |n: usize, born: NaiveDate| Member {
+                nik: Nik::parse(&format!("35140541012{i}000{n}")).unwrap(),
+                no_kk: Kk::parse(kk).unwrap(),
+                nama: "Anggota".into(),
+                tanggal_lahir: born,
+                sasaran: None,
+                mulai: None,
+                selesai: None,
+                stunting: false,
+            };
+            [
+                member(1, NaiveDate::from_ymd_opt(2026, 1, 1).unwrap()),
+                member(2, NaiveDate::from_ymd_opt(1950, 1, 1).unwrap()),
+            ]
+        })
+        .collect();
+    store
+        .upsert_members(&members, "test", &|_| {})
+        .await
+        .unwrap();
+    let mut seen = Vec::new();
+    let mut after = None;
+    loop {
+        let (slice, by_kk) = store
+            .eligibility_slice(after.as_ref(), 3, day)
+            .await
+            .unwrap();
+        for h in &slice {
+            let own = by_kk.get(&h.no_kk).expect("the household's members");
+            assert_eq!(own.len(), 1, "only the baby can count");
+            assert_eq!(
+                own[0].tanggal_lahir,
+                NaiveDate::from_ymd_opt(2026, 1, 1).unwrap()
+            );
+        }
+        assert_eq!(by_kk.len(), slice.len(), "no member of another slice");
+        seen.extend(slice.iter().map(|h| h.no_kk.as_str().to_owned()));
+        if slice.len() < 3 {
+            break;
+        }
+        after = slice.last().map(|h| h.no_kk.clone());
+    }
+    let mut expected = kks.clone();
+    expected.sort();
+    assert_eq!(seen, expected);
+    let per_desa = store.households_per_desa().await.unwrap();
+    assert_eq!(per_desa.len(), 1);
+    assert_eq!(per_desa[0].1, 7);
+}
