@@ -42,6 +42,15 @@ begin
     return null;
 end
 $$;
+-- The check reads the tables of the schema it was created in, never a session's temporary
+-- tables of the same names (unlisted, pg_temp would be searched first).
+do $$
+begin
+    execute format(
+        'alter function relasi_check_voucher_references() set search_path = %I, pg_temp',
+        current_schema());
+end
+$$;
 create trigger vouchers_references_exist after insert on vouchers
     referencing new table as inserted_vouchers
     for each statement execute function relasi_check_voucher_references();

@@ -102,6 +102,15 @@ impl RawDb {
         }
     }
 
+    /// Runs several statements on one connection (PostgreSQL only: session state such as
+    /// temporary tables must be seen by the statements that follow).
+    pub async fn postgres_script(&self, sql: &'static str) -> Result<(), sqlx::Error> {
+        match self {
+            RawDb::Postgres(p) => sqlx::raw_sql(sql).execute(p).await.map(|_| ()),
+            RawDb::Sqlite(_) => panic!("a PostgreSQL-only script"),
+        }
+    }
+
     /// One integer.
     pub async fn scalar(&self, sql: &'static str) -> i64 {
         match self {

@@ -163,6 +163,24 @@ async fn a_voucher_points_only_at_rows_that_exist() {
             .is_err()
     );
     assert_eq!(raw.scalar("select count(*) from vouchers").await, 1);
+    if app.db.backend == relasi::store::Backend::Postgres {
+        // A session's temporary table of the same name does not stand in for the registry.
+        let shadowed = raw
+            .postgres_script(
+                "create temp table households (no_kk text); \
+                 insert into households values ('3514059999999999'); \
+                 insert into vouchers (id, programme_id, cycle_id, no_kk, kode_desa, budget_line_id, kid, \
+                 face_value_rp, status, valid_from_unix, valid_until_unix, token, issued_at_us) values \
+                 ('000000000000000000000000000000ff', 1, 1, '3514059999999999', '35.14.05.2005', 1, \
+                 'abcd0123', 1000, 'active', 1, 2, 'RLS1:T', 0)",
+            )
+            .await;
+        assert!(
+            shadowed.is_err(),
+            "a temporary households table was trusted"
+        );
+        assert_eq!(raw.scalar("select count(*) from vouchers").await, 1);
+    }
     // The same row with every reference known is accepted.
     raw.execute_owned(good).await.unwrap();
     assert_eq!(raw.scalar("select count(*) from vouchers").await, 2);
