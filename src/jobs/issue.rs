@@ -68,6 +68,10 @@ pub struct IssueReport {
     pub skipped_budget: u64,
     /// Face value issued by this run.
     pub total_value: Rupiah,
+    /// Households that joined the registry or a desa while this run read it (with ample money
+    /// only, whose funding was decided from the households counted at the start); the next run
+    /// judges them.
+    pub deferred: u64,
 }
 
 /// Runs issuance for `period` of `programme`, signing with the active key from `key_dir`.
@@ -195,7 +199,7 @@ async fn run(
         &lokus,
         &issued,
         &lines,
-        ample.as_ref(),
+        ample.as_ref().map(|by_desa| (by_desa, per_desa.as_slice())),
         usize::try_from(households_now).unwrap_or(0),
         work_tx,
         funding_tx,
@@ -231,10 +235,33 @@ async fn run(
     Ok(report)
 }
 
+/// The households counted per desa when funding was decided: each desa admits that many.
+struct Counted<'a>(HashMap<&'a WilayahCode, u64>);
+
+impl<'a> Counted<'a> {
+    fn new(per_desa: &'a [(WilayahCode, u64)]) -> Counted<'a> {
+        Counted(per_desa.iter().map(|(desa, n)| (desa, *n)).collect())
+    }
+
+    /// Whether one more household of `desa` was counted.
+    fn admit(&mut self, desa: &WilayahCode) -> bool {
+        match self.0.get_mut(desa) {
+            Some(left) if *left > 0 => {
+                *left -= 1;
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
+/// The line each desa's households are charged to when money is ample.
+type LineByDesa = HashMap<WilayahCode, BudgetLineId>;
+
 /// Which line pays for a household's voucher.
 enum Funding {
     /// Ample money: the first line of the household's desa ([`ample_funding`]).
-    ByDesa(HashMap<WilayahCode, BudgetLineId>),
+    ByDesa(LineByDesa),
     /// Short money: what [`allocate`] gave each household, in order of need.
     ByKk(HashMap<Kk, BudgetLineId>),
 }
@@ -256,7 +283,7 @@ async fn judge_registry(
     lokus: &[WilayahCode],
     issued: &std::collections::HashSet<String>,
     lines: &[crate::domain::budget::BudgetLine],
-    ample: Option<&HashMap<WilayahCode, BudgetLineId>>,
+    ample: Option<(&LineByDesa, &[(WilayahCode, u64)])>,
     households_now: usize,
     work_tx: std::sync::mpsc::Sender<Vec<ToSign>>,
     funding_tx: Option<tokio::sync::oneshot::Sender<Funding>>,
@@ -267,6 +294,9 @@ async fn judge_registry(
     ids.sort_unstable();
     let mut ids = ids.into_iter();
     let mut candidates = Vec::new();
+    // With ample money, funding holds for the households counted per desa; any more (joined
+    // since, or moved in) wait for the next run rather than stretch that guarantee.
+    let mut counted = ample.map(|(_, per_desa)| Counted::new(per_desa));
     let mut after = None;
     loop {
         let (households, members) = store
@@ -277,6 +307,13 @@ async fn judge_registry(
         for h in &households {
             // Households added since they were counted get fresh random ids.
             let id = ids.next().unwrap_or_else(rand::random);
+            if let Some(counted) = counted.as_mut()
+                && !counted.admit(&h.kode_desa)
+            {
+                report.deferred += 1;
+                skipped += 1;
+                continue;
+            }
             let own = members.get(&h.no_kk).map_or(&[][..], Vec::as_slice);
             match judge(h, own, &programme.settings, lokus, period) {
                 Ok(e) => {
@@ -294,7 +331,7 @@ async fn judge_registry(
                         value: e.value,
                     };
                     match ample {
-                        Some(by_desa) if !by_desa.contains_key(&h.kode_desa) => {
+                        Some((by_desa, _)) if !by_desa.contains_key(&h.kode_desa) => {
                             report.skipped_budget += 1;
                             skipped += 1;
                             continue;
@@ -499,5 +536,25 @@ fn reason_name(why: Ineligible) -> &'static str {
         Ineligible::NotLokus => "not_lokus",
         Ineligible::DesilTooHigh => "desil_too_high",
         Ineligible::NoTarget => "no_target",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_households_counted_when_funding_was_decided_are_admitted() {
+        let sibon = WilayahCode::parse("35.14.05.2005").unwrap();
+        let other = WilayahCode::parse("35.14.05.2007").unwrap();
+        let per_desa = [(sibon.clone(), 2)];
+        let mut counted = Counted::new(&per_desa);
+        assert!(counted.admit(&sibon));
+        assert!(counted.admit(&sibon));
+        assert!(!counted.admit(&sibon), "a third joined since the count");
+        assert!(
+            !counted.admit(&other),
+            "a desa nobody lived in when counted"
+        );
     }
 }
