@@ -302,8 +302,9 @@ impl Store {
     }
 
     /// Takes or extends the cycle's issuance lease until `until_us`; false if another runner
-    /// holds an unexpired one. `ours_until_us` is the lease the caller already holds (`None` for
-    /// a new claim), so a runner can extend its own lease.
+    /// holds an unexpired one on this cycle or on another cycle of the same programme (its
+    /// cycles share the budget lines, and issuance decides funding from the lines as it finds
+    /// them). `ours_until_us` is the lease the caller already holds (`None` for a new claim).
     pub async fn take_issuance_lease(
         &self,
         cycle: CycleId,
@@ -311,11 +312,26 @@ impl Store {
         ours_until_us: Option<i64>,
     ) -> StoreResult<bool> {
         let now = now_us();
-        let n = with_writer!(self, pool => sqlx::query(
-            "update cycles set issuing_until_us = $1 where id = $2 \
-             and (issuing_until_us is null or issuing_until_us < $3 or issuing_until_us = $4)"
-        ).bind(until_us).bind(cycle.0).bind(now).bind(ours_until_us.unwrap_or(-1))
-            .execute(pool).await.map(|r| r.rows_affected()))?;
+        let n = with_writer!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            // Lock the programme's cycle rows first, so two claims on different cycles take
+            // turns (PostgreSQL; SQLite's single writer already serialises them).
+            sqlx::query(
+                "update cycles set issuing_until_us = issuing_until_us \
+                 where programme_id = (select programme_id from cycles where id = $1)",
+            )
+            .bind(cycle.0).execute(&mut *tx).await?;
+            let n = sqlx::query(
+                "update cycles set issuing_until_us = $1 where id = $2 \
+                 and (issuing_until_us is null or issuing_until_us < $3 or issuing_until_us = $4) \
+                 and not exists (select 1 from cycles o where o.programme_id = cycles.programme_id \
+                     and o.id <> cycles.id and o.issuing_until_us >= $3)",
+            )
+            .bind(until_us).bind(cycle.0).bind(now).bind(ours_until_us.unwrap_or(-1))
+            .execute(&mut *tx).await?.rows_affected();
+            tx.commit().await?;
+            Ok::<_, StoreError>(n)
+        })?;
         Ok(n == 1)
     }
 

@@ -266,3 +266,69 @@ async fn the_registry_is_read_in_kk_order_slices_with_each_households_members() 
     assert_eq!(per_desa.len(), 1);
     assert_eq!(per_desa[0].1, 7);
 }
+
+#[tokio::test]
+async fn one_issuance_per_programme_at_a_time() {
+    let (_db, store) = store_with_wilayah().await;
+    let programme = store
+        .create_programme(1, "Uji", 2026, &ProgrammeSettings::default(), "test")
+        .await
+        .unwrap();
+    let other = store
+        .create_programme(2, "Lain", 2026, &ProgrammeSettings::default(), "test")
+        .await
+        .unwrap();
+    let open = |programme: relasi::domain::ids::ProgrammeId, period: &str| {
+        let store = store.clone();
+        let period = Period::parse(period).unwrap();
+        async move {
+            let (from, until) = relasi::domain::voucher::default_validity(period, 7).unwrap();
+            store
+                .open_cycle(programme, period, from, until, "test")
+                .await
+                .unwrap()
+                .0
+                .id
+        }
+    };
+    let (november, december) = (
+        open(programme.id, "2026-11").await,
+        open(programme.id, "2026-12").await,
+    );
+    let elsewhere = open(other.id, "2026-12").await;
+    let until = relasi::store::now_us() + 60_000_000;
+    assert!(
+        store
+            .take_issuance_lease(november, until, None)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .take_issuance_lease(december, until, None)
+            .await
+            .unwrap(),
+        "the cycles share the budget lines"
+    );
+    assert!(
+        store
+            .take_issuance_lease(elsewhere, until, None)
+            .await
+            .unwrap(),
+        "another programme has its own lines"
+    );
+    assert!(
+        store
+            .take_issuance_lease(november, until + 1, Some(until))
+            .await
+            .unwrap(),
+        "the holder extends its lease"
+    );
+    store.release_issuance_lease(november).await.unwrap();
+    assert!(
+        store
+            .take_issuance_lease(december, until, None)
+            .await
+            .unwrap()
+    );
+}
