@@ -116,17 +116,7 @@ async fn main() {
         .await
         .unwrap();
     let backend = store.backend().name();
-    store.migrate().await.unwrap();
-    store
-        .init_deployment(&DeploymentId::parse("bench").unwrap())
-        .await
-        .unwrap();
-    store
-        .upsert_wilayah(
-            &relasi::demo::parse_wilayah_csv(relasi::demo::WILAYAH_PASURUAN_CSV).unwrap(),
-        )
-        .await
-        .unwrap();
+    common::prepare(&store).await;
     let programme = store
         .create_programme(1, "Bench", 2026, &ProgrammeSettings::default(), "bench")
         .await

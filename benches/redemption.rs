@@ -20,7 +20,6 @@ use relasi::domain::money::Rupiah;
 use relasi::domain::programme::{Category, ProgrammeSettings};
 use relasi::domain::wilayah::WilayahCode;
 use relasi::store::{NewMerchant, PoolSettings, Store};
-use relasi_token::DeploymentId;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -156,17 +155,7 @@ async fn main() {
     .unwrap();
     let (db_url, pg_base) = (db.url.clone(), db.pg_base.clone());
     let backend = store.backend().name();
-    store.migrate().await.unwrap();
-    let deployment = store
-        .init_deployment(&DeploymentId::parse("bench").unwrap())
-        .await
-        .unwrap();
-    store
-        .upsert_wilayah(
-            &relasi::demo::parse_wilayah_csv(relasi::demo::WILAYAH_PASURUAN_CSV).unwrap(),
-        )
-        .await
-        .unwrap();
+    let deployment = common::prepare(&store).await;
     // Large vouchers, so the run measures sales, not empty balances.
     let settings = ProgrammeSettings {
         voucher_base: Rupiah::new(100_000_000).unwrap(),

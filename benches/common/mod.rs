@@ -40,3 +40,20 @@ pub async fn bench_db() -> BenchDb {
         },
     }
 }
+
+/// Migrates `store` and gives it what every bench needs: the deployment id `bench` and the
+/// Pasuruan wilayah.
+pub async fn prepare(store: &relasi::store::Store) -> relasi_token::DeploymentId {
+    store.migrate().await.unwrap();
+    let deployment = store
+        .init_deployment(&relasi_token::DeploymentId::parse("bench").unwrap())
+        .await
+        .unwrap();
+    store
+        .upsert_wilayah(
+            &relasi::demo::parse_wilayah_csv(relasi::demo::WILAYAH_PASURUAN_CSV).unwrap(),
+        )
+        .await
+        .unwrap();
+    deployment
+}
