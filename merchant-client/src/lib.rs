@@ -5,6 +5,7 @@
 //! (`GET /v1/keys`), key status and validity windows, and the shop-facing verdicts.
 
 use data_encoding::BASE64URL_NOPAD;
+pub use relasi_codes::Code;
 pub use relasi_token::receipt::Receipt;
 use relasi_token::{DeploymentId, Kid, SignedToken, TokenError, VerifyingKey};
 use serde::Deserialize;
@@ -28,12 +29,12 @@ pub enum OfflineError {
 
 impl OfflineError {
     /// The stable code.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> Code {
         match self {
             OfflineError::Token(t) => t.code(),
-            OfflineError::KeyRevoked => "key_revoked",
-            OfflineError::NotYetValid => "voucher_not_yet_valid",
-            OfflineError::Expired => "voucher_expired",
+            OfflineError::KeyRevoked => Code::KeyRevoked,
+            OfflineError::NotYetValid => Code::VoucherNotYetValid,
+            OfflineError::Expired => Code::VoucherExpired,
         }
     }
 

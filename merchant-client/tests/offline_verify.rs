@@ -42,7 +42,7 @@ fn a_good_voucher_verifies_inside_its_window_only() {
     );
     assert_eq!(
         ring.verify(&token(&key), 2_001).unwrap_err().code(),
-        "voucher_expired"
+        relasi_merchant::Code::VoucherExpired
     );
 }
 
@@ -52,13 +52,13 @@ fn revoked_unknown_and_forged_are_refused() {
     let revoked = Keyring::from_json(&keys_json(&key, "revoked")).unwrap();
     assert_eq!(
         revoked.verify(&token(&key), 1_500).unwrap_err().code(),
-        "key_revoked"
+        relasi_merchant::Code::KeyRevoked
     );
     let other =
         Keyring::from_json(&keys_json(&SigningKey::from_bytes(&[4; 32]), "active")).unwrap();
     assert_eq!(
         other.verify(&token(&key), 1_500).unwrap_err().code(),
-        "unknown_key"
+        relasi_merchant::Code::UnknownKey
     );
     let ring = Keyring::from_json(&keys_json(&key, "active")).unwrap();
     let mut forged = token(&key);
@@ -66,7 +66,7 @@ fn revoked_unknown_and_forged_are_refused() {
     assert!(ring.verify(&forged, 1_500).is_err());
     assert_eq!(
         ring.verify("hello", 1_500).unwrap_err().code(),
-        "malformed_token"
+        relasi_merchant::Code::MalformedToken
     );
 }
 

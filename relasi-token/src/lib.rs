@@ -21,6 +21,7 @@ pub mod receipt;
 use data_encoding::BASE32_NOPAD;
 use ed25519_dalek::{Signature, Signer};
 pub use ed25519_dalek::{SigningKey, VerifyingKey};
+pub use relasi_codes::Code;
 use sha2::{Digest, Sha256};
 use std::fmt;
 
@@ -57,11 +58,11 @@ pub enum TokenError {
 
 impl TokenError {
     /// The stable error code of SPEC for this failure.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> Code {
         match self {
-            TokenError::Malformed(_) => "malformed_token",
-            TokenError::UnknownKey => "unknown_key",
-            TokenError::BadSignature => "bad_signature",
+            TokenError::Malformed(_) => Code::MalformedToken,
+            TokenError::UnknownKey => Code::UnknownKey,
+            TokenError::BadSignature => Code::BadSignature,
         }
     }
 }

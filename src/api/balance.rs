@@ -11,6 +11,7 @@ use axum::http::StatusCode;
 use axum::routing::post;
 use axum::{Json, Router};
 use chrono::{DateTime, SecondsFormat};
+use relasi_codes::Code;
 use relasi_token::SignedToken;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -52,11 +53,16 @@ pub(super) fn router(limit: BalanceLimit) -> Router<AppState> {
         GovernorLayer::new(Arc::new(config)).error_handler(|e| match e {
             tower_governor::GovernorError::TooManyRequests { .. } => problem_response(
                 StatusCode::TOO_MANY_REQUESTS,
-                "rate_limited",
+                Code::RateLimited,
                 Some("coba lagi sebentar lagi / try again shortly"),
                 None,
             ),
-            _ => problem_response(StatusCode::INTERNAL_SERVER_ERROR, "internal", None, None),
+            _ => problem_response(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                Code::Internal,
+                None,
+                None,
+            ),
         }),
     )
 }
@@ -80,14 +86,14 @@ async fn balance(
         .await?
         .map_err(|d| match d {
             Distrust::Token(e) => ApiError::new(e.code()),
-            Distrust::KeyRevoked => ApiError::new("key_revoked"),
+            Distrust::KeyRevoked => ApiError::new(Code::KeyRevoked),
         })?;
     let id = VoucherId::from_bytes(token.claims.voucher_id);
     let (face, spent, status, valid_until, _) = state
         .store
         .voucher_balance(id)
         .await?
-        .ok_or_else(|| ApiError::new("voucher_unknown"))?;
+        .ok_or_else(|| ApiError::new(Code::VoucherUnknown))?;
     let status = match status.as_str() {
         "active" if now_unix > valid_until => "expired",
         "active" if now_unix < i64::from(token.claims.valid_from_unix) => "not_yet_valid",

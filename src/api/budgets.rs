@@ -11,6 +11,7 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::routing::post;
 use axum::{Json, Router};
+use relasi_codes::Code;
 use serde::Deserialize;
 
 pub(super) fn router() -> Router<AppState> {
@@ -42,7 +43,9 @@ async fn add(
         .await
         .map_err(programme_error)?;
     if body.year != programme.year {
-        return Err(ApiError::new("validation_failed").detail("year must be the programme's year"));
+        return Err(
+            ApiError::new(Code::ValidationFailed).detail("year must be the programme's year")
+        );
     }
     let line = state
         .store
@@ -72,7 +75,7 @@ async fn list(
 ) -> ApiResult<Json<Vec<BudgetLine>>> {
     caller.require(&[Role::Admin, Role::Finance, Role::Auditor])?;
     let Query(query) =
-        query.map_err(|_| ApiError::new("invalid_json").detail("bad query string"))?;
+        query.map_err(|_| ApiError::new(Code::InvalidJson).detail("bad query string"))?;
     let programme = state
         .store
         .resolve_programme(query.programme)
@@ -89,7 +92,7 @@ async fn list(
 /// A missing programme is 404 `programme_not_found`, not a generic 404.
 pub(super) fn programme_error(e: crate::store::StoreError) -> ApiError {
     match e {
-        crate::store::StoreError::NotFound => ApiError::new("programme_not_found"),
+        crate::store::StoreError::NotFound => ApiError::new(Code::ProgrammeNotFound),
         other => other.into(),
     }
 }

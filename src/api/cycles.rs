@@ -20,6 +20,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
+use relasi_codes::Code;
 use serde::Deserialize;
 
 pub(super) fn router() -> Router<AppState> {
@@ -50,7 +51,7 @@ async fn issue(
         IssueBody::default()
     } else {
         serde_json::from_slice(&body)
-            .map_err(|e| ApiError::new("invalid_json").detail(e.to_string()))?
+            .map_err(|e| ApiError::new(Code::InvalidJson).detail(e.to_string()))?
     };
     let programme = state
         .store
@@ -67,13 +68,13 @@ async fn issue(
     )
     .await
     .map_err(|e| match e {
-        IssueError::CycleNotOpen => ApiError::new("cycle_not_found"),
-        IssueError::InProgress => ApiError::new("issuance_in_progress"),
-        IssueError::Key(KeyFileError::NoActiveKey) => ApiError::new("no_signing_key"),
+        IssueError::CycleNotOpen => ApiError::new(Code::CycleNotFound),
+        IssueError::InProgress => ApiError::new(Code::IssuanceInProgress),
+        IssueError::Key(KeyFileError::NoActiveKey) => ApiError::new(Code::NoSigningKey),
         IssueError::Store(e) => e.into(),
         other => {
             tracing::error!(error = %other, "issuance failed");
-            ApiError::new("internal")
+            ApiError::new(Code::Internal)
         }
     })?;
     Ok(Json(report))
@@ -94,7 +95,7 @@ async fn desa_sheet_args(
     caller.require(&[Role::Admin, Role::Issuer, Role::Kader])?;
     let period = Period::parse(period)?;
     let Query(q) =
-        query.map_err(|_| ApiError::new("validation_failed").detail("desa=KODE is required"))?;
+        query.map_err(|_| ApiError::new(Code::ValidationFailed).detail("desa=KODE is required"))?;
     let desa = WilayahCode::parse(&q.desa)?;
     let programme = state
         .store
@@ -106,11 +107,11 @@ async fn desa_sheet_args(
 
 fn cards_error(e: CardsError) -> ApiError {
     match e {
-        CardsError::UnknownDesa => ApiError::new("unknown_desa"),
+        CardsError::UnknownDesa => ApiError::new(Code::UnknownDesa),
         CardsError::Store(e) => e.into(),
         e @ (CardsError::Render(_) | CardsError::Csv) => {
             tracing::error!(error = %e, "card sheet or hand-over list failed");
-            ApiError::new("internal")
+            ApiError::new(Code::Internal)
         }
     }
 }
@@ -187,12 +188,12 @@ async fn open(
         .map_err(programme_error)?;
     let (default_from, default_until) =
         default_validity(period, programme.settings.utc_offset_hours)
-            .ok_or_else(|| ApiError::new("validation_failed").detail("period out of range"))?;
+            .ok_or_else(|| ApiError::new(Code::ValidationFailed).detail("period out of range"))?;
     let valid_from = body.valid_from.unwrap_or(default_from);
     let valid_until = body.valid_until.unwrap_or(default_until);
     let fits_token = |t: DateTime<Utc>| u32::try_from(t.timestamp()).is_ok();
     if valid_until <= valid_from || !fits_token(valid_from) || !fits_token(valid_until) {
-        return Err(ApiError::new("validation_failed")
+        return Err(ApiError::new(Code::ValidationFailed)
             .detail("valid_until must follow valid_from, within 1970–2106"));
     }
     let (cycle, opened) = state

@@ -8,6 +8,7 @@ use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::header;
 use axum::http::request::Parts;
+use relasi_codes::Code;
 use serde::de::DeserializeOwned;
 
 /// A JSON body. Unreadable JSON or wrong types → 400 `invalid_json`; no JSON content type →
@@ -29,16 +30,16 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
 fn json_rejection(rejection: &JsonRejection) -> ApiError {
     match rejection {
         JsonRejection::MissingJsonContentType(_) => {
-            ApiError::new("unsupported_media_type").detail("send Content-Type: application/json")
+            ApiError::new(Code::UnsupportedMediaType).detail("send Content-Type: application/json")
         }
         JsonRejection::BytesRejection(_)
             if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE =>
         {
-            ApiError::new("payload_too_large")
+            ApiError::new(Code::PayloadTooLarge)
         }
         // serde's message names the field and the expected type, never the value sent.
-        JsonRejection::JsonDataError(e) => ApiError::new("invalid_json").detail(e.body_text()),
-        _ => ApiError::new("invalid_json"),
+        JsonRejection::JsonDataError(e) => ApiError::new(Code::InvalidJson).detail(e.body_text()),
+        _ => ApiError::new(Code::InvalidJson),
     }
 }
 
@@ -57,7 +58,7 @@ impl Caller {
         if roles.contains(&self.principal.role) {
             Ok(())
         } else {
-            Err(ApiError::new("forbidden"))
+            Err(ApiError::new(Code::Forbidden))
         }
     }
 
@@ -72,22 +73,22 @@ impl FromRequestParts<AppState> for Caller {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let header_value = parts.headers.get(header::AUTHORIZATION).ok_or_else(|| {
-            ApiError::new("unauthorized").detail("send Authorization: Bearer <token>")
+            ApiError::new(Code::Unauthorized).detail("send Authorization: Bearer <token>")
         })?;
         let text = header_value
             .to_str()
-            .map_err(|_| ApiError::new("unauthorized"))?;
+            .map_err(|_| ApiError::new(Code::Unauthorized))?;
         let presented = text
             .strip_prefix("Bearer ")
             .or_else(|| text.strip_prefix("bearer "))
             .and_then(|t| ApiTokenSecret::presented(t.trim()))
-            .ok_or_else(|| ApiError::new("unauthorized"))?;
+            .ok_or_else(|| ApiError::new(Code::Unauthorized))?;
         match state.store.principal_for(&presented).await? {
             Some((token_id, principal)) => Ok(Caller {
                 token_id,
                 principal,
             }),
-            None => Err(ApiError::new("unauthorized")),
+            None => Err(ApiError::new(Code::Unauthorized)),
         }
     }
 }

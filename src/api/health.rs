@@ -7,6 +7,7 @@ use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{Json, Router};
+use relasi_codes::Code;
 use serde_json::{Value, json};
 use std::time::Duration;
 
@@ -30,9 +31,9 @@ async fn readyz(State(state): State<AppState>) -> ApiResult<Json<Value>> {
         )),
         Ok(Err(e)) => {
             tracing::warn!(error = %e, "readiness check failed");
-            Err(ApiError::new("not_ready"))
+            Err(ApiError::new(Code::NotReady))
         }
-        Err(_) => Err(ApiError::new("not_ready")),
+        Err(_) => Err(ApiError::new(Code::NotReady)),
     }
 }
 

@@ -7,6 +7,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use chrono::{DateTime, SecondsFormat, Utc};
 use data_encoding::BASE64URL_NOPAD;
+use relasi_codes::Code;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -58,11 +59,11 @@ async fn revocations(
     query: Result<Query<SinceQuery>, axum::extract::rejection::QueryRejection>,
 ) -> ApiResult<Json<Value>> {
     let Query(query) =
-        query.map_err(|_| ApiError::new("invalid_json").detail("bad query string"))?;
+        query.map_err(|_| ApiError::new(Code::InvalidJson).detail("bad query string"))?;
     let since = match query.since.as_deref() {
         None | Some("") => DateTime::<Utc>::UNIX_EPOCH,
         Some(text) => parse_instant(text).ok_or_else(|| {
-            ApiError::new("validation_failed")
+            ApiError::new(Code::ValidationFailed)
                 .detail("since must be an RFC 3339 time or Unix seconds")
         })?,
     };

@@ -13,6 +13,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use relasi_codes::Code;
 use serde::Deserialize;
 
 /// Most service-area codes and categories one shop may list.
@@ -39,15 +40,17 @@ impl CreateMerchant {
         let name = self.name.trim().to_owned();
         if name.is_empty() || name.chars().count() > 120 {
             return Err(
-                ApiError::new("validation_failed").detail("name must be 1 to 120 characters")
+                ApiError::new(Code::ValidationFailed).detail("name must be 1 to 120 characters")
             );
         }
         let kode_desa = WilayahCode::parse(&self.kode_desa)?;
         if kode_desa.level() != Level::Desa {
-            return Err(ApiError::new("validation_failed").detail("kode_desa must be a desa code"));
+            return Err(
+                ApiError::new(Code::ValidationFailed).detail("kode_desa must be a desa code")
+            );
         }
         if self.service_area.len() > MAX_LIST || self.categories.len() > MAX_LIST {
-            return Err(ApiError::new("validation_failed")
+            return Err(ApiError::new(Code::ValidationFailed)
                 .detail("at most 100 service areas and categories"));
         }
         let mut service_area: Vec<WilayahCode> = self
@@ -97,7 +100,7 @@ async fn show(
     let id = id
         .parse::<i64>()
         .map(MerchantId)
-        .map_err(|_| ApiError::new("not_found"))?;
+        .map_err(|_| ApiError::new(Code::NotFound))?;
     let own = caller.principal.role == Role::Merchant && caller.principal.merchant_id == Some(id);
     if !own {
         caller.require(&[Role::Admin, Role::Finance, Role::Auditor])?;

@@ -1,6 +1,7 @@
 //! The HTTP API: one router per resource, assembled by [`app`], plus the layers every request
 //! passes through (tracing, metrics, limits, timeouts, problem+json for every error).
 
+use relasi_codes::Code;
 mod audit;
 mod balance;
 pub use balance::BalanceLimit;
@@ -129,7 +130,7 @@ pub fn app(state: AppState) -> Router {
         .merge(vouchers::router())
         .merge(redemptions::router())
         .merge(balance::router(state.config.balance_limit))
-        .fallback(|| async { error::ApiError::new("not_found") })
+        .fallback(|| async { error::ApiError::new(Code::NotFound) })
         .with_state(state)
         // The import route sets its own, larger DefaultBodyLimit; the outer layer only stops
         // bodies larger than any route accepts before they are read.
@@ -165,18 +166,18 @@ async fn problem_for_every_error(req: Request, next: Next) -> Response {
         return response;
     }
     let code = match status {
-        StatusCode::NOT_FOUND => "not_found",
-        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
-        StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
-        StatusCode::UNAUTHORIZED => "unauthorized",
-        StatusCode::FORBIDDEN => "forbidden",
-        StatusCode::TOO_MANY_REQUESTS => "rate_limited",
-        StatusCode::SERVICE_UNAVAILABLE => "timeout",
-        s if s.is_client_error() => "invalid_json",
+        StatusCode::NOT_FOUND => Code::NotFound,
+        StatusCode::METHOD_NOT_ALLOWED => Code::MethodNotAllowed,
+        StatusCode::PAYLOAD_TOO_LARGE => Code::PayloadTooLarge,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => Code::UnsupportedMediaType,
+        StatusCode::UNAUTHORIZED => Code::Unauthorized,
+        StatusCode::FORBIDDEN => Code::Forbidden,
+        StatusCode::TOO_MANY_REQUESTS => Code::RateLimited,
+        StatusCode::SERVICE_UNAVAILABLE => Code::Timeout,
+        s if s.is_client_error() => Code::InvalidJson,
         _ => {
             tracing::error!(status = status.as_u16(), "unhandled server error");
-            "internal"
+            Code::Internal
         }
     };
     problem_response(status, code, None, None)

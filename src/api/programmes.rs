@@ -9,6 +9,7 @@ use crate::domain::wilayah::{Level, WilayahCode};
 use axum::extract::State;
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use relasi_codes::Code;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -41,10 +42,12 @@ async fn add_lokus(
 ) -> ApiResult<Json<Value>> {
     caller.require(&[Role::Admin])?;
     if !(2000..=2199).contains(&body.year) {
-        return Err(ApiError::new("validation_failed").detail("year must be between 2000 and 2199"));
+        return Err(
+            ApiError::new(Code::ValidationFailed).detail("year must be between 2000 and 2199")
+        );
     }
     if body.desa.is_empty() || body.desa.len() > MAX_LOKUS_CODES {
-        return Err(ApiError::new("validation_failed").detail("desa must list 1 to 5000 codes"));
+        return Err(ApiError::new(Code::ValidationFailed).detail("desa must list 1 to 5000 codes"));
     }
     let codes: Vec<WilayahCode> = body
         .desa
@@ -56,7 +59,7 @@ async fn add_lokus(
         .unknown_wilayah(&codes, Some(Level::Desa))
         .await?;
     if !unknown.is_empty() {
-        return Err(ApiError::new("unknown_desa").errors(json!(unknown)));
+        return Err(ApiError::new(Code::UnknownDesa).errors(json!(unknown)));
     }
     let added = state
         .store

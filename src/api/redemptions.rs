@@ -20,6 +20,7 @@ use axum::routing::post;
 use axum::{Json, Router};
 use chrono::{DateTime, SecondsFormat};
 use data_encoding::BASE64URL_NOPAD;
+use relasi_codes::Code;
 use relasi_token::receipt::Receipt;
 use relasi_token::{DeploymentId, SignedToken};
 use serde::Deserialize;
@@ -59,31 +60,31 @@ fn merchant_of(caller: &Caller) -> ApiResult<MerchantId> {
     caller
         .principal
         .merchant_id
-        .ok_or_else(|| ApiError::new("forbidden"))
+        .ok_or_else(|| ApiError::new(Code::Forbidden))
 }
 
 fn idempotency_key(headers: &HeaderMap) -> ApiResult<String> {
     let value = headers
         .get("idempotency-key")
-        .ok_or_else(|| ApiError::new("idempotency_key_required"))?;
+        .ok_or_else(|| ApiError::new(Code::IdempotencyKeyRequired))?;
     let key = value
         .to_str()
-        .map_err(|_| ApiError::new("idempotency_key_invalid"))?;
+        .map_err(|_| ApiError::new(Code::IdempotencyKeyInvalid))?;
     if key.is_empty()
         || key.len() > MAX_IDEMPOTENCY_KEY
         || !key.bytes().all(|b| b.is_ascii_graphic())
     {
-        return Err(ApiError::new("idempotency_key_invalid"));
+        return Err(ApiError::new(Code::IdempotencyKeyInvalid));
     }
     Ok(key.to_owned())
 }
 
 fn amount(text: &str) -> ApiResult<Rupiah> {
     let a = Rupiah::parse(text).map_err(|_| {
-        ApiError::new("invalid_amount").detail("whole rupiah as digits, e.g. \"25000\"")
+        ApiError::new(Code::InvalidAmount).detail("whole rupiah as digits, e.g. \"25000\"")
     })?;
     if a.as_i64() == 0 || a.as_i64() > MAX_AMOUNT_RP {
-        return Err(ApiError::new("invalid_amount").detail("must be between 1 and 10000000"));
+        return Err(ApiError::new(Code::InvalidAmount).detail("must be between 1 and 10000000"));
     }
     Ok(a)
 }
@@ -95,14 +96,16 @@ fn basket(
     allowed: &[Category],
 ) -> ApiResult<Vec<(Category, Rupiah)>> {
     if items.is_empty() || items.len() > MAX_ITEMS {
-        return Err(ApiError::new("invalid_amount").detail("items must list 1 to 50 basket lines"));
+        return Err(
+            ApiError::new(Code::InvalidAmount).detail("items must list 1 to 50 basket lines")
+        );
     }
     let mut merged: BTreeMap<Category, Rupiah> = BTreeMap::new();
     for item in items {
         let category =
-            Category::parse(&item.category).map_err(|_| ApiError::new("category_not_allowed"))?;
+            Category::parse(&item.category).map_err(|_| ApiError::new(Code::CategoryNotAllowed))?;
         if !allowed.contains(&category) {
-            return Err(ApiError::new("category_not_allowed").detail(format!(
+            return Err(ApiError::new(Code::CategoryNotAllowed).detail(format!(
                 "{} is not a category of this programme",
                 category.as_str()
             )));
@@ -111,14 +114,14 @@ fn basket(
         let slot = merged.entry(category).or_insert(Rupiah::ZERO);
         *slot = slot
             .checked_add(line)
-            .ok_or_else(|| ApiError::new("invalid_amount"))?;
+            .ok_or_else(|| ApiError::new(Code::InvalidAmount))?;
     }
     let sum = merged
         .values()
         .try_fold(Rupiah::ZERO, |acc, a| acc.checked_add(*a))
-        .ok_or_else(|| ApiError::new("invalid_amount"))?;
+        .ok_or_else(|| ApiError::new(Code::InvalidAmount))?;
     if sum != total {
-        return Err(ApiError::new("invalid_amount").detail("item amounts must add up to amount"));
+        return Err(ApiError::new(Code::InvalidAmount).detail("item amounts must add up to amount"));
     }
     Ok(merged.into_iter().collect())
 }
@@ -126,19 +129,19 @@ fn basket(
 fn distrust_error(d: Distrust) -> ApiError {
     match d {
         Distrust::Token(e) => ApiError::new(e.code()),
-        Distrust::KeyRevoked => ApiError::new("key_revoked"),
+        Distrust::KeyRevoked => ApiError::new(Code::KeyRevoked),
     }
 }
 
-fn decline_code(d: Decline) -> &'static str {
+fn decline_code(d: Decline) -> Code {
     match d {
-        Decline::Unknown => "voucher_unknown",
-        Decline::Revoked => "voucher_revoked",
-        Decline::NotYetValid => "voucher_not_yet_valid",
-        Decline::Expired => "voucher_expired",
-        Decline::MerchantInactive => "merchant_inactive",
-        Decline::OutOfArea => "merchant_out_of_area",
-        Decline::InsufficientBalance => "insufficient_balance",
+        Decline::Unknown => Code::VoucherUnknown,
+        Decline::Revoked => Code::VoucherRevoked,
+        Decline::NotYetValid => Code::VoucherNotYetValid,
+        Decline::Expired => Code::VoucherExpired,
+        Decline::MerchantInactive => Code::MerchantInactive,
+        Decline::OutOfArea => Code::MerchantOutOfArea,
+        Decline::InsufficientBalance => Code::InsufficientBalance,
     }
 }
 
@@ -190,14 +193,14 @@ async fn redeem(
         .map_err(distrust_error)?;
     let claims = token.claims;
     if now_unix < i64::from(claims.valid_from_unix) {
-        return Err(ApiError::new("voucher_not_yet_valid"));
+        return Err(ApiError::new(Code::VoucherNotYetValid));
     }
     if now_unix > i64::from(claims.valid_until_unix) {
-        return Err(ApiError::new("voucher_expired"));
+        return Err(ApiError::new(Code::VoucherExpired));
     }
     let programme = match state.store.programme_by_number(claims.programme).await {
         Ok(p) => p,
-        Err(crate::store::StoreError::NotFound) => return Err(ApiError::new("voucher_unknown")),
+        Err(crate::store::StoreError::NotFound) => return Err(ApiError::new(Code::VoucherUnknown)),
         Err(e) => return Err(e.into()),
     };
     let items = basket(&body.items, total, &programme.settings.categories)?;
@@ -205,7 +208,7 @@ async fn redeem(
         .keys
         .signer()
         .await?
-        .ok_or_else(|| ApiError::new("receipts_unavailable"))?;
+        .ok_or_else(|| ApiError::new(Code::ReceiptsUnavailable))?;
 
     // 2. The canonical request: the same sale always hashes the same, however it is spelled.
     let mut canonical = format!("{}\n{}\n", token.to_text(), total);
@@ -258,7 +261,7 @@ async fn redeem(
         Answer::Fresh(status, body) | Answer::Replay(status, body) => {
             Ok(stored_response(status, body))
         }
-        Answer::KeyReused => Err(ApiError::new("idempotency_key_reused")),
+        Answer::KeyReused => Err(ApiError::new(Code::IdempotencyKeyReused)),
     }
 }
 
@@ -281,12 +284,12 @@ async fn reverse(
     let id = id
         .parse::<i64>()
         .map(RedemptionId)
-        .map_err(|_| ApiError::new("not_found"))?;
+        .map_err(|_| ApiError::new(Code::NotFound))?;
     let signer = state
         .keys
         .signer()
         .await?
-        .ok_or_else(|| ApiError::new("receipts_unavailable"))?;
+        .ok_or_else(|| ApiError::new(Code::ReceiptsUnavailable))?;
     let programmes = state.store.programmes().await?;
     let now = now_us();
     let window = |p: crate::domain::ids::ProgrammeId| {
@@ -301,11 +304,11 @@ async fn reverse(
         .await?
         .map_err(|r| {
             ApiError::new(match r {
-                ReversalRefusal::Unknown => "not_found",
-                ReversalRefusal::NotYours => "forbidden",
-                ReversalRefusal::WindowClosed => "reversal_window_closed",
-                ReversalRefusal::AlreadyReversed => "already_reversed",
-                ReversalRefusal::VoucherRevoked => "voucher_revoked",
+                ReversalRefusal::Unknown => Code::NotFound,
+                ReversalRefusal::NotYours => Code::Forbidden,
+                ReversalRefusal::WindowClosed => Code::ReversalWindowClosed,
+                ReversalRefusal::AlreadyReversed => Code::AlreadyReversed,
+                ReversalRefusal::VoucherRevoked => Code::VoucherRevoked,
             })
         })?;
     let receipt = Receipt {

@@ -11,6 +11,7 @@ use axum::http::{HeaderMap, header};
 use axum::routing::post;
 use axum::{Json, Router};
 use chrono::{FixedOffset, NaiveDate, Utc};
+use relasi_codes::Code;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -40,17 +41,17 @@ async fn import(
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("text/csv") || v.starts_with("application/csv"));
     if !is_csv {
-        return Err(ApiError::new("unsupported_media_type").detail("send Content-Type: text/csv"));
+        return Err(ApiError::new(Code::UnsupportedMediaType).detail("send Content-Type: text/csv"));
     }
     let body = body.map_err(|e| {
         if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::new("payload_too_large")
+            ApiError::new(Code::PayloadTooLarge)
         } else {
-            ApiError::new("invalid_json").detail("body could not be read")
+            ApiError::new(Code::InvalidJson).detail("body could not be read")
         }
     })?;
     let Query(query) =
-        query.map_err(|_| ApiError::new("invalid_json").detail("bad query string"))?;
+        query.map_err(|_| ApiError::new(Code::InvalidJson).detail("bad query string"))?;
     let offset = state
         .store
         .resolve_programme(None)
@@ -63,7 +64,7 @@ async fn import(
     let effective = match query.effective.as_deref() {
         None => today,
         Some(text) => NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
-            ApiError::new("validation_failed").detail("effective must be a date YYYY-MM-DD")
+            ApiError::new(Code::ValidationFailed).detail("effective must be a date YYYY-MM-DD")
         })?,
     };
     match import_registry(
@@ -78,10 +79,10 @@ async fn import(
     .await
     {
         Ok(report) => Ok(Json(report)),
-        Err(ImportError::UnknownFormat) => Err(ApiError::new("registry_invalid")
+        Err(ImportError::UnknownFormat) => Err(ApiError::new(Code::RegistryInvalid)
             .detail("the header must be that of households.csv or members.csv")
             .errors(json!([{ "line": 1, "field": "file", "reason": "unknown header" }]))),
-        Err(ImportError::Refused(refused)) => Err(ApiError::new("registry_invalid")
+        Err(ImportError::Refused(refused)) => Err(ApiError::new(Code::RegistryInvalid)
             .detail(format!(
                 "{} baris ditolak / rows refused; nothing was written",
                 refused.errors.len()

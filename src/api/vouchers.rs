@@ -16,6 +16,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use relasi_codes::Code;
 use relasi_token::{Flags, VoucherClaims};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -35,7 +36,7 @@ pub(super) fn router() -> Router<AppState> {
 }
 
 fn voucher_id(id: &str) -> ApiResult<VoucherId> {
-    VoucherId::parse(id).map_err(|_| ApiError::new("not_found"))
+    VoucherId::parse(id).map_err(|_| ApiError::new(Code::NotFound))
 }
 
 /// `POST /v1/vouchers/{id}/revoke` (admin): the card stops working at once; it is listed in
@@ -50,7 +51,7 @@ async fn revoke(
     if !state.store.revoke_voucher(id, &caller.actor()).await? {
         // Unknown (404 from the read below) or revoked already.
         state.store.voucher(id).await?;
-        return Err(ApiError::new("voucher_revoked"));
+        return Err(ApiError::new(Code::VoucherRevoked));
     }
     Ok(Json(voucher_json(&state.store.voucher(id).await?)))
 }
@@ -70,7 +71,7 @@ async fn replace(
         .keys
         .signer()
         .await?
-        .ok_or_else(|| ApiError::new("no_signing_key"))?;
+        .ok_or_else(|| ApiError::new(Code::NoSigningKey))?;
     let deployment = state.deployment.clone();
     let make = |remaining: Remaining| {
         let mut new_id = [0u8; 16];
@@ -100,9 +101,9 @@ async fn replace(
         .await?
         .map_err(|r| {
             ApiError::new(match r {
-                ReplaceRefusal::Unknown => "not_found",
-                ReplaceRefusal::NothingLeft => "nothing_to_replace",
-                ReplaceRefusal::AlreadyReplaced => "already_replaced",
+                ReplaceRefusal::Unknown => Code::NotFound,
+                ReplaceRefusal::NothingLeft => Code::NothingToReplace,
+                ReplaceRefusal::AlreadyReplaced => Code::AlreadyReplaced,
             })
         })?;
     Ok((
@@ -144,12 +145,12 @@ async fn list(
 ) -> ApiResult<Json<Value>> {
     caller.require(ROLES)?;
     let Query(q) = query
-        .map_err(|_| ApiError::new("validation_failed").detail("period=YYYY-MM is required"))?;
+        .map_err(|_| ApiError::new(Code::ValidationFailed).detail("period=YYYY-MM is required"))?;
     let period = Period::parse(&q.period)?;
     let desa = q.desa.as_deref().map(WilayahCode::parse).transpose()?;
     let page = q.page.unwrap_or(1);
     if !(1..=100_000).contains(&page) {
-        return Err(ApiError::new("validation_failed").detail("page must be 1 or more"));
+        return Err(ApiError::new(Code::ValidationFailed).detail("page must be 1 or more"));
     }
     let programme = state
         .store
@@ -174,7 +175,7 @@ async fn list(
 
 async fn find(state: &AppState, caller: &Caller, id: &str) -> ApiResult<Voucher> {
     caller.require(ROLES)?;
-    let id = VoucherId::parse(id).map_err(|_| ApiError::new("not_found"))?;
+    let id = VoucherId::parse(id).map_err(|_| ApiError::new(Code::NotFound))?;
     Ok(state.store.voucher(id).await?)
 }
 
@@ -194,7 +195,7 @@ async fn qr_svg(
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
     let v = find(&state, &caller, &id).await?;
-    let svg = qr::svg(&v.token).map_err(|_| ApiError::new("internal"))?;
+    let svg = qr::svg(&v.token).map_err(|_| ApiError::new(Code::Internal))?;
     Ok(([(header::CONTENT_TYPE, "image/svg+xml")], svg).into_response())
 }
 
@@ -205,6 +206,6 @@ async fn qr_png(
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
     let v = find(&state, &caller, &id).await?;
-    let png = qr::png(&v.token).map_err(|_| ApiError::new("internal"))?;
+    let png = qr::png(&v.token).map_err(|_| ApiError::new(Code::Internal))?;
     Ok(([(header::CONTENT_TYPE, "image/png")], png).into_response())
 }

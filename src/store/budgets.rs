@@ -6,17 +6,18 @@ use crate::domain::budget::{BudgetLine, SumberDana};
 use crate::domain::ids::{BudgetLineId, ProgrammeId};
 use crate::domain::money::Rupiah;
 use crate::domain::wilayah::WilayahCode;
+use relasi_codes::Code;
 
 type LineRow = (i64, i64, i64, String, String, i64, i64);
 
 fn from_row(
     (id, programme_id, year, sumber, code, amount, committed): LineRow,
 ) -> StoreResult<BudgetLine> {
-    let bad = |_| StoreError::Invalid("stored budget line is malformed");
+    let bad = |_| StoreError::Corrupt("stored budget line is malformed");
     Ok(BudgetLine {
         id: BudgetLineId(id),
         programme_id: ProgrammeId(programme_id),
-        year: i32::try_from(year).map_err(|_| StoreError::Invalid("stored budget year"))?,
+        year: i32::try_from(year).map_err(|_| StoreError::Corrupt("stored budget year"))?,
         sumber_dana: SumberDana::parse(&sumber).map_err(bad)?,
         kode_wilayah: WilayahCode::parse(&code).map_err(bad)?,
         amount: Rupiah::new(amount).map_err(bad)?,
@@ -40,7 +41,7 @@ impl Store {
             .await?
             .is_empty()
         {
-            return Err(StoreError::Invalid("unknown_wilayah"));
+            return Err(StoreError::Invalid(Code::UnknownWilayah));
         }
         let row: LineRow = with_writer!(self, pool => {
             let mut tx = pool.begin_write().await?;

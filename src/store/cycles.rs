@@ -9,13 +9,13 @@ use chrono::{DateTime, Utc};
 type CycleRow = (i64, i64, String, i64, i64);
 
 fn from_row((id, programme_id, period, from, until): CycleRow) -> StoreResult<Cycle> {
-    let bad = StoreError::Invalid("stored cycle is malformed");
+    let bad = StoreError::Corrupt("stored cycle is malformed");
     Ok(Cycle {
         id: CycleId(id),
         programme_id: ProgrammeId(programme_id),
-        period: Period::parse(&period).map_err(|_| StoreError::Invalid("stored cycle period"))?,
+        period: Period::parse(&period).map_err(|_| StoreError::Corrupt("stored cycle period"))?,
         valid_from: DateTime::from_timestamp(from, 0)
-            .ok_or(StoreError::Invalid("stored cycle start"))?,
+            .ok_or(StoreError::Corrupt("stored cycle start"))?,
         valid_until: DateTime::from_timestamp(until, 0).ok_or(bad)?,
     })
 }

@@ -20,13 +20,13 @@ impl Store {
             .map(|(pk, status, from, until, verify)| {
                 let public_key: [u8; 32] = pk
                     .try_into()
-                    .map_err(|_| StoreError::Invalid("stored public key is not 32 bytes"))?;
+                    .map_err(|_| StoreError::Corrupt("stored public key is not 32 bytes"))?;
                 let at = |us: i64| DateTime::from_timestamp_micros(us).unwrap_or_default();
                 Ok(SigningKeyMeta {
                     kid: Kid::of_bytes(&public_key),
                     public_key,
                     status: KeyStatus::parse(&status)
-                        .ok_or(StoreError::Invalid("stored key status"))?,
+                        .ok_or(StoreError::Corrupt("stored key status"))?,
                     signing_from: at(from),
                     signing_until: until.map(at),
                     verify_until: verify.map(at),
@@ -110,7 +110,7 @@ impl Store {
         rows.into_iter()
             .map(|(id, at)| {
                 Ok((
-                    VoucherId::parse(&id).map_err(|_| StoreError::Invalid("stored voucher id"))?,
+                    VoucherId::parse(&id).map_err(|_| StoreError::Corrupt("stored voucher id"))?,
                     DateTime::from_timestamp_micros(at).unwrap_or_default(),
                 ))
             })

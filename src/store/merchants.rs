@@ -6,6 +6,7 @@ use crate::domain::ids::MerchantId;
 use crate::domain::merchant::{Merchant, MerchantStatus};
 use crate::domain::programme::Category;
 use crate::domain::wilayah::WilayahCode;
+use relasi_codes::Code;
 
 /// What registering a shop needs.
 #[derive(Clone, Debug)]
@@ -21,7 +22,7 @@ pub struct NewMerchant {
 }
 
 fn bad_stored(_: crate::domain::Invalid) -> StoreError {
-    StoreError::Invalid("stored merchant row is malformed")
+    StoreError::Corrupt("stored merchant row is malformed")
 }
 
 impl Store {
@@ -30,7 +31,7 @@ impl Store {
         let mut codes = new.service_area.clone();
         codes.push(new.kode_desa.clone());
         if !self.unknown_wilayah(&codes, None).await?.is_empty() {
-            return Err(StoreError::Invalid("unknown_wilayah"));
+            return Err(StoreError::Invalid(Code::UnknownWilayah));
         }
         let id: i64 = with_writer!(self, pool => {
             let mut tx = pool.begin_write().await?;
@@ -85,7 +86,7 @@ impl Store {
                 .collect::<Result<_, _>>()
                 .map_err(bad_stored)?,
             status: MerchantStatus::parse(&status)
-                .ok_or(StoreError::Invalid("stored merchant status"))?,
+                .ok_or(StoreError::Corrupt("stored merchant status"))?,
         })
     }
 

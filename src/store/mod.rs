@@ -26,6 +26,7 @@ pub use merchants::NewMerchant;
 pub use redemptions::{Answer, Debit, DebitResult, Decline, ReversalRefusal, Reversed};
 pub use vouchers::{NewVoucher, Remaining, ReplaceRefusal};
 
+use relasi_codes::Code;
 use sqlx::pool::PoolOptions;
 use sqlx::postgres::{PgConnectOptions, PgPool};
 
@@ -154,10 +155,17 @@ pub enum StoreError {
     NotFound,
     /// The change conflicts with what is stored (a unique key, a state check).
     #[error("conflict: {0}")]
-    Conflict(&'static str),
+    Conflict(Code),
     /// The change names something that does not exist (a foreign key) or breaks a schema check.
     #[error("invalid: {0}")]
-    Invalid(&'static str),
+    Invalid(Code),
+    /// Stored data that does not parse: our fault, never the client's. Logged once, answered
+    /// 500 `internal` without this text.
+    #[error("corrupt stored data: {0}")]
+    Corrupt(&'static str),
+    /// The store was configured wrongly (a bad `DATABASE_URL`).
+    #[error("configuration: {0}")]
+    Config(&'static str),
     /// The database could not be reached in time.
     #[error("database unavailable")]
     Unavailable(#[source] sqlx::Error),
@@ -179,10 +187,10 @@ impl From<sqlx::Error> for StoreError {
                 StoreError::Unavailable(e)
             }
             sqlx::Error::Database(db) => match db.kind() {
-                ErrorKind::UniqueViolation => StoreError::Conflict("already_exists"),
-                ErrorKind::ForeignKeyViolation => StoreError::Invalid("unknown_reference"),
+                ErrorKind::UniqueViolation => StoreError::Conflict(Code::AlreadyExists),
+                ErrorKind::ForeignKeyViolation => StoreError::Invalid(Code::UnknownReference),
                 ErrorKind::CheckViolation | ErrorKind::NotNullViolation => {
-                    StoreError::Invalid("constraint_violated")
+                    StoreError::Invalid(Code::ConstraintViolated)
                 }
                 _ => StoreError::Database(e),
             },
@@ -230,7 +238,7 @@ impl Store {
                     .await?,
             )
         } else {
-            return Err(StoreError::Invalid(
+            return Err(StoreError::Config(
                 "DATABASE_URL must start with sqlite: or postgres:",
             ));
         };

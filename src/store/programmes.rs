@@ -5,6 +5,7 @@ use crate::domain::audit::AuditEvent;
 use crate::domain::ids::ProgrammeId;
 use crate::domain::money::Rupiah;
 use crate::domain::programme::{Category, Programme, ProgrammeSettings};
+use relasi_codes::Code;
 
 #[derive(sqlx::FromRow)]
 struct ProgrammeRow {
@@ -35,17 +36,17 @@ macro_rules! select_programme {
 impl TryFrom<ProgrammeRow> for Programme {
     type Error = StoreError;
     fn try_from(r: ProgrammeRow) -> StoreResult<Programme> {
-        let bad = |_| StoreError::Invalid("stored programme settings are out of range");
+        let bad = |_| StoreError::Corrupt("stored programme settings are out of range");
         Ok(Programme {
             id: ProgrammeId(r.id),
             number: u16::try_from(r.number)
-                .map_err(|_| StoreError::Invalid("stored programme number"))?,
+                .map_err(|_| StoreError::Corrupt("stored programme number"))?,
             name: r.name,
             year: i32::try_from(r.year)
-                .map_err(|_| StoreError::Invalid("stored programme year"))?,
+                .map_err(|_| StoreError::Corrupt("stored programme year"))?,
             settings: ProgrammeSettings {
                 max_desil: u8::try_from(r.max_desil)
-                    .map_err(|_| StoreError::Invalid("stored max_desil"))?,
+                    .map_err(|_| StoreError::Corrupt("stored max_desil"))?,
                 voucher_base: Rupiah::new(r.voucher_base_rp).map_err(bad)?,
                 voucher_per_member: Rupiah::new(r.voucher_per_member_rp).map_err(bad)?,
                 voucher_cap: Rupiah::new(r.voucher_cap_rp).map_err(bad)?,
@@ -57,7 +58,7 @@ impl TryFrom<ProgrammeRow> for Programme {
                     .map_err(bad)?,
                 reversal_window_secs: r.reversal_window_secs,
                 utc_offset_hours: i8::try_from(r.utc_offset_hours)
-                    .map_err(|_| StoreError::Invalid("stored utc offset"))?,
+                    .map_err(|_| StoreError::Corrupt("stored utc offset"))?,
                 offline_allowed: r.offline_allowed,
             },
         })
@@ -137,7 +138,7 @@ impl Store {
                 match all.len() {
                     0 => Err(StoreError::NotFound),
                     1 => all.pop().ok_or(StoreError::NotFound),
-                    _ => Err(StoreError::Invalid("programme_required")),
+                    _ => Err(StoreError::Invalid(Code::ProgrammeRequired)),
                 }
             }
         }

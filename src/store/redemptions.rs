@@ -149,7 +149,7 @@ impl Store {
                         });
                         q.build().execute(&mut *tx).await?;
                     }
-                    let balance_after = Rupiah::new(balance_after).map_err(|_| StoreError::Invalid("balance out of range"))?;
+                    let balance_after = Rupiah::new(balance_after).map_err(|_| StoreError::Corrupt("balance out of range"))?;
                     DebitResult::Debited { redemption_id: RedemptionId(id), balance_after }
                 }
                 None => {
@@ -263,7 +263,7 @@ impl Store {
             return Ok(Err(ReversalRefusal::NotYours));
         }
         let voucher =
-            VoucherId::parse(&voucher).map_err(|_| StoreError::Invalid("stored voucher id"))?;
+            VoucherId::parse(&voucher).map_err(|_| StoreError::Corrupt("stored voucher id"))?;
         if created_at_us
             .saturating_add(window_secs(ProgrammeId(programme)).saturating_mul(1_000_000))
             < now_us
@@ -292,7 +292,7 @@ impl Store {
                 return Ok(Err(ReversalRefusal::VoucherRevoked));
             };
             tx.commit().await?;
-            let bad = |_| StoreError::Invalid("amount out of range");
+            let bad = |_| StoreError::Corrupt("amount out of range");
             Ok(Ok(Reversed {
                 redemption_id: RedemptionId(id),
                 reverses: debit,

@@ -4,6 +4,7 @@ use super::{AuditWriter, Engine, Store, StoreError, StoreResult, now_us, with_po
 use crate::domain::audit::AuditEvent;
 use crate::domain::auth::{ApiTokenSecret, Principal, Role};
 use crate::domain::ids::{ApiTokenId, MerchantId};
+use relasi_codes::Code;
 
 impl Store {
     /// Stores a new token's hash. A merchant token must name an existing shop; other roles none.
@@ -16,7 +17,7 @@ impl Store {
         actor: &str,
     ) -> StoreResult<ApiTokenId> {
         if (role == Role::Merchant) != merchant.is_some() {
-            return Err(StoreError::Invalid("merchant_token_needs_merchant"));
+            return Err(StoreError::Invalid(Code::ValidationFailed));
         }
         with_writer!(self, pool => {
             let mut tx = pool.begin_write().await?;

@@ -11,6 +11,7 @@ use crate::domain::money::Rupiah;
 use crate::domain::voucher::{Voucher, VoucherStatus};
 use crate::domain::wilayah::WilayahCode;
 use chrono::{DateTime, NaiveDate};
+use relasi_codes::Code;
 use std::collections::{HashMap, HashSet};
 
 /// Vouchers per insert statement: 14 parameters each stays below SQLite's 32766.
@@ -36,7 +37,7 @@ pub struct NewVoucher {
 }
 
 fn bad(_: crate::domain::Invalid) -> StoreError {
-    StoreError::Invalid("stored registry row is malformed")
+    StoreError::Corrupt("stored registry row is malformed")
 }
 
 type MemberFactsRow = (
@@ -67,12 +68,12 @@ const VOUCHER_COLUMNS: &str = "id, programme_id, cycle_id, no_kk, kode_desa, bud
     status, valid_from_unix, valid_until_unix, token, replaces";
 
 fn voucher_from_row(r: VoucherRow) -> StoreResult<Voucher> {
-    let malformed = StoreError::Invalid("stored voucher is malformed");
+    let malformed = StoreError::Corrupt("stored voucher is malformed");
     let at = |s: i64| {
-        DateTime::from_timestamp(s, 0).ok_or(StoreError::Invalid("stored voucher validity"))
+        DateTime::from_timestamp(s, 0).ok_or(StoreError::Corrupt("stored voucher validity"))
     };
     Ok(Voucher {
-        id: VoucherId::parse(&r.0).map_err(|_| StoreError::Invalid("stored voucher id"))?,
+        id: VoucherId::parse(&r.0).map_err(|_| StoreError::Corrupt("stored voucher id"))?,
         programme_id: ProgrammeId(r.1),
         cycle_id: CycleId(r.2),
         no_kk: Kk::parse(&r.3).map_err(bad)?,
@@ -88,7 +89,7 @@ fn voucher_from_row(r: VoucherRow) -> StoreResult<Voucher> {
             .12
             .map(|id| VoucherId::parse(&id))
             .transpose()
-            .map_err(|_| StoreError::Invalid("stored id"))?,
+            .map_err(|_| StoreError::Corrupt("stored id"))?,
     })
 }
 
@@ -288,7 +289,7 @@ impl Store {
                     q = q.bind(*text);
                 }
                 let json: String = q.fetch_one(read).await?;
-                serde_json::from_str(&json).map_err(|_| StoreError::Invalid("stored rows"))
+                serde_json::from_str(&json).map_err(|_| StoreError::Corrupt("stored rows"))
             }
         }
     }
@@ -375,7 +376,7 @@ impl Store {
                 )
                 .bind(*charge).bind(line.0).execute(&mut *tx).await?.rows_affected();
                 if n != 1 {
-                    return Err(StoreError::Conflict("budget_exhausted"));
+                    return Err(StoreError::Conflict(Code::BudgetExhausted));
                 }
             }
             tx.commit().await?;
@@ -493,7 +494,7 @@ impl Store {
                 tx.rollback().await?;
                 return Ok(Err(ReplaceRefusal::NothingLeft));
             }
-            let balance = Rupiah::new(remaining).map_err(|_| StoreError::Invalid("balance out of range"))?;
+            let balance = Rupiah::new(remaining).map_err(|_| StoreError::Corrupt("balance out of range"))?;
             let new = make(Remaining { balance, valid: (from, until) });
             let inserted = sqlx::query(
                 "insert into vouchers (id, programme_id, cycle_id, no_kk, kode_desa, budget_line_id, kid, face_value_rp, spent_rp, \

@@ -3,16 +3,17 @@
 use super::{AuditWriter, Engine, Store, StoreError, StoreResult, with_pool, with_writer};
 use crate::domain::audit::AuditEvent;
 use crate::domain::wilayah::{Level, Wilayah, WilayahCode};
+use relasi_codes::Code;
 
 type WilayahRow = (String, String, i64);
 
 fn from_row((code, name, level): WilayahRow) -> StoreResult<Wilayah> {
     Ok(Wilayah {
         code: WilayahCode::parse(&code)
-            .map_err(|_| StoreError::Invalid("stored wilayah code is malformed"))?,
+            .map_err(|_| StoreError::Corrupt("stored wilayah code is malformed"))?,
         name,
         level: Level::from_number(level)
-            .ok_or(StoreError::Invalid("stored wilayah level is out of range"))?,
+            .ok_or(StoreError::Corrupt("stored wilayah level is out of range"))?,
     })
 }
 
@@ -84,7 +85,7 @@ impl Store {
             .await?
             .is_empty()
         {
-            return Err(StoreError::Invalid("unknown_desa"));
+            return Err(StoreError::Invalid(Code::UnknownDesa));
         }
         with_writer!(self, pool => {
             let mut tx = pool.begin_write().await?;
@@ -113,7 +114,7 @@ impl Store {
         rows.into_iter()
             .map(|(c,)| {
                 WilayahCode::parse(&c)
-                    .map_err(|_| StoreError::Invalid("stored wilayah code is malformed"))
+                    .map_err(|_| StoreError::Corrupt("stored wilayah code is malformed"))
             })
             .collect()
     }

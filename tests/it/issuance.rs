@@ -306,7 +306,7 @@ async fn keys_rotate_and_old_vouchers_still_verify() {
             .verify(&old_token, 1_796_100_000)
             .unwrap_err()
             .code(),
-        "key_revoked"
+        relasi_codes::Code::KeyRevoked
     );
 }
 

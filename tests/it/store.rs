@@ -136,7 +136,7 @@ async fn programme_numbers_are_unique_and_resolution_is_explicit() {
         .unwrap();
     assert!(matches!(
         store.resolve_programme(None).await,
-        Err(StoreError::Invalid("programme_required"))
+        Err(StoreError::Invalid(relasi_codes::Code::ProgrammeRequired))
     ));
     assert_eq!(store.resolve_programme(Some(2)).await.unwrap().name, "Dua");
 }
