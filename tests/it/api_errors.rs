@@ -5,7 +5,6 @@ use relasi::api::Config;
 use relasi::domain::auth::Role;
 use serde_json::json;
 
-#[tokio::test]
 async fn missing_bad_and_malformed_tokens_are_401() {
     let app = spawn_app().await;
     let body = json!({ "name": "Toko", "kode_desa": "35.14.05.2005" });
@@ -38,8 +37,8 @@ async fn missing_bad_and_malformed_tokens_are_401() {
     }
     assert_eq!(app.store.count_merchants().await.unwrap(), 0);
 }
+story!(missing_bad_and_malformed_tokens_are_401);
 
-#[tokio::test]
 async fn wrong_role_is_403_and_changes_nothing() {
     let app = spawn_app().await;
     let shop = app.merchant("Toko Satu").await;
@@ -73,8 +72,8 @@ async fn wrong_role_is_403_and_changes_nothing() {
     )
     .await;
 }
+story!(wrong_role_is_403_and_changes_nothing);
 
-#[tokio::test]
 async fn oversized_body_is_413_problem_and_changes_nothing() {
     let app = spawn_app_with(Config {
         body_limit_bytes: 4096,
@@ -103,6 +102,7 @@ async fn oversized_body_is_413_problem_and_changes_nothing() {
     assert_problem(res, 413, "payload_too_large").await;
     assert_eq!(app.store.count_merchants().await.unwrap(), 0);
 }
+story!(oversized_body_is_413_problem_and_changes_nothing);
 
 fn futures_stream(
     items: Vec<Result<Vec<u8>, std::io::Error>>,
@@ -110,7 +110,6 @@ fn futures_stream(
     tokio_stream::iter(items)
 }
 
-#[tokio::test]
 async fn unreadable_requests_are_400_415_404_405() {
     let app = spawn_app().await;
     let send = |body: &'static str, content_type: &'static str| {
@@ -179,8 +178,8 @@ async fn unreadable_requests_are_400_415_404_405() {
     .await;
     assert_eq!(app.store.count_merchants().await.unwrap(), 0);
 }
+story!(unreadable_requests_are_400_415_404_405);
 
-#[tokio::test]
 async fn hostile_bodies_never_get_a_5xx() {
     let app = spawn_app().await;
     let routes = ["/v1/merchants", "/v1/budgets", "/v1/lokus", "/v1/cycles"];
@@ -236,3 +235,4 @@ async fn hostile_bodies_never_get_a_5xx() {
     assert_problem(invalid_utf8, 400, "invalid_json").await;
     assert_eq!(app.store.count_merchants().await.unwrap(), 0);
 }
+story!(hostile_bodies_never_get_a_5xx);

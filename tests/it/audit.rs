@@ -5,7 +5,6 @@ use crate::helpers::spawn_app;
 use relasi::domain::audit::verify_chain;
 use serde_json::json;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_changes_form_one_unbroken_chain() {
     let app = spawn_app().await;
     let before = app.store.audit_records().await.unwrap().len();
@@ -42,8 +41,8 @@ async fn concurrent_changes_form_one_unbroken_chain() {
     // No personal data in the chain: subjects are our own ids.
     assert!(records.iter().all(|r| !r.event.detail.contains("nama")));
 }
+story!(concurrent_changes_form_one_unbroken_chain, multi_thread);
 
-#[tokio::test]
 async fn the_database_refuses_to_edit_or_delete_audit_records() {
     let app = spawn_app().await;
     app.merchant("Toko Audit").await;
@@ -56,8 +55,8 @@ async fn the_database_refuses_to_edit_or_delete_audit_records() {
     assert!(raw.execute("delete from audit_log").await.is_err());
     verify_chain(&app.store.audit_records().await.unwrap()).unwrap();
 }
+story!(the_database_refuses_to_edit_or_delete_audit_records);
 
-#[tokio::test]
 async fn auditors_verify_the_chain_over_http_and_others_may_not() {
     let app = spawn_app().await;
     app.merchant("Toko Satu").await;
@@ -78,8 +77,8 @@ async fn auditors_verify_the_chain_over_http_and_others_may_not() {
     )
     .await;
 }
+story!(auditors_verify_the_chain_over_http_and_others_may_not);
 
-#[tokio::test]
 async fn a_dba_who_drops_the_guard_and_edits_a_record_is_caught() {
     let app = spawn_app().await;
     app.merchant("Toko Satu").await;
@@ -105,3 +104,4 @@ async fn a_dba_who_drops_the_guard_and_edits_a_record_is_caught() {
     assert_eq!(body["ok"], false, "{body}");
     assert_eq!(body["broken_at"]["seq"], 2);
 }
+story!(a_dba_who_drops_the_guard_and_edits_a_record_is_caught);

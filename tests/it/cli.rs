@@ -20,7 +20,6 @@ impl Drop for Killed {
     }
 }
 
-#[tokio::test]
 async fn demo_serves_healthz_and_readyz_and_reuses_its_database() {
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite://{}/demo.db", dir.path().display());
@@ -124,8 +123,8 @@ async fn demo_serves_healthz_and_readyz_and_reuses_its_database() {
         assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
     }
 }
+story!(demo_serves_healthz_and_readyz_and_reuses_its_database);
 
-#[tokio::test]
 async fn token_create_prints_only_the_token_and_it_works() {
     let db = TestDb::new().await;
     let out = relasi()
@@ -162,8 +161,8 @@ async fn token_create_prints_only_the_token_and_it_works() {
     assert!(!bad.status.success());
     assert!(bad.stdout.is_empty());
 }
+story!(token_create_prints_only_the_token_and_it_works);
 
-#[tokio::test]
 async fn migrate_on_an_empty_database_then_programme_create_and_show() {
     let db = TestDb::new().await;
     let run = |args: &[&str]| {
@@ -209,8 +208,8 @@ async fn migrate_on_an_empty_database_then_programme_create_and_show() {
     ]);
     assert!(!bad.status.success());
 }
+story!(migrate_on_an_empty_database_then_programme_create_and_show);
 
-#[tokio::test]
 async fn audit_verify_reports_an_intact_chain() {
     let db = TestDb::new().await;
     let run = |args: &[&str]| {
@@ -229,8 +228,8 @@ async fn audit_verify_reports_an_intact_chain() {
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains("1 catatan"));
 }
+story!(audit_verify_reports_an_intact_chain);
 
-#[tokio::test]
 async fn import_from_the_cli_writes_or_names_the_bad_rows() {
     let db = TestDb::new().await;
     let store = db.store().await;
@@ -274,3 +273,4 @@ async fn import_from_the_cli_writes_or_names_the_bad_rows() {
     assert!(stderr.contains("line 3: status"), "{stderr}");
     assert_eq!(store.count_registry().await.unwrap().0, 120);
 }
+story!(import_from_the_cli_writes_or_names_the_bad_rows);

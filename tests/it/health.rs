@@ -3,7 +3,6 @@
 use crate::helpers::spawn_app;
 use serde_json::Value;
 
-#[tokio::test]
 async fn healthz_and_readyz_answer_200() {
     let app = spawn_app().await;
     let res = app.http.get(app.url("/healthz")).send().await.unwrap();
@@ -13,16 +12,16 @@ async fn healthz_and_readyz_answer_200() {
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["database"], app.db.backend.name());
 }
+story!(healthz_and_readyz_answer_200);
 
-#[tokio::test]
 async fn readyz_is_503_problem_when_the_database_is_gone() {
     let app = spawn_app().await;
     app.store.close().await;
     let res = app.http.get(app.url("/readyz")).send().await.unwrap();
     crate::helpers::assert_problem(res, 503, "not_ready").await;
 }
+story!(readyz_is_503_problem_when_the_database_is_gone);
 
-#[tokio::test]
 async fn metrics_count_requests_by_route() {
     let app = spawn_app().await;
     app.http.get(app.url("/healthz")).send().await.unwrap();
@@ -38,8 +37,8 @@ async fn metrics_count_requests_by_route() {
     assert!(text.contains("relasi_http_requests_total"), "{text}");
     assert!(text.contains("route=\"/healthz\""), "{text}");
 }
+story!(metrics_count_requests_by_route);
 
-#[tokio::test]
 async fn keys_publish_the_deployment_id_and_revocations_page() {
     let app = spawn_app().await;
     let keys = app.get_public("/v1/keys").await;
@@ -56,3 +55,4 @@ async fn keys_publish_the_deployment_id_and_revocations_page() {
         .unwrap();
     crate::helpers::assert_problem(bad, 422, "validation_failed").await;
 }
+story!(keys_publish_the_deployment_id_and_revocations_page);

@@ -1,6 +1,6 @@
-//! Test harness: a fresh database per test on the backend `RELASI_TEST_DATABASE_URL` names
-//! (unset: a temporary SQLite file; `postgres://…`: a fresh schema in that database), and a
-//! server bound to port 0.
+//! Test harness: a fresh database per test on the engine its `story!` runs it on (SQLite: a
+//! temporary file; PostgreSQL: a fresh schema in the database `RELASI_TEST_DATABASE_URL` names,
+//! dropped when the test ends), and a server bound to port 0.
 
 use relasi::api::{AppState, Config, app};
 use relasi::domain::auth::{ApiTokenSecret, Role};
@@ -10,8 +10,32 @@ use relasi::store::{Backend, PoolSettings, Store};
 use relasi_token::DeploymentId;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-/// The environment variable that selects PostgreSQL.
+/// The environment variable that names the PostgreSQL database the stories also run on.
 pub const TEST_DB_ENV: &str = "RELASI_TEST_DATABASE_URL";
+
+tokio::task_local! {
+    /// The engine of the story running on this task (set by `story!`).
+    static ENGINE: Backend;
+}
+
+/// Runs a story on `engine`. A PostgreSQL story without `RELASI_TEST_DATABASE_URL` is skipped
+/// (and says so); `.ci/run` always sets it and checks that both engines ran the same tests.
+pub async fn on_engine(engine: Backend, story: impl Future<Output = ()>) {
+    if engine == Backend::Postgres && postgres_url().is_none() {
+        // CI must never count a skipped story as a PostgreSQL pass.
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "{TEST_DB_ENV} must be set in CI"
+        );
+        eprintln!("skipped on PostgreSQL: {TEST_DB_ENV} is not set");
+        return;
+    }
+    ENGINE.scope(engine, story).await;
+}
+
+fn postgres_url() -> Option<String> {
+    std::env::var(TEST_DB_ENV).ok().filter(|u| !u.is_empty())
+}
 
 /// A database that exists for one test.
 pub struct TestDb {
@@ -20,14 +44,61 @@ pub struct TestDb {
     /// Which engine.
     pub backend: Backend,
     _dir: Option<tempfile::TempDir>,
+    _schema: Option<SchemaGuard>,
+}
+
+/// Drops a test's PostgreSQL schema when the test ends, pass or fail (as atuin's test databases
+/// do), so a run leaves nothing behind in the database it was given.
+struct SchemaGuard {
+    base: String,
+    schema: String,
+}
+
+impl Drop for SchemaGuard {
+    fn drop(&mut self) {
+        let (base, schema) = (self.base.clone(), self.schema.clone());
+        // Drop runs inside the test's runtime, which cannot block on itself: use a thread with
+        // its own. Connections still open on the schema do not stop `drop schema`; a lock held
+        // by a task still running would, so the wait is bounded and a failure only leaves a
+        // schema behind (`.ci/run` drops its whole database anyway).
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .ok()?;
+            runtime.block_on(async {
+                use sqlx::Connection;
+                let mut admin = sqlx::PgConnection::connect(&base).await.ok()?;
+                sqlx::query("set lock_timeout = '5s'")
+                    .execute(&mut admin)
+                    .await
+                    .ok()?;
+                let sql = format!("drop schema if exists {schema} cascade");
+                let done = sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .execute(&mut admin)
+                    .await
+                    .ok();
+                let _ = admin.close().await;
+                done
+            })
+        })
+        .join();
+        if !matches!(dropped, Ok(Some(_))) {
+            eprintln!("test schema {} was left behind", self.schema);
+        }
+    }
 }
 
 impl TestDb {
-    /// A fresh, empty database. Panics (fails the test) if PostgreSQL was asked for and is
-    /// unreachable: a PostgreSQL run must never quietly test SQLite instead.
+    /// A fresh, empty database on the story's engine. Panics (fails the test) if PostgreSQL is
+    /// unreachable: a PostgreSQL story must never quietly test SQLite instead.
     pub async fn new() -> TestDb {
-        match std::env::var(TEST_DB_ENV) {
-            Ok(base) if !base.is_empty() => {
+        let engine = ENGINE
+            .try_with(|e| *e)
+            .expect("TestDb::new runs inside a story! test");
+        match engine {
+            Backend::Postgres => {
+                let base = postgres_url().expect("a PostgreSQL story needs its URL");
                 assert!(
                     base.starts_with("postgres"),
                     "{TEST_DB_ENV} must be a postgres:// URL"
@@ -46,15 +117,17 @@ impl TestDb {
                     url: format!("{base}{sep}options[search_path]={schema}"),
                     backend: Backend::Postgres,
                     _dir: None,
+                    _schema: Some(SchemaGuard { base, schema }),
                 }
             }
-            _ => {
+            Backend::Sqlite => {
                 let dir = tempfile::tempdir().unwrap();
                 let url = format!("sqlite://{}/test.db", dir.path().display());
                 TestDb {
                     url,
                     backend: Backend::Sqlite,
                     _dir: Some(dir),
+                    _schema: None,
                 }
             }
         }

@@ -46,7 +46,6 @@ async fn district(app: &TestApp, budget_rp: &str) {
     app.generate_key().await;
 }
 
-#[tokio::test]
 async fn members_who_count_on_the_cycle_day_make_a_household_eligible() {
     let app = spawn_app().await;
     district(&app, "100000000").await;
@@ -86,6 +85,7 @@ async fn members_who_count_on_the_cycle_day_make_a_household_eligible() {
     assert_eq!(value_of("3514050000000204"), None);
     assert_eq!(value_of("3514050000000205").as_deref(), Some("150000"));
 }
+story!(members_who_count_on_the_cycle_day_make_a_household_eligible);
 
 async fn issue(app: &TestApp) -> reqwest::Response {
     app.http
@@ -117,7 +117,6 @@ async fn all_vouchers(app: &TestApp) -> Vec<Value> {
     out
 }
 
-#[tokio::test]
 async fn issuance_funds_the_eligible_once_and_tokens_verify() {
     let app = spawn_app().await;
     district(&app, "100000000").await;
@@ -180,8 +179,8 @@ async fn issuance_funds_the_eligible_once_and_tokens_verify() {
     );
     assert_eq!(all_vouchers(&app).await.len() as u64, eligible);
 }
+story!(issuance_funds_the_eligible_once_and_tokens_verify);
 
-#[tokio::test]
 async fn short_money_goes_to_the_stunted_child_first() {
     let app = spawn_app().await;
     // Rp 250.000: enough for KK 8 (base + one balita stunting = 150.000)
@@ -213,8 +212,8 @@ async fn short_money_goes_to_the_stunted_child_first() {
             <= 250_000
     );
 }
+story!(short_money_goes_to_the_stunted_child_first);
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_issuance_never_issues_twice_or_overcommits() {
     let app = spawn_app().await;
     district(&app, "100000000").await;
@@ -246,8 +245,11 @@ async fn concurrent_issuance_never_issues_twice_or_overcommits() {
         .unwrap();
     assert_eq!(lines[0]["committed"], total.to_string());
 }
+story!(
+    concurrent_issuance_never_issues_twice_or_overcommits,
+    multi_thread
+);
 
-#[tokio::test]
 async fn issuance_needs_an_open_cycle_and_a_key() {
     let app = spawn_app().await;
     assert_problem(issue(&app).await, 404, "cycle_not_found").await;
@@ -268,8 +270,8 @@ async fn issuance_needs_an_open_cycle_and_a_key() {
         .unwrap();
     assert_problem(res, 403, "forbidden").await;
 }
+story!(issuance_needs_an_open_cycle_and_a_key);
 
-#[tokio::test]
 async fn keys_rotate_and_old_vouchers_still_verify() {
     let app = spawn_app().await;
     district(&app, "100000000").await;
@@ -309,6 +311,7 @@ async fn keys_rotate_and_old_vouchers_still_verify() {
         relasi_codes::Code::KeyRevoked
     );
 }
+story!(keys_rotate_and_old_vouchers_still_verify);
 
 /// Runs a command, failing the test if it is missing (CI installs poppler-utils and zbar-tools).
 fn run(cmd: &str, args: &[&str]) -> std::process::Output {
@@ -326,7 +329,6 @@ fn run(cmd: &str, args: &[&str]) -> std::process::Output {
     out
 }
 
-#[tokio::test]
 async fn printed_cards_scan_back_to_verified_tokens() {
     let app = spawn_app().await;
     district(&app, "100000000").await;
@@ -415,8 +417,8 @@ async fn printed_cards_scan_back_to_verified_tokens() {
     )
     .await;
 }
+story!(printed_cards_scan_back_to_verified_tokens);
 
-#[tokio::test]
 async fn voucher_detail_and_qr_images() {
     let app = spawn_app().await;
     district(&app, "100000000").await;
@@ -474,3 +476,4 @@ async fn voucher_detail_and_qr_images() {
     )
     .await;
 }
+story!(voucher_detail_and_qr_images);

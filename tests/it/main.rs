@@ -1,7 +1,31 @@
-//! Integration tests: one binary, each story on the backend `RELASI_TEST_DATABASE_URL` selects
+//! Integration tests: one binary; every story runs on SQLite and, when
+//! `RELASI_TEST_DATABASE_URL` names a PostgreSQL database, on PostgreSQL too (`story!`).
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a panic in a test is a failed test
-//! (SQLite when unset, PostgreSQL when it holds a postgres:// URL). `.ci/run` runs the whole
-//! suite once per backend.
+
+/// Runs the async fn `$name` once per engine, as the tests `$name::sqlite` and
+/// `$name::postgres` (the latter says it was skipped when no PostgreSQL URL is set; `.ci/run`
+/// sets one and counts the tests of each engine). `multi_thread` gives the runtime four workers,
+/// for the concurrency stories.
+macro_rules! story {
+    ($name:ident) => {
+        story!(@engines $name, #[tokio::test]);
+    };
+    ($name:ident, multi_thread) => {
+        story!(@engines $name, #[tokio::test(flavor = "multi_thread", worker_threads = 4)]);
+    };
+    (@engines $name:ident, #[$test:meta]) => {
+        mod $name {
+            #[$test]
+            async fn sqlite() {
+                crate::helpers::on_engine(relasi::store::Backend::Sqlite, super::$name()).await;
+            }
+            #[$test]
+            async fn postgres() {
+                crate::helpers::on_engine(relasi::store::Backend::Postgres, super::$name()).await;
+            }
+        }
+    };
+}
 
 mod helpers;
 

@@ -4,7 +4,6 @@ use crate::helpers::{assert_problem, spawn_app};
 use relasi::domain::auth::Role;
 use serde_json::{Value, json};
 
-#[tokio::test]
 async fn merchant_is_registered_with_its_areas() {
     let app = spawn_app().await;
     let res = app
@@ -32,8 +31,8 @@ async fn merchant_is_registered_with_its_areas() {
     assert_eq!(body["service_area"], json!(["35.14.05.2016"]));
     assert_eq!(body["categories"].as_array().unwrap().len(), 5);
 }
+story!(merchant_is_registered_with_its_areas);
 
-#[tokio::test]
 async fn merchant_with_unknown_area_or_bad_fields_is_422_and_not_written() {
     let app = spawn_app().await;
     let cases = [
@@ -72,8 +71,8 @@ async fn merchant_with_unknown_area_or_bad_fields_is_422_and_not_written() {
     }
     assert_eq!(app.store.count_merchants().await.unwrap(), 0);
 }
+story!(merchant_with_unknown_area_or_bad_fields_is_422_and_not_written);
 
-#[tokio::test]
 async fn budget_lines_are_added_by_admin_or_finance_and_validated() {
     let app = spawn_app().await;
     let finance = app.token(Role::Finance).await;
@@ -123,8 +122,8 @@ async fn budget_lines_are_added_by_admin_or_finance_and_validated() {
     let lines: Value = app.get("/v1/budgets", &finance).await.json().await.unwrap();
     assert_eq!(lines.as_array().unwrap().len(), 1);
 }
+story!(budget_lines_are_added_by_admin_or_finance_and_validated);
 
-#[tokio::test]
 async fn lokus_are_marked_once_and_unknown_desa_refused() {
     let app = spawn_app().await;
     let body = json!({ "year": 2026, "desa": ["35.14.05.2007", "35.14.05.2005", "35.14.05.2001", "35.14.05.2016"] });
@@ -153,8 +152,8 @@ async fn lokus_are_marked_once_and_unknown_desa_refused() {
     assert_eq!(problem["errors"], json!(["35.14.05.2099", "35.14.05"]));
     assert_eq!(app.store.lokus(2026).await.unwrap().len(), 4);
 }
+story!(lokus_are_marked_once_and_unknown_desa_refused);
 
-#[tokio::test]
 async fn cycle_opens_once_with_the_local_month_as_validity() {
     let app = spawn_app().await;
     let issuer = app.token(Role::Issuer).await;
@@ -189,3 +188,4 @@ async fn cycle_opens_once_with_the_local_month_as_validity() {
     )
     .await;
 }
+story!(cycle_opens_once_with_the_local_month_as_validity);

@@ -97,7 +97,6 @@ async fn shop_in(app: &TestApp, area: &str) -> (MerchantId, String) {
     (id, app.merchant_token(id).await)
 }
 
-#[tokio::test]
 async fn a_sale_debits_once_and_its_receipt_verifies() {
     let app = spawn_app().await;
     let v = redeemable(&app).await;
@@ -155,8 +154,8 @@ async fn a_sale_debits_once_and_its_receipt_verifies() {
     assert_eq!(detail["balance"], "75000");
     assert_eq!(assert_ledger(&app).await, (25_000, 25_000));
 }
+story!(a_sale_debits_once_and_its_receipt_verifies);
 
-#[tokio::test]
 async fn a_replay_returns_the_original_answer_and_a_reused_key_is_refused() {
     let app = spawn_app().await;
     let v = redeemable(&app).await;
@@ -206,8 +205,8 @@ async fn a_replay_returns_the_original_answer_and_a_reused_key_is_refused() {
     assert_ne!(sale, app.store.ledger().await.unwrap());
     assert_ledger(&app).await;
 }
+story!(a_replay_returns_the_original_answer_and_a_reused_key_is_refused);
 
-#[tokio::test]
 async fn every_error_path_has_its_code_and_changes_nothing() {
     // Keys are re-read on every request here, so a revocation shows at once.
     let app = spawn_app_with(relasi::api::Config {
@@ -370,8 +369,8 @@ async fn every_error_path_has_its_code_and_changes_nothing() {
             .sum::<i64>()
     );
 }
+story!(every_error_path_has_its_code_and_changes_nothing);
 
-#[tokio::test]
 async fn validity_windows_are_enforced() {
     let app = spawn_app().await;
     redeemable(&app).await;
@@ -419,8 +418,8 @@ async fn validity_windows_are_enforced() {
     }
     assert_eq!(assert_ledger(&app).await, (0, 0));
 }
+story!(validity_windows_are_enforced);
 
-#[tokio::test]
 async fn reversals_restore_once_for_the_same_shop_inside_the_window() {
     let app = spawn_app().await;
     let v = redeemable(&app).await;
@@ -484,8 +483,8 @@ async fn reversals_restore_once_for_the_same_shop_inside_the_window() {
     assert_problem(late, 409, "reversal_window_closed").await;
     assert_eq!(assert_ledger(&app).await.1, 10_000);
 }
+story!(reversals_restore_once_for_the_same_shop_inside_the_window);
 
-#[tokio::test]
 async fn a_lost_card_is_replaced_with_its_remaining_balance() {
     let app = spawn_app().await;
     let v = redeemable(&app).await;
@@ -563,8 +562,8 @@ async fn a_lost_card_is_replaced_with_its_remaining_balance() {
     assert_eq!(lines[0]["committed"], faces.to_string());
     assert_ledger(&app).await;
 }
+story!(a_lost_card_is_replaced_with_its_remaining_balance);
 
-#[tokio::test]
 async fn families_check_their_balance_without_seeing_personal_data() {
     let app = spawn_app_with(relasi::api::Config {
         balance_limit: relasi::api::BalanceLimit {
@@ -622,8 +621,8 @@ async fn families_check_their_balance_without_seeing_personal_data() {
         .unwrap();
     assert_problem(limited, 429, "rate_limited").await;
 }
+story!(families_check_their_balance_without_seeing_personal_data);
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_storm_of_200_sales_from_10_shops_debits_exactly_30() {
     let app = spawn_app().await;
     let v = redeemable(&app).await;
@@ -680,8 +679,11 @@ async fn a_storm_of_200_sales_from_10_shops_debits_exactly_30() {
         "every 201 is its own journal entry"
     );
 }
+story!(
+    a_storm_of_200_sales_from_10_shops_debits_exactly_30,
+    multi_thread
+);
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn thirty_two_requests_with_one_key_debit_once() {
     let app = spawn_app().await;
     let v = redeemable(&app).await;
@@ -716,8 +718,8 @@ async fn thirty_two_requests_with_one_key_debit_once() {
     assert_eq!(answers.iter().next().unwrap().0, 201);
     assert_eq!(assert_ledger(&app).await, (10_000, 10_000));
 }
+story!(thirty_two_requests_with_one_key_debit_once, multi_thread);
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_server_instances_on_one_database_never_overdraw() {
     let app = spawn_app().await;
     let v = redeemable(&app).await;
@@ -760,8 +762,11 @@ async fn two_server_instances_on_one_database_never_overdraw() {
     assert_eq!(debited, 300_000 / 7_000);
     assert_eq!(assert_ledger(&app).await.1, debited * 7_000);
 }
+story!(
+    two_server_instances_on_one_database_never_overdraw,
+    multi_thread
+);
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn reversals_racing_sales_keep_the_ledger() {
     let app = spawn_app().await;
     let v = redeemable(&app).await;
@@ -813,3 +818,4 @@ async fn reversals_racing_sales_keep_the_ledger() {
     let (_, spent) = assert_ledger(&app).await;
     assert!(spent <= 300_000);
 }
+story!(reversals_racing_sales_keep_the_ledger, multi_thread);

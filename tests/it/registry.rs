@@ -34,7 +34,6 @@ async fn import(app: &crate::helpers::TestApp, csv: String, query: &str) -> reqw
         .unwrap()
 }
 
-#[tokio::test]
 async fn households_then_members_import_and_reimport_is_a_no_op() {
     let app = spawn_app().await;
     let res = import(&app, households_csv(1, 50, "aktif"), "").await;
@@ -60,8 +59,8 @@ async fn households_then_members_import_and_reimport_is_a_no_op() {
         (Some(0), Some(50))
     );
 }
+story!(households_then_members_import_and_reimport_is_a_no_op);
 
-#[tokio::test]
 async fn a_status_change_is_kept_with_the_day_it_took_effect() {
     let app = spawn_app().await;
     import(&app, households_csv(1, 3, "aktif"), "?effective=2026-01-01").await;
@@ -89,8 +88,8 @@ async fn a_status_change_is_kept_with_the_day_it_took_effect() {
         ]
     );
 }
+story!(a_status_change_is_kept_with_the_day_it_took_effect);
 
-#[tokio::test]
 async fn one_bad_row_among_a_thousand_refuses_the_file_and_names_the_row() {
     let app = spawn_app().await;
     let chain_before = app.store.audit_records().await.unwrap().len();
@@ -113,8 +112,8 @@ async fn one_bad_row_among_a_thousand_refuses_the_file_and_names_the_row() {
     assert_eq!(app.store.count_registry().await.unwrap(), (0, 0));
     assert_eq!(app.store.audit_records().await.unwrap().len(), chain_before);
 }
+story!(one_bad_row_among_a_thousand_refuses_the_file_and_names_the_row);
 
-#[tokio::test]
 async fn members_need_their_household_and_csv_needs_its_content_type() {
     let app = spawn_app().await;
     let members = "nik,no_kk,nama,tanggal_lahir,sasaran,mulai,selesai,stunting\n\
@@ -155,8 +154,8 @@ async fn members_need_their_household_and_csv_needs_its_content_type() {
     assert_problem(res, 403, "forbidden").await;
     assert_eq!(app.store.count_registry().await.unwrap(), (0, 0));
 }
+story!(members_need_their_household_and_csv_needs_its_content_type);
 
-#[tokio::test]
 async fn a_large_file_passes_the_default_json_limit() {
     // 20,000 rows ≈ 1.2 MB: above the 1 MiB JSON limit, well below the import limit.
     let app = spawn_app().await;
@@ -166,3 +165,4 @@ async fn a_large_file_passes_the_default_json_limit() {
     assert_eq!(res.status(), 200);
     assert_eq!(app.store.count_registry().await.unwrap().0, 20_000);
 }
+story!(a_large_file_passes_the_default_json_limit);

@@ -24,7 +24,6 @@ async fn voucher_fixture(raw: &RawDb) {
     }
 }
 
-#[tokio::test]
 async fn balances_and_budgets_cannot_go_negative_or_over() {
     let app = spawn_app().await;
     let raw = app.db.raw().await;
@@ -45,8 +44,8 @@ async fn balances_and_budgets_cannot_go_negative_or_over() {
         300_000
     );
 }
+story!(balances_and_budgets_cannot_go_negative_or_over);
 
-#[tokio::test]
 async fn one_voucher_per_household_per_cycle() {
     let app = spawn_app().await;
     let raw = app.db.raw().await;
@@ -65,8 +64,8 @@ async fn one_voucher_per_household_per_cycle() {
         '3514051111110001', '35.14.05.2005', 1, 'abcd0123', 300000, 'active', 1, 2, 'RLS1:D', 0, '00000000000000000000000000000001')";
     assert!(raw.execute(twice).await.is_err());
 }
+story!(one_voucher_per_household_per_cycle);
 
-#[tokio::test]
 async fn the_journal_is_append_only_and_well_formed() {
     let app = spawn_app().await;
     let raw = app.db.raw().await;
@@ -94,8 +93,8 @@ async fn the_journal_is_append_only_and_well_formed() {
     }
     assert_eq!(raw.scalar("select count(*) from redemptions").await, 2);
 }
+story!(the_journal_is_append_only_and_well_formed);
 
-#[tokio::test]
 async fn merchant_tokens_are_bound_to_a_shop_and_only_they() {
     let app = spawn_app().await;
     let raw = app.db.raw().await;
@@ -108,6 +107,7 @@ async fn merchant_tokens_are_bound_to_a_shop_and_only_they() {
         .await
         .is_err());
 }
+story!(merchant_tokens_are_bound_to_a_shop_and_only_they);
 
 /// A voucher row of the fixture's cycle with the given id, household, cycle, budget line and
 /// replaced voucher.
@@ -119,7 +119,6 @@ fn voucher_insert(id: &str, kk: &str, cycle: i64, line: i64, replaces: &str) -> 
     )
 }
 
-#[tokio::test]
 async fn a_voucher_points_only_at_rows_that_exist() {
     let app = spawn_app().await;
     let raw = app.db.raw().await;
@@ -185,8 +184,8 @@ async fn a_voucher_points_only_at_rows_that_exist() {
     raw.execute_owned(good).await.unwrap();
     assert_eq!(raw.scalar("select count(*) from vouchers").await, 2);
 }
+story!(a_voucher_points_only_at_rows_that_exist);
 
-#[tokio::test]
 async fn what_a_voucher_points_at_is_never_deleted_or_rekeyed() {
     let app = spawn_app().await;
     let raw = app.db.raw().await;
@@ -228,3 +227,4 @@ async fn what_a_voucher_points_at_is_never_deleted_or_rekeyed() {
         .await
         .unwrap();
 }
+story!(what_a_voucher_points_at_is_never_deleted_or_rekeyed);

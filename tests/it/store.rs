@@ -34,7 +34,6 @@ fn household(kk: &str, desa: &str, status: HouseholdStatus) -> Household {
     }
 }
 
-#[tokio::test]
 async fn migrations_are_idempotent_and_wilayah_loads() {
     let (db, store) = store_with_wilayah().await;
     store.migrate().await.unwrap();
@@ -46,8 +45,8 @@ async fn migrations_are_idempotent_and_wilayah_loads() {
         .unwrap();
     assert_eq!(sibon.name, "Sibon");
 }
+story!(migrations_are_idempotent_and_wilayah_loads);
 
-#[tokio::test]
 async fn deployment_id_is_set_once() {
     let db = TestDb::new().await;
     let store = db.store().await;
@@ -62,8 +61,8 @@ async fn deployment_id_is_set_once() {
         first
     );
 }
+story!(deployment_id_is_set_once);
 
-#[tokio::test]
 async fn household_changes_are_kept_as_history_and_bad_batches_write_nothing() {
     let (_db, store) = store_with_wilayah().await;
     let jan = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
@@ -111,8 +110,8 @@ async fn household_changes_are_kept_as_history_and_bad_batches_write_nothing() {
     assert!(matches!(err, StoreError::Invalid(_)), "{err:?}");
     assert_eq!(store.count_registry().await.unwrap().0, 1);
 }
+story!(household_changes_are_kept_as_history_and_bad_batches_write_nothing);
 
-#[tokio::test]
 async fn programme_numbers_are_unique_and_resolution_is_explicit() {
     let (_db, store) = store_with_wilayah().await;
     let s = ProgrammeSettings::default();
@@ -140,8 +139,8 @@ async fn programme_numbers_are_unique_and_resolution_is_explicit() {
     ));
     assert_eq!(store.resolve_programme(Some(2)).await.unwrap().name, "Dua");
 }
+story!(programme_numbers_are_unique_and_resolution_is_explicit);
 
-#[tokio::test]
 async fn cycles_open_once() {
     let (_db, store) = store_with_wilayah().await;
     let p = store
@@ -162,8 +161,8 @@ async fn cycles_open_once() {
     assert_eq!(c1, c2);
     assert_eq!(c1.valid_from, from);
 }
+story!(cycles_open_once);
 
-#[tokio::test]
 async fn tokens_are_found_by_hash_only() {
     let (_db, store) = store_with_wilayah().await;
     let secret = ApiTokenSecret::from_random([5; 32]);
@@ -193,8 +192,8 @@ async fn tokens_are_found_by_hash_only() {
         Err(StoreError::Invalid(_))
     ));
 }
+story!(tokens_are_found_by_hash_only);
 
-#[tokio::test]
 async fn the_registry_is_read_in_kk_order_slices_with_each_households_members() {
     use relasi::domain::household::Member;
     let (_db, store) = store_with_wilayah().await;
@@ -266,8 +265,8 @@ async fn the_registry_is_read_in_kk_order_slices_with_each_households_members() 
     assert_eq!(per_desa.len(), 1);
     assert_eq!(per_desa[0].1, 7);
 }
+story!(the_registry_is_read_in_kk_order_slices_with_each_households_members);
 
-#[tokio::test]
 async fn one_issuance_per_programme_at_a_time() {
     let (_db, store) = store_with_wilayah().await;
     let programme = store
@@ -332,3 +331,4 @@ async fn one_issuance_per_programme_at_a_time() {
             .unwrap()
     );
 }
+story!(one_issuance_per_programme_at_a_time);
