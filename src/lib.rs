@@ -2,7 +2,10 @@
 
 pub mod api;
 pub mod domain;
+pub mod keyring;
+pub mod problem;
 pub mod store;
+pub mod usecases;
 
 pub use api::{AppState, Config, app};
 pub mod demo;

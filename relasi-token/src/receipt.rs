@@ -5,7 +5,8 @@
 //! ```text
 //! "RELASI-RECEIPT-1\0" ‖ deployment id ‖ 0x00 ‖
 //!   kind (1 byte: 1 debit, 2 reversal) ‖ redemption id (8) ‖ voucher id (16) ‖ merchant id (8) ‖
-//!   amount rupiah (8) ‖ balance after rupiah (8) ‖ created at, Unix microseconds (8)
+//!   amount rupiah (8) ‖ balance after rupiah (8) ‖ created at, Unix microseconds (8) ‖
+//!   for a reversal only: the redemption id of the sale it reverses (8)
 //! ```
 
 use crate::{DeploymentId, Kid, TokenError};
@@ -31,6 +32,8 @@ pub struct Receipt {
     pub balance_after_rp: u64,
     /// When, Unix microseconds.
     pub created_at_us: i64,
+    /// For a reversal, the sale it undoes (signed); 0 for a sale (not signed).
+    pub reverses_id: u64,
 }
 
 impl Receipt {
@@ -41,7 +44,7 @@ impl Receipt {
 
     /// The exact signed message.
     pub fn signing_message(&self, deployment: &DeploymentId) -> Vec<u8> {
-        let mut m = Vec::with_capacity(RECEIPT_TAG.len() + deployment.as_str().len() + 1 + 57);
+        let mut m = Vec::with_capacity(RECEIPT_TAG.len() + deployment.as_str().len() + 1 + 65);
         m.extend_from_slice(RECEIPT_TAG);
         m.extend_from_slice(deployment.as_str().as_bytes());
         m.push(0);
@@ -52,6 +55,9 @@ impl Receipt {
         m.extend_from_slice(&self.amount_rp.to_be_bytes());
         m.extend_from_slice(&self.balance_after_rp.to_be_bytes());
         m.extend_from_slice(&self.created_at_us.to_be_bytes());
+        if self.kind == Receipt::REVERSAL {
+            m.extend_from_slice(&self.reverses_id.to_be_bytes());
+        }
         m
     }
 
@@ -101,6 +107,7 @@ mod tests {
             amount_rp: 25_000,
             balance_after_rp: 275_000,
             created_at_us: 1_796_100_000_000_000,
+            reverses_id: 0,
         };
         let sig = r.sign(&d, &key);
         let vk = key.verifying_key();
@@ -129,6 +136,22 @@ mod tests {
                 Err(TokenError::BadSignature)
             );
         }
+        // A reversal's signature covers the sale it undoes.
+        let reversal = Receipt {
+            kind: Receipt::REVERSAL,
+            reverses_id: 6,
+            ..r
+        };
+        let sig = reversal.sign(&d, &key);
+        assert!(reversal.verify(&d, kid, &sig, [&vk]).is_ok());
+        assert_eq!(
+            Receipt {
+                reverses_id: 5,
+                ..reversal
+            }
+            .verify(&d, kid, &sig, [&vk]),
+            Err(TokenError::BadSignature)
+        );
         // A receipt signature never passes as a voucher signature: the tags differ.
         assert!(!r.signing_message(&d).starts_with(crate::DOMAIN_TAG));
     }

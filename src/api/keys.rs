@@ -52,37 +52,50 @@ struct SinceQuery {
     since: Option<String>,
 }
 
-/// Vouchers revoked after `since` (RFC 3339, or Unix seconds), oldest first. `next_since` is
-/// what to ask with next time.
+/// Revoked vouchers after `since`, in the order their revocations committed. `since` is the
+/// `next_since` of the previous answer (an opaque position; absent or empty: from the start);
+/// an RFC 3339 time is also accepted, to start from the first revocation at or after it.
+/// Paging by position never skips a revocation, however late it committed.
 async fn revocations(
     State(state): State<AppState>,
     query: Result<Query<SinceQuery>, axum::extract::rejection::QueryRejection>,
 ) -> ApiResult<Json<Value>> {
     let Query(query) =
         query.map_err(|_| ApiError::new(Code::InvalidJson).detail("bad query string"))?;
-    let since = match query.since.as_deref() {
-        None | Some("") => DateTime::<Utc>::UNIX_EPOCH,
-        Some(text) => parse_instant(text).ok_or_else(|| {
-            ApiError::new(Code::ValidationFailed)
-                .detail("since must be an RFC 3339 time or Unix seconds")
-        })?,
+    let after = match query.since.as_deref().map(str::trim) {
+        None | Some("") => 0,
+        Some(text) => match text.parse::<i64>() {
+            Ok(position) if position >= 0 => position,
+            _ => match DateTime::parse_from_rfc3339(text) {
+                Ok(t) => {
+                    state
+                        .store
+                        .revocation_position_at(t.with_timezone(&Utc))
+                        .await?
+                }
+                Err(_) => {
+                    return Err(ApiError::new(Code::ValidationFailed).detail(
+                        "since must be the next_since of an earlier answer or an RFC 3339 time",
+                    ));
+                }
+            },
+        },
     };
-    let rows = state.store.revocations(since, REVOCATIONS_PAGE).await?;
-    let next_since = rows.last().map_or(since, |(_, at)| *at);
-    let revoked: Vec<Value> =
-        rows.iter().map(|(id, at)| json!({ "voucher_id": id, "revoked_at": at.to_rfc3339_opts(SecondsFormat::Micros, true) })).collect();
+    let rows = state.store.revocations(after, REVOCATIONS_PAGE).await?;
+    let next = rows.last().map_or(after, |(seq, ..)| *seq);
+    let revoked: Vec<Value> = rows
+        .iter()
+        .map(|(seq, id, at)| {
+            json!({
+                "voucher_id": id,
+                "revoked_at": at.to_rfc3339_opts(SecondsFormat::Micros, true),
+                "seq": seq,
+            })
+        })
+        .collect();
     Ok(Json(json!({
         "revoked": revoked,
-        "next_since": next_since.to_rfc3339_opts(SecondsFormat::Micros, true),
+        "next_since": next.to_string(),
         "complete": i64::try_from(rows.len()).unwrap_or(i64::MAX) < REVOCATIONS_PAGE,
     })))
-}
-
-fn parse_instant(text: &str) -> Option<DateTime<Utc>> {
-    if let Ok(secs) = text.parse::<i64>() {
-        return DateTime::from_timestamp(secs, 0);
-    }
-    DateTime::parse_from_rfc3339(text)
-        .ok()
-        .map(|t| t.with_timezone(&Utc))
 }

@@ -10,7 +10,7 @@ mod cycles;
 pub mod error;
 pub mod extract;
 mod health;
-mod keyring;
+
 mod keys;
 mod merchants;
 mod programmes;
@@ -76,14 +76,14 @@ pub struct AppState {
     /// This deployment's id (signed into every voucher).
     pub deployment: DeploymentId,
     /// Published keys and the receipt signer.
-    pub keys: keyring::KeyRing,
+    pub keys: crate::keyring::KeyRing,
     metrics: PrometheusHandle,
 }
 
 impl AppState {
     /// State over a store, with this deployment's id.
     pub fn new(store: Store, config: Config, deployment: DeploymentId) -> AppState {
-        let keys = keyring::KeyRing::new(
+        let keys = crate::keyring::KeyRing::new(
             store.clone(),
             config.key_dir.clone(),
             Duration::from_millis(config.key_cache_ms),
@@ -94,6 +94,17 @@ impl AppState {
             deployment,
             keys,
             metrics: metrics_handle(),
+        }
+    }
+}
+
+impl AppState {
+    /// What the money use cases need, borrowed from the state.
+    pub fn ledger(&self) -> crate::usecases::Ledger<'_> {
+        crate::usecases::Ledger {
+            store: &self.store,
+            keys: &self.keys,
+            deployment: &self.deployment,
         }
     }
 }

@@ -9,7 +9,6 @@ use crate::domain::ids::{Period, VoucherId};
 use crate::domain::voucher::Voucher;
 use crate::domain::wilayah::WilayahCode;
 use crate::render::qr;
-use crate::store::{NewVoucher, Remaining, ReplaceRefusal};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::http::header;
@@ -17,7 +16,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use relasi_codes::Code;
-use relasi_token::{Flags, VoucherClaims};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -65,47 +63,7 @@ async fn replace(
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     caller.require(&[Role::Admin])?;
     let id = voucher_id(&id)?;
-    let old = state.store.voucher(id).await?;
-    let programme = state.store.programme(old.programme_id).await?;
-    let signer = state
-        .keys
-        .signer()
-        .await?
-        .ok_or_else(|| ApiError::new(Code::NoSigningKey))?;
-    let deployment = state.deployment.clone();
-    let make = |remaining: Remaining| {
-        let mut new_id = [0u8; 16];
-        rand::Rng::fill_bytes(&mut rand::rng(), &mut new_id);
-        let claims = VoucherClaims {
-            flags: Flags::with_offline(programme.settings.offline_allowed),
-            kid: signer.kid,
-            voucher_id: new_id,
-            programme: programme.number,
-            valid_from_unix: u32::try_from(remaining.valid.0).unwrap_or(0),
-            valid_until_unix: u32::try_from(remaining.valid.1).unwrap_or(0),
-            face_value_rp: u32::try_from(remaining.balance.as_i64()).unwrap_or(0),
-        };
-        NewVoucher {
-            id: VoucherId::from_bytes(new_id),
-            no_kk: old.no_kk.clone(),
-            kode_desa: old.kode_desa.clone(),
-            budget_line_id: old.budget_line_id,
-            kid: signer.kid.to_hex(),
-            face_value: remaining.balance,
-            token: claims.sign(&deployment, &signer.key).to_text(),
-        }
-    };
-    let new_id = state
-        .store
-        .replace_voucher(id, make, &caller.actor())
-        .await?
-        .map_err(|r| {
-            ApiError::new(match r {
-                ReplaceRefusal::Unknown => Code::NotFound,
-                ReplaceRefusal::NothingLeft => Code::NothingToReplace,
-                ReplaceRefusal::AlreadyReplaced => Code::AlreadyReplaced,
-            })
-        })?;
+    let new_id = crate::usecases::replacement::replace(state.ledger(), id, &caller.actor()).await?;
     Ok((
         StatusCode::CREATED,
         Json(voucher_json(&state.store.voucher(new_id).await?)),
@@ -126,6 +84,7 @@ pub(super) fn voucher_json(v: &Voucher) -> Value {
         "valid_until": v.valid_until,
         "card_number": v.id.card_number(),
         "replaces": v.replaces,
+        "replaced_by": v.replaced_by,
     })
 }
 

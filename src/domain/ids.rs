@@ -158,7 +158,7 @@ pub struct VoucherId([u8; 16]);
 
 impl VoucherId {
     /// From the 16 bytes (as carried in the token).
-    pub fn from_bytes(bytes: [u8; 16]) -> VoucherId {
+    pub const fn from_bytes(bytes: [u8; 16]) -> VoucherId {
         VoucherId(bytes)
     }
 

@@ -4,14 +4,17 @@
 pub mod audit;
 pub mod auth;
 pub mod budget;
+pub mod calendar;
 pub mod eligibility;
 pub mod household;
 pub mod ids;
+pub mod journal;
 pub mod keys;
 pub mod merchant;
 pub mod money;
 pub mod programme;
 pub mod registry;
+pub mod sale;
 pub mod voucher;
 pub mod wilayah;
 

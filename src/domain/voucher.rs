@@ -1,8 +1,6 @@
-//! Cycles, vouchers and the redemption journal: the ledger a voucher's balance is derived from.
+//! Cycles and vouchers (their journal is `journal.rs`), settlements and reconciliation runs.
 
-use super::ids::{
-    BudgetLineId, CycleId, Kk, MerchantId, Period, ProgrammeId, RedemptionId, VoucherId,
-};
+use super::ids::{BudgetLineId, CycleId, Kk, MerchantId, Period, ProgrammeId, VoucherId};
 use super::money::Rupiah;
 use super::wilayah::WilayahCode;
 use chrono::{DateTime, FixedOffset, NaiveTime, TimeZone, Utc};
@@ -89,7 +87,7 @@ pub struct Voucher {
     pub budget_line_id: BudgetLineId,
     /// Face value.
     pub face_value: Rupiah,
-    /// Net amount spent: debits minus reversals.
+    /// What has left the voucher: debits minus reversals, plus any balance moved to a replacement.
     pub spent: Rupiah,
     /// Status.
     pub status: VoucherStatus,
@@ -101,6 +99,8 @@ pub struct Voucher {
     pub token: String,
     /// The voucher this one replaced (lost card), if any.
     pub replaces: Option<VoucherId>,
+    /// The voucher that replaced this one (its balance moved there), if any.
+    pub replaced_by: Option<VoucherId>,
 }
 
 impl Voucher {
@@ -113,53 +113,6 @@ impl Voucher {
         );
         balance.unwrap_or(Rupiah::ZERO)
     }
-}
-
-/// The two kinds of journal entry.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum EntryKind {
-    /// A sale: money leaves the voucher.
-    Debit,
-    /// An undone sale: money returns to the voucher.
-    Reversal,
-}
-
-impl EntryKind {
-    /// Stored word.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EntryKind::Debit => "debit",
-            EntryKind::Reversal => "reversal",
-        }
-    }
-}
-
-/// One journal entry. Entries are never updated or deleted.
-#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
-pub struct JournalEntry {
-    /// Id.
-    pub id: RedemptionId,
-    /// Voucher.
-    pub voucher_id: VoucherId,
-    /// Shop.
-    pub merchant_id: MerchantId,
-    /// Debit or reversal.
-    pub kind: EntryKind,
-    /// Amount (always positive; the kind gives the sign).
-    pub amount: Rupiah,
-    /// For a reversal, the debit it undoes.
-    pub reverses: Option<RedemptionId>,
-    /// When.
-    pub created_at: DateTime<Utc>,
-}
-
-/// The ledger identity of SPEC: face value − Σ debits + Σ reversals = balance ≥ 0.
-pub fn ledger_balance(face_value: Rupiah, entries: &[JournalEntry]) -> Option<Rupiah> {
-    entries.iter().try_fold(face_value, |bal, e| match e.kind {
-        EntryKind::Debit => bal.checked_sub(e.amount),
-        EntryKind::Reversal => bal.checked_add(e.amount),
-    })
 }
 
 /// A monthly settlement line for one shop.
@@ -205,26 +158,5 @@ mod tests {
         let (from, until) = default_validity(Period::parse("2026-12").unwrap(), 7).unwrap();
         assert_eq!(from.to_rfc3339(), "2026-11-30T17:00:00+00:00");
         assert_eq!(until.to_rfc3339(), "2026-12-31T16:59:59+00:00");
-    }
-
-    #[test]
-    fn ledger_identity() {
-        let e = |kind, amount| JournalEntry {
-            id: RedemptionId(1),
-            voucher_id: VoucherId::from_bytes([0; 16]),
-            merchant_id: MerchantId(1),
-            kind,
-            amount: Rupiah::new(amount).unwrap(),
-            reverses: None,
-            created_at: Utc::now(),
-        };
-        let face = Rupiah::new(300_000).unwrap();
-        let entries = [
-            e(EntryKind::Debit, 100_000),
-            e(EntryKind::Reversal, 40_000),
-            e(EntryKind::Debit, 240_000),
-        ];
-        assert_eq!(ledger_balance(face, &entries), Some(Rupiah::ZERO));
-        assert_eq!(ledger_balance(face, &[e(EntryKind::Debit, 300_001)]), None);
     }
 }

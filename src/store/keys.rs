@@ -97,23 +97,34 @@ impl Store {
         })
     }
 
-    /// Vouchers revoked after `since`, oldest first, at most `limit`.
+    /// Revocations after position `after` of the feed, in feed (commit) order, at most `limit`:
+    /// (position, voucher, when).
     pub async fn revocations(
         &self,
-        since: DateTime<Utc>,
+        after: i64,
         limit: i64,
-    ) -> StoreResult<Vec<(VoucherId, DateTime<Utc>)>> {
-        let rows: Vec<(String, i64)> = with_pool!(self, pool => sqlx::query_as(
-            "select id, revoked_at_us from vouchers where revoked_at_us is not null and revoked_at_us > $1 \
-             order by revoked_at_us, id limit $2"
-        ).bind(since.timestamp_micros()).bind(limit).fetch_all(pool).await)?;
+    ) -> StoreResult<Vec<(i64, VoucherId, DateTime<Utc>)>> {
+        let rows: Vec<(i64, String, i64)> = with_pool!(self, pool => sqlx::query_as(
+            "select seq, voucher_id, revoked_at_us from revocations where seq > $1 order by seq limit $2"
+        ).bind(after).bind(limit).fetch_all(pool).await)?;
         rows.into_iter()
-            .map(|(id, at)| {
+            .map(|(seq, id, at)| {
                 Ok((
+                    seq,
                     VoucherId::parse(&id).map_err(|_| StoreError::Corrupt("stored voucher id"))?,
                     DateTime::from_timestamp_micros(at).unwrap_or_default(),
                 ))
             })
             .collect()
+    }
+
+    /// The feed position just before the first revocation at or after `at` (so a client that
+    /// only knows a time can start there).
+    pub async fn revocation_position_at(&self, at: DateTime<Utc>) -> StoreResult<i64> {
+        let (seq,): (i64,) = with_pool!(self, pool => sqlx::query_as(
+            "select coalesce(min(seq), (select coalesce(max(seq), 0) + 1 from revocations)) - 1 \
+             from revocations where revoked_at_us >= $1"
+        ).bind(at.timestamp_micros()).fetch_one(pool).await)?;
+        Ok(seq)
     }
 }

@@ -11,6 +11,7 @@ mod budgets;
 mod cycles;
 mod deployment;
 mod households;
+mod journal;
 mod keys;
 mod merchants;
 mod programmes;
@@ -22,8 +23,13 @@ mod wilayah;
 pub(crate) use audit::AuditWriter;
 pub use cycles::Opened;
 pub use households::{Progress, UpsertCounts};
+pub(crate) use journal::{JournalWriter, NewEntry};
+pub use journal::{StoredCheckpoint, VoucherLedger};
 pub use merchants::NewMerchant;
-pub use redemptions::{Answer, Debit, DebitResult, Decline, ReversalRefusal, Reversed};
+pub use redemptions::{
+    Answer, BalanceFacts, Debit, DebitResult, Decline, LedgerRow, Reversal, ReversalRefusal,
+    Reversed, StoredAnswer,
+};
 pub use vouchers::{NewVoucher, Remaining, ReplaceRefusal};
 
 use relasi_codes::Code;
@@ -129,11 +135,14 @@ pub(crate) trait Engine {
 
 impl Engine for PgPool {
     type Db = sqlx::Postgres;
+    /// Read committed, whatever the server's default: every money statement is written for it
+    /// (one conditional update decides; row locks order the rest), and a server configured for
+    /// serializable would answer concurrent sales with serialization failures instead.
     fn begin_write(
         &self,
     ) -> impl Future<Output = Result<sqlx::Transaction<'static, Self::Db>, sqlx::Error>> + Send
     {
-        self.begin()
+        self.begin_with("begin isolation level read committed")
     }
 }
 
@@ -169,6 +178,10 @@ pub enum StoreError {
     /// The database could not be reached in time.
     #[error("database unavailable")]
     Unavailable(#[source] sqlx::Error),
+    /// A serialization failure or deadlock: the transaction was rolled back and may be retried
+    /// (money transactions are, a bounded number of times: [`retry_busy`]).
+    #[error("database busy")]
+    Busy(#[source] sqlx::Error),
     /// Anything else: a bug or an outage, logged and answered with 500/503.
     #[error("database error")]
     Database(#[source] sqlx::Error),
@@ -186,6 +199,11 @@ impl From<sqlx::Error> for StoreError {
             sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
                 StoreError::Unavailable(e)
             }
+            sqlx::Error::Database(db)
+                if matches!(db.code().as_deref(), Some("40001" | "40P01")) =>
+            {
+                StoreError::Busy(e)
+            }
             sqlx::Error::Database(db) => match db.kind() {
                 ErrorKind::UniqueViolation => StoreError::Conflict(Code::AlreadyExists),
                 ErrorKind::ForeignKeyViolation => StoreError::Invalid(Code::UnknownReference),
@@ -201,6 +219,33 @@ impl From<sqlx::Error> for StoreError {
 
 /// Result alias for store calls.
 pub type StoreResult<T> = Result<T, StoreError>;
+
+/// How many times a money transaction is tried when the database answers with a serialization
+/// failure or a deadlock, before the caller gets `Busy` (503).
+pub const BUSY_ATTEMPTS: u32 = 4;
+
+/// Runs `attempt` until it does not fail with [`StoreError::Busy`], at most [`BUSY_ATTEMPTS`]
+/// times, waiting a little longer (with jitter) between tries. Each attempt is a whole
+/// transaction, so a retry starts from a clean state.
+pub async fn retry_busy<T, F, Fut>(mut attempt: F) -> StoreResult<T>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = StoreResult<T>>,
+{
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        match attempt().await {
+            Err(StoreError::Busy(e)) if tries < BUSY_ATTEMPTS => {
+                tracing::debug!(error = %e, tries, "transaction busy, retrying");
+                let jitter_ms = u64::from(rand::random::<u8>() % 8);
+                let wait_ms = 2u64.pow(tries) + jitter_ms;
+                tokio::time::sleep(Duration::from_millis(wait_ms)).await;
+            }
+            other => return other,
+        }
+    }
+}
 
 impl Store {
     /// Connects to `database_url` (`sqlite://…` or `postgres://…`). SQLite files are created
@@ -258,6 +303,10 @@ impl Store {
         match &self.pool {
             Pool::Postgres(pool) => sqlx::migrate!("./migrations/postgres").run(pool).await?,
             Pool::Sqlite { write, .. } => sqlx::migrate!("./migrations/sqlite").run(write).await?,
+        }
+        let sealed = self.seal_journal().await?;
+        if sealed > 0 {
+            tracing::info!(sealed, "journal rows of an earlier version chained");
         }
         Ok(())
     }

@@ -1,9 +1,14 @@
 //! The money path: debits and reversals. Each is one transaction in which a single conditional
-//! `update` decides (never read-then-write), the journal row is appended, and the answer is
-//! stored under the shop's idempotency key.
+//! `update` decides (never read-then-write), the chained journal row is appended, and the answer
+//! is stored under the shop's idempotency key. Busy transactions (a serialization failure or a
+//! deadlock) are retried whole, a bounded number of times.
 
-use super::{Engine, Store, StoreError, StoreResult, with_pool, with_writer};
+use super::{
+    Engine, JournalWriter, NewEntry, Store, StoreError, StoreResult, retry_busy, with_pool,
+    with_writer,
+};
 use crate::domain::ids::{MerchantId, ProgrammeId, RedemptionId, VoucherId};
+use crate::domain::journal::EntryKind;
 use crate::domain::money::Rupiah;
 use crate::domain::programme::Category;
 
@@ -39,11 +44,11 @@ pub struct Debit<'a> {
     pub voucher: VoucherId,
     /// Amount.
     pub amount: Rupiah,
-    /// Basket lines (categories already checked against the programme).
+    /// Basket lines (categories already checked against the programme and the shop).
     pub items: &'a [(Category, Rupiah)],
-    /// Now, Unix seconds (validity) and microseconds (journal time).
+    /// Now, Unix seconds (validity).
     pub now_unix: i64,
-    /// Now in microseconds.
+    /// Now in microseconds (journal time).
     pub now_us: i64,
 }
 
@@ -61,7 +66,7 @@ pub enum DebitResult {
     Declined(Decline),
 }
 
-/// The outcome of a debit call.
+/// The outcome of a keyed call.
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub enum Answer {
     /// A new answer (`status`, `body`) was decided and stored.
@@ -72,8 +77,32 @@ pub enum Answer {
     KeyReused,
 }
 
+/// An answer stored under a shop's key.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct StoredAnswer {
+    /// SHA-256 of the canonical request it answered.
+    pub request_sha256: String,
+    /// HTTP status.
+    pub status: u16,
+    /// The exact body.
+    pub body: String,
+}
+
+impl StoredAnswer {
+    /// The replay of this answer for a request hashing to `request_sha256`.
+    pub fn for_request(self, request_sha256: &str) -> Answer {
+        if self.request_sha256 == request_sha256 {
+            Answer::Replay(self.status, self.body)
+        } else {
+            Answer::KeyReused
+        }
+    }
+}
+
+type VoucherFacts = (String, i64, i64, i64, i64, String);
+
 fn decline_for(
-    row: Option<(String, i64, i64, i64, i64, String)>,
+    row: Option<VoucherFacts>,
     merchant_active: bool,
     merchant_serves: bool,
     now_unix: i64,
@@ -99,29 +128,88 @@ fn decline_for(
     }
 }
 
+/// Claims a shop's key inside the caller's transaction: true if it was free (the caller now
+/// decides and stores the answer), false if another request holds it (a concurrent one waits
+/// here until that one commits).
+macro_rules! claim_key {
+    ($tx:expr, $merchant:expr, $key:expr, $sha:expr, $now_us:expr) => {
+        sqlx::query(
+            "insert into idempotency_keys (merchant_id, idempotency_key, request_sha256, status_code, response_body, created_at_us) \
+             values ($1, $2, $3, 0, '', $4) on conflict (merchant_id, idempotency_key) do nothing",
+        )
+        .bind($merchant.0).bind($key.to_owned()).bind($sha.to_owned()).bind($now_us)
+        .execute(&mut *$tx).await?.rows_affected() == 1
+    };
+}
+
+/// Stores the answer decided for a claimed key, inside the same transaction.
+macro_rules! store_answer {
+    ($tx:expr, $merchant:expr, $key:expr, $status:expr, $body:expr, $redemption:expr) => {
+        sqlx::query(
+            "update idempotency_keys set status_code = $1, response_body = $2, redemption_id = $3 \
+             where merchant_id = $4 and idempotency_key = $5",
+        )
+        .bind(i64::from($status))
+        .bind($body)
+        .bind($redemption)
+        .bind($merchant.0)
+        .bind($key.to_owned())
+        .execute(&mut *$tx)
+        .await?
+    };
+}
+
 impl Store {
+    /// The answer stored under a shop's key, if it holds one.
+    pub async fn stored_answer(
+        &self,
+        merchant: MerchantId,
+        key: &str,
+    ) -> StoreResult<Option<StoredAnswer>> {
+        let row: Option<(String, i64, String)> = with_pool!(self, pool => sqlx::query_as(
+            "select request_sha256, status_code, response_body from idempotency_keys \
+             where merchant_id = $1 and idempotency_key = $2 and status_code > 0"
+        ).bind(merchant.0).bind(key.to_owned()).fetch_optional(pool).await)?;
+        Ok(row.map(|(request_sha256, status, body)| StoredAnswer {
+            request_sha256,
+            status: u16::try_from(status).unwrap_or(500),
+            body,
+        }))
+    }
+
+    async fn replay(&self, merchant: MerchantId, key: &str, sha: &str) -> StoreResult<Answer> {
+        let stored = self
+            .stored_answer(merchant, key)
+            .await?
+            .ok_or(StoreError::Corrupt("a claimed key without its answer"))?;
+        Ok(stored.for_request(sha))
+    }
+
     /// Debits a voucher exactly once per (shop, idempotency key). `answer` builds the stored
     /// response from the result (it runs inside the transaction, so the receipt is signed before
-    /// anything commits).
+    /// anything commits; it may run again if the transaction is retried).
     pub async fn debit(
         &self,
         d: &Debit<'_>,
-        answer: impl FnOnce(DebitResult) -> (u16, String),
+        answer: impl Fn(DebitResult) -> (u16, String),
+    ) -> StoreResult<Answer> {
+        retry_busy(|| self.debit_once(d, &answer)).await
+    }
+
+    async fn debit_once(
+        &self,
+        d: &Debit<'_>,
+        answer: &impl Fn(DebitResult) -> (u16, String),
     ) -> StoreResult<Answer> {
         with_writer!(self, pool => {
             let mut tx = pool.begin_write().await?;
             // 1. Claim the key. A concurrent request with the same key waits here for ours.
-            let claimed = sqlx::query(
-                "insert into idempotency_keys (merchant_id, idempotency_key, request_sha256, status_code, response_body, created_at_us) \
-                 values ($1, $2, $3, 0, '', $4) on conflict (merchant_id, idempotency_key) do nothing",
-            )
-            .bind(d.merchant.0).bind(d.idempotency_key.to_owned()).bind(d.request_sha256.to_owned()).bind(d.now_us)
-            .execute(&mut *tx).await?.rows_affected();
-            if claimed == 0 {
+            if !claim_key!(tx, d.merchant, d.idempotency_key, d.request_sha256, d.now_us) {
                 tx.rollback().await?;
-                return self.stored_answer(d.merchant, d.idempotency_key, d.request_sha256).await;
+                return self.replay(d.merchant, d.idempotency_key, d.request_sha256).await;
             }
-            // 2. The debit: one conditional statement decides.
+            // 2. The debit: one conditional statement decides (and locks the voucher's row,
+            //    which orders its journal chain).
             let balance: Option<(i64,)> = sqlx::query_as(
                 "update vouchers set spent_rp = spent_rp + $1 \
                  where id = $2 and status = 'active' and valid_from_unix <= $3 and valid_until_unix >= $3 \
@@ -135,13 +223,17 @@ impl Store {
             .fetch_optional(&mut *tx).await?;
             let result = match balance {
                 Some((balance_after,)) => {
-                    let (id,): (i64,) = sqlx::query_as(
-                        "insert into redemptions (voucher_id, merchant_id, kind, amount_rp, idempotency_key, request_sha256, created_at_us) \
-                         values ($1, $2, 'debit', $3, $4, $5, $6) returning id",
-                    )
-                    .bind(d.voucher.to_string()).bind(d.merchant.0).bind(d.amount.as_i64())
-                    .bind(d.idempotency_key.to_owned()).bind(d.request_sha256.to_owned()).bind(d.now_us)
-                    .fetch_one(&mut *tx).await?;
+                    let id = tx.append_entry(&NewEntry {
+                        voucher: d.voucher,
+                        kind: EntryKind::Debit,
+                        amount_rp: d.amount.as_i64(),
+                        merchant_id: Some(d.merchant.0),
+                        reverses_id: None,
+                        counterpart: None,
+                        idempotency_key: Some(d.idempotency_key),
+                        request_sha256: Some(d.request_sha256),
+                        created_at_us: d.now_us,
+                    }).await?;
                     if !d.items.is_empty() {
                         let mut q = sqlx::QueryBuilder::new("insert into redemption_items (redemption_id, category, amount_rp) ");
                         q.push_values(d.items, |mut b, (category, amount)| {
@@ -154,20 +246,17 @@ impl Store {
                 }
                 None => {
                     // Declined: now (and only now) read why, for the answer.
-                    let row: Option<(String, i64, i64, i64, i64, String)> = sqlx::query_as(
+                    let row: Option<VoucherFacts> = sqlx::query_as(
                         "select status, valid_from_unix, valid_until_unix, face_value_rp, spent_rp, kode_desa from vouchers where id = $1",
                     )
                     .bind(d.voucher.to_string()).fetch_optional(&mut *tx).await?;
                     let (active, serves) = match &row {
-                        Some((.., desa)) => {
-                            let (active, serves): (bool, bool) = sqlx::query_as(
-                                "select m.status = 'active', exists (select 1 from merchant_service_areas a \
-                                 where a.merchant_id = m.id and (a.kode_wilayah = $2 or $2 like a.kode_wilayah || '.%')) \
-                                 from merchants m where m.id = $1",
-                            )
-                            .bind(d.merchant.0).bind(desa.clone()).fetch_optional(&mut *tx).await?.unwrap_or((false, false));
-                            (active, serves)
-                        }
+                        Some((.., desa)) => sqlx::query_as(
+                            "select m.status = 'active', exists (select 1 from merchant_service_areas a \
+                             where a.merchant_id = m.id and (a.kode_wilayah = $2 or $2 like a.kode_wilayah || '.%')) \
+                             from merchants m where m.id = $1",
+                        )
+                        .bind(d.merchant.0).bind(desa.clone()).fetch_optional(&mut *tx).await?.unwrap_or((false, false)),
                         None => (true, true),
                     };
                     DebitResult::Declined(decline_for(row, active, serves, d.now_unix))
@@ -178,39 +267,29 @@ impl Store {
                 DebitResult::Debited { redemption_id, .. } => Some(redemption_id.0),
                 DebitResult::Declined(_) => None,
             };
-            sqlx::query(
-                "update idempotency_keys set status_code = $1, response_body = $2, redemption_id = $3 \
-                 where merchant_id = $4 and idempotency_key = $5",
-            )
-            .bind(i64::from(status)).bind(body.clone()).bind(redemption_id).bind(d.merchant.0).bind(d.idempotency_key.to_owned())
-            .execute(&mut *tx).await?;
+            store_answer!(tx, d.merchant, d.idempotency_key, status, body.clone(), redemption_id);
             tx.commit().await?;
             Ok(Answer::Fresh(status, body))
         })
     }
 
-    /// The stored answer of a key, or `KeyReused` if the request differs.
-    async fn stored_answer(
-        &self,
-        merchant: MerchantId,
-        key: &str,
-        request_sha256: &str,
-    ) -> StoreResult<Answer> {
-        let row: (String, i64, String) = with_pool!(self, pool => sqlx::query_as(
-            "select request_sha256, status_code, response_body from idempotency_keys \
-             where merchant_id = $1 and idempotency_key = $2"
-        ).bind(merchant.0).bind(key.to_owned()).fetch_one(pool).await)?;
-        if row.0 != request_sha256 {
-            return Ok(Answer::KeyReused);
-        }
-        Ok(Answer::Replay(u16::try_from(row.1).unwrap_or(500), row.2))
+    /// Categories a shop is registered to sell.
+    pub async fn merchant_categories(&self, merchant: MerchantId) -> StoreResult<Vec<Category>> {
+        let rows: Vec<(String,)> = with_pool!(self, pool => sqlx::query_as(
+            "select category from merchant_categories where merchant_id = $1 order by category"
+        ).bind(merchant.0).fetch_all(pool).await)?;
+        rows.iter()
+            .map(|(c,)| {
+                Category::parse(c).map_err(|_| StoreError::Corrupt("stored merchant category"))
+            })
+            .collect()
     }
 }
 
 /// Why a reversal was refused.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum ReversalRefusal {
-    /// No such debit.
+    /// No such sale.
     Unknown,
     /// Another shop's sale.
     NotYours,
@@ -227,7 +306,7 @@ pub enum ReversalRefusal {
 pub struct Reversed {
     /// The new journal entry.
     pub redemption_id: RedemptionId,
-    /// The debit it undoes.
+    /// The sale it undoes.
     pub reverses: RedemptionId,
     /// Voucher.
     pub voucher: VoucherId,
@@ -237,106 +316,244 @@ pub struct Reversed {
     pub balance_after: Rupiah,
 }
 
+/// A reversal to attempt.
+#[derive(Debug)]
+pub struct Reversal<'a> {
+    /// The sale to undo.
+    pub debit: RedemptionId,
+    /// The shop asking (it must be the shop that sold).
+    pub merchant: MerchantId,
+    /// The shop's Idempotency-Key, when it sent one: the answer is then stored under it.
+    pub idempotency_key: Option<&'a str>,
+    /// SHA-256 of the canonical reversal request.
+    pub request_sha256: &'a str,
+    /// Now, microseconds.
+    pub now_us: i64,
+}
+
+type DebitRow = (String, Option<i64>, String, i64, i64, i64);
+
 impl Store {
-    /// Reverses a debit of `merchant` made at most `window_secs(programme)` seconds ago: the
-    /// reversal row (unique per debit) and the balance restore commit together.
+    /// Reverses a sale of `r.merchant` made at most `window_secs(programme)` seconds ago, once:
+    /// the restore and the reversal row commit together, with the answer under the key.
     pub async fn reverse(
         &self,
-        debit: RedemptionId,
-        merchant: MerchantId,
-        window_secs: impl FnOnce(ProgrammeId) -> i64,
-        now_us: i64,
-    ) -> StoreResult<Result<Reversed, ReversalRefusal>> {
-        // The journal row never changes once written, so reading it first decides nothing about
-        // money: the restore below is still one conditional statement.
-        let row: Option<(String, i64, String, i64, i64, i64)> = with_pool!(self, pool => sqlx::query_as(
-            "select r.voucher_id, r.merchant_id, r.kind, r.amount_rp, r.created_at_us, v.programme_id \
-             from redemptions r join vouchers v on v.id = r.voucher_id where r.id = $1"
-        ).bind(debit.0).fetch_optional(pool).await)?;
-        let Some((voucher, owner, kind, amount, created_at_us, programme)) = row else {
-            return Ok(Err(ReversalRefusal::Unknown));
-        };
-        if kind != "debit" {
-            return Ok(Err(ReversalRefusal::Unknown));
-        }
-        if owner != merchant.0 {
-            return Ok(Err(ReversalRefusal::NotYours));
-        }
-        let voucher =
-            VoucherId::parse(&voucher).map_err(|_| StoreError::Corrupt("stored voucher id"))?;
-        if created_at_us
-            .saturating_add(window_secs(ProgrammeId(programme)).saturating_mul(1_000_000))
-            < now_us
-        {
-            return Ok(Err(ReversalRefusal::WindowClosed));
-        }
+        r: &Reversal<'_>,
+        window_secs: impl Fn(ProgrammeId) -> i64,
+        answer: impl Fn(Result<Reversed, ReversalRefusal>) -> (u16, String),
+    ) -> StoreResult<Answer> {
+        retry_busy(|| self.reverse_once(r, &window_secs, &answer)).await
+    }
+
+    async fn reverse_once(
+        &self,
+        r: &Reversal<'_>,
+        window_secs: &impl Fn(ProgrammeId) -> i64,
+        answer: &impl Fn(Result<Reversed, ReversalRefusal>) -> (u16, String),
+    ) -> StoreResult<Answer> {
         with_writer!(self, pool => {
             let mut tx = pool.begin_write().await?;
-            let inserted: Option<(i64,)> = sqlx::query_as(
-                "insert into redemptions (voucher_id, merchant_id, kind, amount_rp, reverses_id, created_at_us) \
-                 values ($1, $2, 'reversal', $3, $4, $5) on conflict (reverses_id) do nothing returning id",
-            )
-            .bind(voucher.to_string()).bind(merchant.0).bind(amount).bind(debit.0).bind(now_us)
-            .fetch_optional(&mut *tx).await?;
-            let Some((id,)) = inserted else {
+            if let Some(key) = r.idempotency_key
+                && !claim_key!(tx, r.merchant, key, r.request_sha256, r.now_us)
+            {
                 tx.rollback().await?;
-                return Ok(Err(ReversalRefusal::AlreadyReversed));
+                return self.replay(r.merchant, key, r.request_sha256).await;
+            }
+            let sale: Option<DebitRow> = sqlx::query_as(
+                "select r.voucher_id, r.merchant_id, r.kind, r.amount_rp, r.created_at_us, v.programme_id \
+                 from redemptions r join vouchers v on v.id = r.voucher_id where r.id = $1",
+            ).bind(r.debit.0).fetch_optional(&mut *tx).await?;
+            let outcome = match sale {
+                None => Err(ReversalRefusal::Unknown),
+                Some(row) => match refusal_before_lock(&row, r, window_secs) {
+                    Some(refusal) => Err(refusal),
+                    None => {
+                        let voucher = VoucherId::parse(&row.0).map_err(|_| StoreError::Corrupt("stored voucher id"))?;
+                        // Lock the voucher's row (a no-op update does, on both engines): from here
+                        // no other entry of this voucher can commit, so what we read next holds.
+                        let status: (String,) = sqlx::query_as(
+                            "update vouchers set spent_rp = spent_rp where id = $1 returning status",
+                        ).bind(voucher.to_string()).fetch_one(&mut *tx).await?;
+                        let reversed: Option<(i64,)> = sqlx::query_as(
+                            "select id from redemptions where reverses_id = $1",
+                        ).bind(r.debit.0).fetch_optional(&mut *tx).await?;
+                        if reversed.is_some() {
+                            Err(ReversalRefusal::AlreadyReversed)
+                        } else if status.0 != "active" {
+                            Err(ReversalRefusal::VoucherRevoked)
+                        } else {
+                            let (balance_after,): (i64,) = sqlx::query_as(
+                                "update vouchers set spent_rp = spent_rp - $1 where id = $2 and spent_rp >= $1 \
+                                 returning face_value_rp - spent_rp",
+                            ).bind(row.3).bind(voucher.to_string()).fetch_optional(&mut *tx).await?
+                                .ok_or(StoreError::Corrupt("a sale larger than what its voucher spent"))?;
+                            let id = tx.append_entry(&NewEntry {
+                                voucher,
+                                kind: EntryKind::Reversal,
+                                amount_rp: row.3,
+                                merchant_id: Some(r.merchant.0),
+                                reverses_id: Some(r.debit.0),
+                                counterpart: None,
+                                idempotency_key: r.idempotency_key,
+                                request_sha256: r.idempotency_key.map(|_| r.request_sha256),
+                                created_at_us: r.now_us,
+                            }).await?;
+                            let money = |v: i64| Rupiah::new(v).map_err(|_| StoreError::Corrupt("amount out of range"));
+                            Ok(Reversed {
+                                redemption_id: RedemptionId(id),
+                                reverses: r.debit,
+                                voucher,
+                                amount: money(row.3)?,
+                                balance_after: money(balance_after)?,
+                            })
+                        }
+                    }
+                },
             };
-            let balance: Option<(i64,)> = sqlx::query_as(
-                "update vouchers set spent_rp = spent_rp - $1 where id = $2 and status = 'active' and spent_rp >= $1 \
-                 returning face_value_rp - spent_rp",
-            )
-            .bind(amount).bind(voucher.to_string()).fetch_optional(&mut *tx).await?;
-            let Some((balance_after,)) = balance else {
+            let (status, body) = answer(outcome);
+            if let Some(key) = r.idempotency_key {
+                let entry = outcome.ok().map(|x| x.redemption_id.0);
+                store_answer!(tx, r.merchant, key, status, body.clone(), entry);
+            }
+            if outcome.is_ok() || r.idempotency_key.is_some() {
+                tx.commit().await?;
+            } else {
                 tx.rollback().await?;
-                return Ok(Err(ReversalRefusal::VoucherRevoked));
-            };
-            tx.commit().await?;
-            let bad = |_| StoreError::Corrupt("amount out of range");
-            Ok(Ok(Reversed {
-                redemption_id: RedemptionId(id),
-                reverses: debit,
-                voucher,
-                amount: Rupiah::new(amount).map_err(bad)?,
-                balance_after: Rupiah::new(balance_after).map_err(bad)?,
-            }))
+            }
+            Ok(Answer::Fresh(status, body))
         })
     }
+}
 
-    /// Balance facts of a voucher for the public balance check: (face, spent, status,
-    /// valid_until_unix, programme id).
-    pub async fn voucher_balance(
-        &self,
-        id: VoucherId,
-    ) -> StoreResult<Option<(i64, i64, String, i64, i64)>> {
-        let row = with_pool!(self, pool => sqlx::query_as(
-            "select face_value_rp, spent_rp, status, valid_until_unix, programme_id from vouchers where id = $1"
+/// What refuses a reversal from the sale's own (never changing) journal row.
+fn refusal_before_lock(
+    row: &DebitRow,
+    r: &Reversal<'_>,
+    window_secs: &impl Fn(ProgrammeId) -> i64,
+) -> Option<ReversalRefusal> {
+    let (_, owner, kind, _, created_at_us, programme) = row;
+    if kind != EntryKind::Debit.as_str() {
+        return Some(ReversalRefusal::Unknown);
+    }
+    if *owner != Some(r.merchant.0) {
+        return Some(ReversalRefusal::NotYours);
+    }
+    let window_us = window_secs(ProgrammeId(*programme)).saturating_mul(1_000_000);
+    if created_at_us.saturating_add(window_us) < r.now_us {
+        return Some(ReversalRefusal::WindowClosed);
+    }
+    None
+}
+
+type BalanceRow = (i64, String, i64, i64, Option<i64>, Option<i64>);
+
+/// Balance facts of a voucher for the public balance check.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct BalanceFacts {
+    /// What is left.
+    pub balance: Rupiah,
+    /// `active` or `revoked`.
+    pub status: String,
+    /// Last valid second, Unix.
+    pub valid_until_unix: i64,
+    /// Programme.
+    pub programme: ProgrammeId,
+    /// Where its balance went, if it was moved to a replacement card: (amount, when, Unix µs).
+    pub moved_out: Option<(Rupiah, i64)>,
+}
+
+impl Store {
+    /// Balance facts of a voucher, or `None` if it is unknown.
+    pub async fn voucher_balance(&self, id: VoucherId) -> StoreResult<Option<BalanceFacts>> {
+        let row: Option<BalanceRow> = with_pool!(self, pool => sqlx::query_as(
+            "select v.face_value_rp - v.spent_rp, v.status, v.valid_until_unix, v.programme_id, m.amount_rp, m.created_at_us \
+             from vouchers v left join redemptions m on m.voucher_id = v.id and m.kind = 'move_out' where v.id = $1"
         ).bind(id.to_string()).fetch_optional(pool).await)?;
-        Ok(row)
+        let money = |v: i64| Rupiah::new(v).map_err(|_| StoreError::Corrupt("stored balance"));
+        row.map(
+            |(balance, status, valid_until_unix, programme, moved, at)| {
+                Ok(BalanceFacts {
+                    balance: money(balance)?,
+                    status,
+                    valid_until_unix,
+                    programme: ProgrammeId(programme),
+                    moved_out: match (moved, at) {
+                        (Some(a), Some(t)) => Some((money(a)?, t)),
+                        _ => None,
+                    },
+                })
+            },
+        )
+        .transpose()
     }
 
-    /// The last `limit` journal entries of a voucher: (kind, amount, created_at_us, shop name).
+    /// The last `limit` journal entries of a voucher: (kind, amount, created_at_us, shop name;
+    /// empty for a move).
     pub async fn recent_entries(
         &self,
         id: VoucherId,
         limit: i64,
     ) -> StoreResult<Vec<(String, i64, i64, String)>> {
         let rows = with_pool!(self, pool => sqlx::query_as(
-            "select r.kind, r.amount_rp, r.created_at_us, m.name from redemptions r join merchants m on m.id = r.merchant_id \
-             where r.voucher_id = $1 order by r.created_at_us desc, r.id desc limit $2"
+            "select r.kind, r.amount_rp, r.created_at_us, coalesce(m.name, '') from redemptions r \
+             left join merchants m on m.id = r.merchant_id \
+             where r.voucher_id = $1 order by r.voucher_seq desc limit $2"
         ).bind(id.to_string()).bind(limit).fetch_all(pool).await)?;
         Ok(rows)
     }
 
-    /// The ledger of every voucher: (id, face, spent, Σ debits, Σ reversals). Auditors and the
-    /// concurrency tests check `face − Σ debits + Σ reversals = face − spent ≥ 0` with it.
-    pub async fn ledger(&self) -> StoreResult<Vec<(String, i64, i64, i64, i64)>> {
-        let rows = with_pool!(self, pool => sqlx::query_as(
-            "select v.id, v.face_value_rp, v.spent_rp, \
+    /// The ledger of every voucher: (id, issued, balance, Σ debit, Σ reversal, Σ move_out,
+    /// Σ move_in). Auditors and the concurrency tests check
+    /// `issued − Σ debit + Σ reversal − Σ move_out + Σ move_in = balance ≥ 0` with it.
+    pub async fn ledger(&self) -> StoreResult<Vec<LedgerRow>> {
+        let rows: Vec<(String, i64, i64, i64, i64, i64, i64)> = with_pool!(self, pool => sqlx::query_as(
+            "select v.id, case when v.replaces is null then v.face_value_rp else 0 end, v.face_value_rp - v.spent_rp, \
              cast(coalesce(sum(case when r.kind = 'debit' then r.amount_rp end), 0) as bigint), \
-             cast(coalesce(sum(case when r.kind = 'reversal' then r.amount_rp end), 0) as bigint) \
-             from vouchers v left join redemptions r on r.voucher_id = v.id group by v.id, v.face_value_rp, v.spent_rp"
+             cast(coalesce(sum(case when r.kind = 'reversal' then r.amount_rp end), 0) as bigint), \
+             cast(coalesce(sum(case when r.kind = 'move_out' then r.amount_rp end), 0) as bigint), \
+             cast(coalesce(sum(case when r.kind = 'move_in' then r.amount_rp end), 0) as bigint) \
+             from vouchers v left join redemptions r on r.voucher_id = v.id \
+             group by v.id, v.replaces, v.face_value_rp, v.spent_rp order by v.id"
         ).fetch_all(pool).await)?;
-        Ok(rows)
+        Ok(rows
+            .into_iter()
+            .map(|r| LedgerRow {
+                voucher_id: r.0,
+                issued_rp: r.1,
+                balance_rp: r.2,
+                debits_rp: r.3,
+                reversals_rp: r.4,
+                moved_out_rp: r.5,
+                moved_in_rp: r.6,
+            })
+            .collect())
+    }
+}
+
+/// One voucher's ledger: what it was issued with, its balance, and its journal's sums.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct LedgerRow {
+    /// Voucher id.
+    pub voucher_id: String,
+    /// Face value if issued to a household; 0 for a replacement.
+    pub issued_rp: i64,
+    /// Stored balance.
+    pub balance_rp: i64,
+    /// Σ debits.
+    pub debits_rp: i64,
+    /// Σ reversals.
+    pub reversals_rp: i64,
+    /// Σ moved out.
+    pub moved_out_rp: i64,
+    /// Σ moved in.
+    pub moved_in_rp: i64,
+}
+
+impl LedgerRow {
+    /// Whether the ledger identity holds for this voucher.
+    pub fn balances(&self) -> bool {
+        self.issued_rp - self.debits_rp + self.reversals_rp - self.moved_out_rp + self.moved_in_rp
+            == self.balance_rp
+            && self.balance_rp >= 0
     }
 }

@@ -2,11 +2,13 @@
 //! lease, and reads.
 
 use super::{
-    AuditWriter, Engine, Pool, Store, StoreError, StoreResult, now_us, with_pool, with_writer,
+    AuditWriter, Engine, JournalWriter, NewEntry, Pool, Store, StoreError, StoreResult, now_us,
+    retry_busy, with_pool, with_writer,
 };
 use crate::domain::audit::AuditEvent;
 use crate::domain::household::{Desil, HouseholdFacts, HouseholdStatus, MemberFacts, Sasaran};
 use crate::domain::ids::{BudgetLineId, CycleId, Kk, Period, ProgrammeId, VoucherId};
+use crate::domain::journal::EntryKind;
 use crate::domain::money::Rupiah;
 use crate::domain::voucher::{Voucher, VoucherStatus};
 use crate::domain::wilayah::WilayahCode;
@@ -62,10 +64,12 @@ type VoucherRow = (
     i64,
     String,
     Option<String>,
+    Option<String>,
 );
 
 const VOUCHER_COLUMNS: &str = "id, programme_id, cycle_id, no_kk, kode_desa, budget_line_id, face_value_rp, spent_rp, \
-    status, valid_from_unix, valid_until_unix, token, replaces";
+    status, valid_from_unix, valid_until_unix, token, replaces, \
+    (select n.id from vouchers n where n.replaces = vouchers.id)";
 
 fn voucher_from_row(r: VoucherRow) -> StoreResult<Voucher> {
     let malformed = StoreError::Corrupt("stored voucher is malformed");
@@ -87,6 +91,11 @@ fn voucher_from_row(r: VoucherRow) -> StoreResult<Voucher> {
         token: r.11,
         replaces: r
             .12
+            .map(|id| VoucherId::parse(&id))
+            .transpose()
+            .map_err(|_| StoreError::Corrupt("stored id"))?,
+        replaced_by: r
+            .13
             .map(|id| VoucherId::parse(&id))
             .transpose()
             .map_err(|_| StoreError::Corrupt("stored id"))?,
@@ -450,14 +459,57 @@ pub struct Remaining {
     pub valid: (i64, i64),
 }
 
+/// Appends a voucher's revocation to the feed offline shops sync, inside the caller's write
+/// transaction. PostgreSQL serialises these appends with a transaction lock held to commit, so
+/// the feed's sequence follows commit order and a reader paging by it never skips a revocation
+/// that committed late; SQLite's single writer does the same by itself.
+pub(crate) trait RevocationWriter {
+    /// Records `voucher` as revoked at `at_us` (once; a second call changes nothing).
+    async fn append_revocation(&mut self, voucher: VoucherId, at_us: i64) -> StoreResult<()>;
+}
+
+macro_rules! impl_revocation_writer {
+    ($db:ty, $lock_sql:expr) => {
+        impl RevocationWriter for sqlx::Transaction<'_, $db> {
+            async fn append_revocation(
+                &mut self,
+                voucher: VoucherId,
+                at_us: i64,
+            ) -> StoreResult<()> {
+                let lock_sql: Option<&'static str> = $lock_sql;
+                if let Some(sql) = lock_sql {
+                    sqlx::query(sql).execute(&mut **self).await?;
+                }
+                sqlx::query(
+                    "insert into revocations (voucher_id, revoked_at_us) values ($1, $2) \
+                     on conflict (voucher_id) do nothing",
+                )
+                .bind(voucher.to_string())
+                .bind(at_us)
+                .execute(&mut **self)
+                .await?;
+                Ok(())
+            }
+        }
+    };
+}
+
+impl_revocation_writer!(
+    sqlx::Postgres,
+    Some("select pg_advisory_xact_lock(7262736502)")
+);
+impl_revocation_writer!(sqlx::Sqlite, None);
+
 impl Store {
     /// Revokes a voucher. Returns false if it was not active.
     pub async fn revoke_voucher(&self, id: VoucherId, actor: &str) -> StoreResult<bool> {
         with_writer!(self, pool => {
             let mut tx = pool.begin_write().await?;
+            let now = now_us();
             let n = sqlx::query("update vouchers set status = 'revoked', revoked_at_us = $1 where id = $2 and status = 'active'")
-                .bind(now_us()).bind(id.to_string()).execute(&mut *tx).await?.rows_affected();
+                .bind(now).bind(id.to_string()).execute(&mut *tx).await?.rows_affected();
             if n == 1 {
+                tx.append_revocation(id, now).await?;
                 tx.append_audit(&AuditEvent::new(actor, "voucher.revoke", format!("voucher:{id}"), &serde_json::json!({}))).await?;
             }
             tx.commit().await?;
@@ -466,37 +518,49 @@ impl Store {
     }
 
     /// Replaces a lost card in one transaction: the old voucher is revoked (if it was not yet),
-    /// which freezes its balance, and the remaining balance becomes a new voucher built by `make`
-    /// (which signs it). The budget is not charged again: the money was committed once.
+    /// which freezes it, its remaining balance moves out (`move_out`, its balance becomes 0) into
+    /// a new voucher built by `make` (which signs it) with that balance as face value
+    /// (`move_in`). The budget is not charged again: the money was committed once.
     pub async fn replace_voucher(
         &self,
         id: VoucherId,
-        make: impl FnOnce(Remaining) -> NewVoucher,
+        make: impl Fn(Remaining) -> NewVoucher,
+        actor: &str,
+    ) -> StoreResult<Result<VoucherId, ReplaceRefusal>> {
+        retry_busy(|| self.replace_once(id, &make, actor)).await
+    }
+
+    async fn replace_once(
+        &self,
+        id: VoucherId,
+        make: &impl Fn(Remaining) -> NewVoucher,
         actor: &str,
     ) -> StoreResult<Result<VoucherId, ReplaceRefusal>> {
         with_writer!(self, pool => {
             let mut tx = pool.begin_write().await?;
             let now = now_us();
-            let n = sqlx::query(
-                "update vouchers set status = 'revoked', revoked_at_us = coalesce(revoked_at_us, $1) where id = $2",
+            // Revoke (this also locks the row): no sale or reversal can move its balance now.
+            let old: Option<(i64, i64, i64, i64, i64, Option<i64>)> = sqlx::query_as(
+                "update vouchers set status = 'revoked', revoked_at_us = coalesce(revoked_at_us, $1) where id = $2 \
+                 returning face_value_rp - spent_rp, programme_id, cycle_id, valid_from_unix, valid_until_unix, revoked_at_us",
             )
-            .bind(now).bind(id.to_string()).execute(&mut *tx).await?.rows_affected();
-            if n == 0 {
+            .bind(now).bind(id.to_string()).fetch_optional(&mut *tx).await?;
+            let Some((remaining, programme, cycle, from, until, revoked_at)) = old else {
                 tx.rollback().await?;
                 return Ok(Err(ReplaceRefusal::Unknown));
-            }
-            // Revoked: no debit or reversal can move this balance any more, so reading it is safe.
-            let (remaining, programme, cycle, from, until): (i64, i64, i64, i64, i64) = sqlx::query_as(
-                "select face_value_rp - spent_rp, programme_id, cycle_id, valid_from_unix, valid_until_unix from vouchers where id = $1",
-            )
-            .bind(id.to_string()).fetch_one(&mut *tx).await?;
-            if remaining <= 0 {
+            };
+            let replaced: Option<(String,)> = sqlx::query_as("select id from vouchers where replaces = $1")
+                .bind(id.to_string()).fetch_optional(&mut *tx).await?;
+            if replaced.is_some() || remaining <= 0 {
                 tx.rollback().await?;
-                return Ok(Err(ReplaceRefusal::NothingLeft));
+                return Ok(Err(if replaced.is_some() { ReplaceRefusal::AlreadyReplaced } else { ReplaceRefusal::NothingLeft }));
             }
+            tx.append_revocation(id, revoked_at.unwrap_or(now)).await?;
             let balance = Rupiah::new(remaining).map_err(|_| StoreError::Corrupt("balance out of range"))?;
             let new = make(Remaining { balance, valid: (from, until) });
-            let inserted = sqlx::query(
+            sqlx::query("update vouchers set spent_rp = spent_rp + $1 where id = $2")
+                .bind(remaining).bind(id.to_string()).execute(&mut *tx).await?;
+            sqlx::query(
                 "insert into vouchers (id, programme_id, cycle_id, no_kk, kode_desa, budget_line_id, kid, face_value_rp, spent_rp, \
                  status, valid_from_unix, valid_until_unix, token, replaces, issued_at_us) \
                  values ($1, $2, $3, $4, $5, $6, $7, $8, 0, 'active', $9, $10, $11, $12, $13)",
@@ -504,19 +568,34 @@ impl Store {
             .bind(new.id.to_string()).bind(programme).bind(cycle).bind(new.no_kk.as_str().to_owned())
             .bind(new.kode_desa.as_str().to_owned()).bind(new.budget_line_id.0).bind(new.kid.clone())
             .bind(new.face_value.as_i64()).bind(from).bind(until).bind(new.token.clone()).bind(id.to_string()).bind(now)
-            .execute(&mut *tx).await;
-            match inserted.map_err(StoreError::from) {
-                Ok(_) => {}
-                Err(StoreError::Conflict(_)) => {
-                    tx.rollback().await?;
-                    return Ok(Err(ReplaceRefusal::AlreadyReplaced));
-                }
-                Err(e) => return Err(e),
-            }
+            .execute(&mut *tx).await?;
+            // Both sides of the move, once both vouchers exist (each names the other).
+            tx.append_entry(&move_entry(id, EntryKind::MoveOut, remaining, new.id, now)).await?;
+            tx.append_entry(&move_entry(new.id, EntryKind::MoveIn, remaining, id, now)).await?;
             tx.append_audit(&AuditEvent::new(actor, "voucher.replace", format!("voucher:{id}"),
                 &serde_json::json!({ "new_voucher": new.id, "moved": balance }))).await?;
             tx.commit().await?;
             Ok(Ok(new.id))
         })
+    }
+}
+
+fn move_entry(
+    voucher: VoucherId,
+    kind: EntryKind,
+    amount_rp: i64,
+    counterpart: VoucherId,
+    now_us: i64,
+) -> NewEntry<'static> {
+    NewEntry {
+        voucher,
+        kind,
+        amount_rp,
+        merchant_id: None,
+        reverses_id: None,
+        counterpart: Some(counterpart),
+        idempotency_key: None,
+        request_sha256: None,
+        created_at_us: now_us,
     }
 }

@@ -72,21 +72,21 @@ async fn redeem(app: &TestApp, shop: &str, key: &str, body: &Value) -> reqwest::
         .unwrap()
 }
 
-/// Every voucher: face − Σ debits + Σ reversals = balance ≥ 0. Returns total journal rows.
+/// Every voucher: issued − Σ debit + Σ reversal − Σ move_out + Σ move_in = balance ≥ 0.
+/// Returns (Σ debits + Σ reversals, Σ debits − Σ reversals): what shops moved, and net sales.
 async fn assert_ledger(app: &TestApp) -> (i64, i64) {
     let mut entries = 0;
-    let mut spent_total = 0;
-    for (id, face, spent, debits, reversals) in app.store.ledger().await.unwrap() {
-        assert_eq!(
-            face - debits + reversals,
-            face - spent,
-            "ledger identity broken for {id}"
-        );
-        assert!(spent >= 0 && spent <= face, "balance out of range for {id}");
-        spent_total += spent;
-        entries += debits + reversals;
+    let mut net_sales = 0;
+    let (mut moved_out, mut moved_in) = (0, 0);
+    for row in app.store.ledger().await.unwrap() {
+        assert!(row.balances(), "ledger identity broken: {row:?}");
+        net_sales += row.debits_rp - row.reversals_rp;
+        entries += row.debits_rp + row.reversals_rp;
+        moved_out += row.moved_out_rp;
+        moved_in += row.moved_in_rp;
     }
-    (entries, spent_total)
+    assert_eq!(moved_out, moved_in, "every move has both sides");
+    (entries, net_sales)
 }
 
 async fn shop_in(app: &TestApp, area: &str) -> (MerchantId, String) {
@@ -120,6 +120,7 @@ async fn a_sale_debits_once_and_its_receipt_verifies() {
         amount_rp: 25_000,
         balance_after_rp: 75_000,
         created_at_us: receipt["created_at_us"].as_i64().unwrap(),
+        reverses_id: 0,
     };
     let keyring = app.keyring().await;
     keyring
@@ -359,13 +360,13 @@ async fn every_error_path_has_its_code_and_changes_nothing() {
     let _ = shop_id;
     assert_ledger(&app).await;
     assert_eq!(
-        before.iter().map(|r| r.2).sum::<i64>(),
+        before.iter().map(|r| r.balance_rp).sum::<i64>(),
         app.store
             .ledger()
             .await
             .unwrap()
             .iter()
-            .map(|r| r.2)
+            .map(|r| r.balance_rp)
             .sum::<i64>()
     );
 }

@@ -13,10 +13,16 @@ async fn voucher_fixture(raw: &RawDb) {
         "insert into vouchers (id, programme_id, cycle_id, no_kk, kode_desa, budget_line_id, kid, face_value_rp, spent_rp, \
          status, valid_from_unix, valid_until_unix, token, issued_at_us) values ('00000000000000000000000000000001', 1, 1, \
          '3514051111110001', '35.14.05.2005', 1, 'abcd0123', 300000, 0, 'active', 1, 2, 'RLS1:A', 0)",
-        "insert into redemptions (voucher_id, merchant_id, kind, amount_rp, idempotency_key, request_sha256, created_at_us) \
-         values ('00000000000000000000000000000001', 1, 'debit', 10000, 'k1', 'h', 0)",
-        "insert into redemptions (voucher_id, merchant_id, kind, amount_rp, reverses_id, created_at_us) \
-         values ('00000000000000000000000000000001', 1, 'reversal', 10000, 1, 0)",
+        // Raw rows carry chain columns of the right shape (the chain itself is the store's job;
+        // `audit verify` would flag these made-up hashes).
+        "insert into redemptions (voucher_id, merchant_id, kind, amount_rp, idempotency_key, request_sha256, created_at_us, \
+         voucher_seq, prev_hash, entry_hash) values ('00000000000000000000000000000001', 1, 'debit', 10000, 'k1', 'h', 0, \
+         1, '0000000000000000000000000000000000000000000000000000000000000000', \
+         '1111111111111111111111111111111111111111111111111111111111111111')",
+        "insert into redemptions (voucher_id, merchant_id, kind, amount_rp, reverses_id, created_at_us, \
+         voucher_seq, prev_hash, entry_hash) values ('00000000000000000000000000000001', 1, 'reversal', 10000, 1, 0, \
+         2, '1111111111111111111111111111111111111111111111111111111111111111', \
+         '2222222222222222222222222222222222222222222222222222222222222222')",
     ] {
         raw.execute(sql)
             .await

@@ -1,4 +1,4 @@
-//! The server's view of its keys: published public keys, parsed once and refreshed (every 10 s,
+//! The server's view of its voucher keys: published public keys, parsed once and refreshed (every 10 s,
 //! or at most once a second when a token names an unknown kid), and the active private key for
 //! signing receipts, loaded from the key directory when the active key changes.
 

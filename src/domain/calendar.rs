@@ -1,0 +1,53 @@
+//! Days in the programme's local time (WIB +7, WITA +8, WIT +9): what "today" is for an import,
+//! a sale's date for reconciliation, and dates as people read them (`29 Nov 2026`).
+
+use chrono::{DateTime, FixedOffset, NaiveDate, Offset, Utc};
+
+/// Indonesian month abbreviations, as printed on pages, cards and reports.
+const BULAN: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des",
+];
+
+/// The programme's zone; an offset outside ±14 hours (never stored: the schema checks it) is UTC.
+fn zone(utc_offset_hours: i8) -> FixedOffset {
+    FixedOffset::east_opt(i32::from(utc_offset_hours) * 3600).unwrap_or(Utc.fix())
+}
+
+/// The local calendar day of an instant.
+pub fn local_date(at: DateTime<Utc>, utc_offset_hours: i8) -> NaiveDate {
+    at.with_timezone(&zone(utc_offset_hours)).date_naive()
+}
+
+/// Today, in the programme's local time.
+pub fn local_today(utc_offset_hours: i8) -> NaiveDate {
+    local_date(Utc::now(), utc_offset_hours)
+}
+
+/// A day as people read it: `29 Nov 2026` (Indonesian month names).
+pub fn tanggal(day: NaiveDate) -> String {
+    use chrono::Datelike;
+    let month = BULAN
+        .get(usize::try_from(day.month0()).unwrap_or(0))
+        .copied()
+        .unwrap_or("");
+    format!("{} {month} {}", day.day(), day.year())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn local_days_follow_the_programme_zone() {
+        let late = DateTime::parse_from_rfc3339("2026-11-30T17:30:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        assert_eq!(local_date(late, 7).to_string(), "2026-12-01");
+        assert_eq!(local_date(late, 0).to_string(), "2026-11-30");
+        assert_eq!(local_date(late, 9).to_string(), "2026-12-01");
+        assert_eq!(
+            tanggal(NaiveDate::from_ymd_opt(2026, 8, 17).unwrap()),
+            "17 Agu 2026"
+        );
+    }
+}
