@@ -141,8 +141,20 @@ enum ImportKind {
 
 #[derive(Subcommand, Debug)]
 enum AuditCommand {
-    /// Verify the whole chain; exits non-zero at the first break.
-    Verify,
+    /// Verify the admin audit chain, every voucher's journal, the signed checkpoints and the
+    /// stored receipts; exits non-zero naming the first break.
+    Verify {
+        /// Check signatures against this copy of `GET /v1/keys` instead of the keys the
+        /// database publishes (an auditor keeps one from before).
+        #[arg(long)]
+        keys: Option<std::path::PathBuf>,
+    },
+    /// Sign a checkpoint over the journal rows written since the last one.
+    Checkpoint {
+        /// Where the voucher signing keys live.
+        #[arg(long, env = "RELASI_KEY_DIR", default_value = relasi::signing::DEFAULT_KEY_DIR)]
+        key_dir: std::path::PathBuf,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -171,6 +183,9 @@ struct ServeArgs {
     /// Milliseconds until a client address earns one more balance check.
     #[arg(long, env = "RELASI_BALANCE_REFILL_MS", default_value_t = 2000)]
     balance_refill_ms: u64,
+    /// Seconds between signed journal checkpoints (0: only `relasi audit checkpoint`).
+    #[arg(long, env = "RELASI_CHECKPOINT_SECS", default_value_t = 300)]
+    checkpoint_secs: u64,
 }
 
 #[derive(Args, Debug)]
@@ -348,24 +363,9 @@ async fn main() -> anyhow::Result<()> {
             let store = open(&cli.database_url, PoolSettings::default()).await?;
             keys(&store, &key_dir, command).await
         }
-        Command::Audit(AuditCommand::Verify) => {
+        Command::Audit(command) => {
             let store = open(&cli.database_url, PoolSettings::default()).await?;
-            let records = store.audit_records().await?;
-            match relasi::domain::audit::verify_chain(&records) {
-                Ok(()) => {
-                    let head = records.last().map_or("-", |r| r.hash.as_str());
-                    println!(
-                        "rantai utuh / chain intact: {} catatan / records, head {head}",
-                        records.len()
-                    );
-                    Ok(())
-                }
-                Err(b) => bail!(
-                    "rantai rusak / chain broken at record {}: {}",
-                    b.seq,
-                    b.reason
-                ),
-            }
+            audit(&store, command).await
         }
         Command::Wilayah(WilayahCommand::Import { file }) => {
             let store = open(&cli.database_url, PoolSettings::default()).await?;
@@ -445,6 +445,7 @@ async fn serve(database_url: &str, args: ServeArgs) -> anyhow::Result<()> {
             burst: args.balance_burst,
             refill_ms: args.balance_refill_ms,
         },
+        checkpoint_interval_secs: args.checkpoint_secs,
         ..Config::default()
     };
     let (listener, addr) = server::bind(&args.bind)
@@ -670,6 +671,92 @@ async fn cards(
         list.display()
     );
     Ok(())
+}
+
+async fn audit(store: &Store, command: AuditCommand) -> anyhow::Result<()> {
+    use relasi::jobs::audit;
+    // A database that never signed anything has no deployment id yet; nothing of it needs one.
+    let deployment = match store.deployment_id().await? {
+        Some(d) => d,
+        None => DeploymentId::parse("unset").map_err(|e| anyhow::anyhow!(e))?,
+    };
+    match command {
+        AuditCommand::Verify { keys } => {
+            let trusted = match keys {
+                Some(file) => {
+                    let text = std::fs::read_to_string(&file)
+                        .with_context(|| format!("reading {}", file.display()))?;
+                    audit::keys_from_json(&text)
+                        .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?
+                }
+                None => audit::TrustedKeys::published(store).await?,
+            };
+            let report = audit::verify(store, &deployment, &trusted).await?;
+            print_audit(&report);
+            if !report.intact() {
+                bail!("jejak audit rusak / the audit trail is broken (see above)");
+            }
+        }
+        AuditCommand::Checkpoint { key_dir } => {
+            let keys = store.signing_keys().await?;
+            let signer = relasi::signing::load(&key_dir, relasi::signing::active(&keys)?)?;
+            match audit::checkpoint(store, &deployment, &signer).await? {
+                Some(c) => println!(
+                    "checkpoint {} sampai / through entry {} ({} baris / rows), hash {}",
+                    c.facts.seq, c.facts.last_entry_id, c.facts.entries, c.hash
+                ),
+                None => eprintln!("tidak ada catatan baru / no new journal rows"),
+            }
+        }
+    }
+    Ok(())
+}
+
+fn print_audit(r: &relasi::jobs::audit::AuditReport) {
+    let head = r.audit_head.as_deref().unwrap_or("-");
+    match &r.audit_break {
+        None => println!(
+            "rantai admin utuh / admin chain intact: {} catatan / records, head {head}",
+            r.audit_records
+        ),
+        Some(b) => println!(
+            "RANTAI ADMIN RUSAK / ADMIN CHAIN BROKEN at record {}: {}",
+            b.seq, b.reason
+        ),
+    }
+    match &r.journal_break {
+        None => println!(
+            "jurnal utuh / journal intact: {} voucher, {} catatan / entries",
+            r.vouchers, r.entries
+        ),
+        Some(b) => println!(
+            "JURNAL RUSAK / JOURNAL BROKEN at entry {} (voucher {}, urutan / seq {}): {}",
+            b.entry_id.map_or("-".to_owned(), |id| id.to_string()),
+            b.voucher_id,
+            b.seq,
+            b.reason.words()
+        ),
+    }
+    match &r.checkpoint_break {
+        None => println!(
+            "checkpoint utuh / checkpoints intact: {}, ditandatangani sampai / signed through entry {}",
+            r.checkpoints, r.sealed_through_entry_id
+        ),
+        Some(b) => println!(
+            "CHECKPOINT RUSAK / CHECKPOINT BROKEN: {} (entries {}..={}): {}",
+            b.seq,
+            b.from_entry_id + 1,
+            b.to_entry_id,
+            b.reason
+        ),
+    }
+    match &r.receipt_break {
+        None => println!("struk cocok / receipts match: {}", r.receipts),
+        Some(b) => println!(
+            "STRUK TIDAK COCOK / RECEIPT MISMATCH at entry {}: {}",
+            b.entry_id, b.reason
+        ),
+    }
 }
 
 async fn keys(

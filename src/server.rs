@@ -2,6 +2,7 @@
 
 use crate::api::{AppState, app};
 use std::net::SocketAddr;
+use std::time::Duration;
 use tokio::net::TcpListener;
 
 /// The listen address when `RELASI_BIND` is not set.
@@ -14,15 +15,45 @@ pub async fn bind(bind: &str) -> std::io::Result<(TcpListener, SocketAddr)> {
     Ok((listener, addr))
 }
 
-/// Serves until Ctrl-C or SIGTERM, then finishes in-flight requests.
+/// Serves until Ctrl-C or SIGTERM, then finishes in-flight requests. Signs journal checkpoints
+/// on a timer meanwhile (`Config::checkpoint_interval_secs`).
 pub async fn serve(listener: TcpListener, state: AppState) -> std::io::Result<()> {
     let store = state.store.clone();
+    if state.config.checkpoint_interval_secs > 0 {
+        tokio::spawn(checkpoints(state.clone()));
+    }
     let service = app(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, service)
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     store.close().await;
     Ok(())
+}
+
+/// Signs a checkpoint every interval when there are new journal rows and this server holds the
+/// active signing key. Several instances may run this: one of them appends each checkpoint.
+async fn checkpoints(state: AppState) {
+    let every = Duration::from_secs(state.config.checkpoint_interval_secs);
+    loop {
+        tokio::time::sleep(every).await;
+        let signer = match state.keys.signer().await {
+            Ok(Some(signer)) => signer,
+            Ok(None) => continue,
+            Err(e) => {
+                tracing::warn!(error = %e, "checkpoint: keys unavailable");
+                continue;
+            }
+        };
+        match crate::jobs::audit::checkpoint(&state.store, &state.deployment, &signer).await {
+            Ok(Some(c)) => tracing::info!(
+                seq = c.facts.seq,
+                through = c.facts.last_entry_id,
+                "journal checkpoint signed"
+            ),
+            Ok(None) => {}
+            Err(e) => tracing::warn!(error = %e, "checkpoint failed; retrying next interval"),
+        }
+    }
 }
 
 async fn shutdown_signal() {

@@ -75,6 +75,8 @@ struct KeyDoc {
     kid: String,
     public_key: String,
     status: String,
+    #[serde(default)]
+    verify_until: Option<String>,
 }
 
 /// One published key.
@@ -86,6 +88,16 @@ pub struct PublishedKey {
     pub key: VerifyingKey,
     /// Revoked keys verify nothing.
     pub revoked: bool,
+    /// After this instant (Unix seconds) the key verifies nothing either (a retired key's
+    /// window); `None` while it is active.
+    pub verify_until_unix: Option<i64>,
+}
+
+impl PublishedKey {
+    /// Whether tokens signed by this key may still be trusted at `now_unix`.
+    pub fn usable_at(&self, now_unix: i64) -> bool {
+        !self.revoked && self.verify_until_unix.is_none_or(|t| t >= now_unix)
+    }
 }
 
 /// The server's published keys, as synced by the shop.
@@ -129,10 +141,19 @@ impl Keyring {
             if Kid::of(&key) != kid {
                 return Err(KeysError::Field("kid does not match its public key"));
             }
+            let verify_until_unix = match k.verify_until.as_deref() {
+                None => None,
+                Some(text) => Some(
+                    chrono::DateTime::parse_from_rfc3339(text)
+                        .map_err(|_| KeysError::Field("verify_until"))?
+                        .timestamp(),
+                ),
+            };
             keys.push(PublishedKey {
                 kid,
                 key,
                 revoked: k.status == "revoked",
+                verify_until_unix,
             });
         }
         Ok(Keyring { deployment, keys })
@@ -165,17 +186,20 @@ impl Keyring {
             .map_err(OfflineError::Token)
     }
 
-    /// Decodes QR text and checks shape, signature (strict), key status and validity at `now_unix`.
+    /// Decodes QR text and checks shape, signature (strict), key status, the key's verification
+    /// window (`verify_until`) and the voucher's validity at `now_unix`, as the server does.
     pub fn verify(&self, qr_text: &str, now_unix: i64) -> Result<VerifiedVoucher, OfflineError> {
         let token = SignedToken::parse_text(qr_text)?;
-        let usable = self.keys.iter().filter(|k| !k.revoked).map(|k| &k.key);
+        let usable = self
+            .keys
+            .iter()
+            .filter(|k| k.usable_at(now_unix))
+            .map(|k| &k.key);
         let verdict = token.verify(&self.deployment, usable);
         if verdict == Err(TokenError::UnknownKey)
-            && self
-                .keys
-                .iter()
-                .any(|k| k.revoked && k.kid == token.claims.kid)
+            && self.keys.iter().any(|k| k.kid == token.claims.kid)
         {
+            // The kid is published, but every key with it is revoked or past its window.
             return Err(OfflineError::KeyRevoked);
         }
         verdict?;

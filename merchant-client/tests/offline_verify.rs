@@ -77,3 +77,24 @@ fn a_keys_file_with_a_wrong_kid_is_refused() {
         keys_json(&key, "active").replace(&Kid::of(&key.verifying_key()).to_hex(), "00000000");
     assert!(Keyring::from_json(&text).is_err());
 }
+
+#[test]
+fn a_key_past_its_verification_window_is_refused_as_the_server_does() {
+    let key = SigningKey::from_bytes(&[3; 32]);
+    let vk = key.verifying_key();
+    // A retired key: it verifies until 1970-01-01T00:25:00Z (Unix 1500), then nothing.
+    let retired = serde_json::json!({
+        "deployment_id": "pasuruan",
+        "keys": [{ "kid": Kid::of(&vk).to_hex(), "public_key": BASE64URL_NOPAD.encode(vk.as_bytes()),
+                   "status": "retired", "verify_until": "1970-01-01T00:25:00Z" }]
+    })
+    .to_string();
+    let ring = Keyring::from_json(&retired).unwrap();
+    assert!(ring.verify(&token(&key), 1_400).is_ok());
+    assert_eq!(
+        ring.verify(&token(&key), 1_501).unwrap_err().code(),
+        relasi_merchant::Code::KeyRevoked
+    );
+    let garbled = retired.replace("1970-01-01T00:25:00Z", "soon");
+    assert!(Keyring::from_json(&garbled).is_err());
+}

@@ -51,6 +51,9 @@ pub struct Config {
     /// How long published keys are cached before they are read again (a revocation takes
     /// effect on every instance within this time).
     pub key_cache_ms: u64,
+    /// How often the server signs a checkpoint over new journal rows (0: never; `relasi audit
+    /// checkpoint` still does on demand).
+    pub checkpoint_interval_secs: u64,
 }
 
 impl Default for Config {
@@ -62,6 +65,7 @@ impl Default for Config {
             key_dir: PathBuf::from(crate::signing::DEFAULT_KEY_DIR),
             balance_limit: balance::BalanceLimit::default(),
             key_cache_ms: 10_000,
+            checkpoint_interval_secs: 300,
         }
     }
 }

@@ -10,6 +10,8 @@ use crate::domain::journal::{
 
 /// Journal rows read per page when verifying or digesting (bounded memory).
 const PAGE_ROWS: i64 = 10_000;
+/// Stored receipts read per page (their journal rows are then fetched by id, one bind each).
+const RECEIPT_PAGE_ROWS: i64 = 5_000;
 
 /// A journal entry to append. The caller must already hold the voucher's row lock in its
 /// transaction (by updating the voucher row first): that is what orders the voucher's chain.
@@ -162,12 +164,15 @@ pub struct StoredCheckpoint {
 
 impl Store {
     /// Chains journal rows written before entries were chained (rows of earlier versions and
-    /// the moves migration 0005 recorded), once, in id order per voucher. Called by `migrate`.
+    /// the moves migration 0005 recorded), once, in id order per voucher — except that a
+    /// replacement's move_in comes first (its balance arrived before any sale on it, though
+    /// migration 0005 wrote the row last). Called by `migrate`.
     pub(super) async fn seal_journal(&self) -> StoreResult<u64> {
         with_writer!(self, pool => {
             let mut tx = pool.begin_write().await?;
             let rows: Vec<EntryRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                "select {ENTRY_COLUMNS} from redemptions where entry_hash is null order by voucher_id, id"
+                "select {ENTRY_COLUMNS} from redemptions where entry_hash is null \
+                 order by voucher_id, case when kind = 'move_in' then 0 else 1 end, id"
             )))
             .fetch_all(&mut *tx).await?;
             let mut sealed = 0u64;
@@ -328,26 +333,36 @@ impl Store {
         Ok(())
     }
 
-    /// The answers stored for a shop's keys that point at journal rows: (row id, status, body),
-    /// for rows with id in `(after, ∞)`, a page at a time in id order. Verification checks each
-    /// 201 answer's signed receipt against its journal row.
-    pub async fn stored_receipts(&self, after: i64) -> StoreResult<Vec<(i64, i64, String)>> {
+    /// Signed receipts stored as answers to shops' keys (status 201), after the key `after`
+    /// in (merchant, key) order, a page at a time: (merchant, key, body). Verification reads
+    /// the journal row each receipt names from its signed body, not from a column a database
+    /// owner could clear.
+    pub async fn stored_receipts(
+        &self,
+        after: (i64, &str),
+    ) -> StoreResult<Vec<(i64, String, String)>> {
         let rows = with_pool!(self, pool => sqlx::query_as(
-            "select redemption_id, status_code, response_body from idempotency_keys \
-             where redemption_id is not null and redemption_id > $1 order by redemption_id limit $2"
-        ).bind(after).bind(PAGE_ROWS).fetch_all(pool).await)?;
+            "select merchant_id, idempotency_key, response_body from idempotency_keys \
+             where status_code = 201 and (merchant_id > $1 or (merchant_id = $1 and idempotency_key > $2)) \
+             order by merchant_id, idempotency_key limit $3"
+        ).bind(after.0).bind(after.1.to_owned()).bind(RECEIPT_PAGE_ROWS).fetch_all(pool).await)?;
         Ok(rows)
     }
 
-    /// Journal rows by id (for the receipt check).
+    /// Journal rows by id, in id order (ids that do not exist are simply absent).
     pub async fn journal_entries(&self, ids: &[i64]) -> StoreResult<Vec<ChainedEntry>> {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let (first, last) = (ids[0], ids[ids.len() - 1]);
-        let rows: Vec<EntryRow> = with_pool!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "select {ENTRY_COLUMNS} from redemptions where id >= $1 and id <= $2 order by id"
-        ))).bind(first).bind(last).fetch_all(pool).await)?;
+        let rows: Vec<EntryRow> = with_pool!(self, pool => {
+            let mut q = sqlx::QueryBuilder::new(format!("select {ENTRY_COLUMNS} from redemptions where id in ("));
+            let mut list = q.separated(", ");
+            for id in ids {
+                list.push_bind(*id);
+            }
+            q.push(") order by id");
+            q.build_query_as().fetch_all(pool).await
+        })?;
         rows.into_iter().map(entry_from_row).collect()
     }
 }

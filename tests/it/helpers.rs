@@ -146,7 +146,13 @@ impl TestDb {
     pub async fn raw(&self) -> RawDb {
         match self.backend {
             Backend::Postgres => RawDb::Postgres(sqlx::PgPool::connect(&self.url).await.unwrap()),
-            Backend::Sqlite => RawDb::Sqlite(sqlx::SqlitePool::connect(&self.url).await.unwrap()),
+            Backend::Sqlite => {
+                let options =
+                    <sqlx::sqlite::SqliteConnectOptions as std::str::FromStr>::from_str(&self.url)
+                        .unwrap()
+                        .create_if_missing(true);
+                RawDb::Sqlite(sqlx::SqlitePool::connect_with(options).await.unwrap())
+            }
         }
     }
 }

@@ -34,6 +34,7 @@ mod audit;
 mod cli;
 mod health;
 mod issuance;
+mod ledger;
 mod planning;
 mod redemption;
 mod registry;

@@ -10,7 +10,7 @@ const MEMBERS: &str = "nik,no_kk,nama,tanggal_lahir,sasaran,mulai,selesai,stunti
 
 /// Households 1..=8 in Sibon (KRS, desil 1), KK 1 with four babies (a Rp 300.000 voucher), a
 /// cycle valid now, a key, vouchers issued. Returns vouchers by KK.
-async fn redeemable(app: &TestApp) -> Vec<Value> {
+pub(crate) async fn redeemable(app: &TestApp) -> Vec<Value> {
     let mut h = String::from("no_kk,nik_kepala,nama_kepala,kode_desa,desil,krs,status\n");
     for i in 1..=8 {
         h.push_str(&format!(
@@ -57,11 +57,16 @@ async fn redeemable(app: &TestApp) -> Vec<Value> {
     vouchers
 }
 
-fn basket(token: &str, amount: i64) -> Value {
+pub(crate) fn basket(token: &str, amount: i64) -> Value {
     json!({ "token": token, "amount": amount.to_string(), "items": [{ "category": "protein_hewani", "amount": amount.to_string() }] })
 }
 
-async fn redeem(app: &TestApp, shop: &str, key: &str, body: &Value) -> reqwest::Response {
+pub(crate) async fn redeem(
+    app: &TestApp,
+    shop: &str,
+    key: &str,
+    body: &Value,
+) -> reqwest::Response {
     app.http
         .post(app.url("/v1/redemptions"))
         .bearer_auth(shop)
@@ -74,7 +79,7 @@ async fn redeem(app: &TestApp, shop: &str, key: &str, body: &Value) -> reqwest::
 
 /// Every voucher: issued − Σ debit + Σ reversal − Σ move_out + Σ move_in = balance ≥ 0.
 /// Returns (Σ debits + Σ reversals, Σ debits − Σ reversals): what shops moved, and net sales.
-async fn assert_ledger(app: &TestApp) -> (i64, i64) {
+pub(crate) async fn assert_ledger(app: &TestApp) -> (i64, i64) {
     let mut entries = 0;
     let mut net_sales = 0;
     let (mut moved_out, mut moved_in) = (0, 0);
@@ -89,7 +94,7 @@ async fn assert_ledger(app: &TestApp) -> (i64, i64) {
     (entries, net_sales)
 }
 
-async fn shop_in(app: &TestApp, area: &str) -> (MerchantId, String) {
+pub(crate) async fn shop_in(app: &TestApp, area: &str) -> (MerchantId, String) {
     let res = app
         .post("/v1/merchants", &app.admin, &json!({ "name": format!("Toko {area}"), "kode_desa": "35.14.05.2005", "service_area": [area] }))
         .await;
