@@ -51,7 +51,8 @@ pub async fn prepare(store: &relasi::store::Store) -> relasi_token::DeploymentId
         .unwrap();
     store
         .upsert_wilayah(
-            &relasi::demo::parse_wilayah_csv(relasi::demo::WILAYAH_PASURUAN_CSV).unwrap(),
+            &relasi::domain::wilayah::parse_wilayah_csv(relasi::demo::WILAYAH_PASURUAN_CSV)
+                .unwrap(),
         )
         .await
         .unwrap();

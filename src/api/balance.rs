@@ -24,11 +24,18 @@ pub struct BalanceLimit {
     pub refill_ms: u64,
 }
 
+impl BalanceLimit {
+    /// Checks allowed at once per client address, by default.
+    pub const DEFAULT_BURST: u32 = 10;
+    /// Milliseconds to earn one more, by default.
+    pub const DEFAULT_REFILL_MS: u64 = 2000;
+}
+
 impl Default for BalanceLimit {
     fn default() -> Self {
         BalanceLimit {
-            burst: 10,
-            refill_ms: 2000,
+            burst: BalanceLimit::DEFAULT_BURST,
+            refill_ms: BalanceLimit::DEFAULT_REFILL_MS,
         }
     }
 }

@@ -37,11 +37,7 @@ async fn add(
     let sumber_dana = SumberDana::parse(&body.sumber_dana)?;
     let kode_wilayah = WilayahCode::parse(&body.kode_wilayah)?;
     let amount = Rupiah::parse(&body.amount)?;
-    let programme = state
-        .store
-        .resolve_programme(body.programme)
-        .await
-        .map_err(programme_error)?;
+    let programme = crate::usecases::programmes::resolve(&state.store, body.programme).await?;
     if body.year != programme.year {
         return Err(
             ApiError::new(Code::ValidationFailed).detail("year must be the programme's year")
@@ -76,23 +72,11 @@ async fn list(
     caller.require(&[Role::Admin, Role::Finance, Role::Auditor])?;
     let Query(query) =
         query.map_err(|_| ApiError::new(Code::InvalidJson).detail("bad query string"))?;
-    let programme = state
-        .store
-        .resolve_programme(query.programme)
-        .await
-        .map_err(programme_error)?;
+    let programme = crate::usecases::programmes::resolve(&state.store, query.programme).await?;
     Ok(Json(
         state
             .store
             .budget_lines(programme.id, query.year.unwrap_or(programme.year))
             .await?,
     ))
-}
-
-/// A missing programme is 404 `programme_not_found`, not a generic 404.
-pub(super) fn programme_error(e: crate::store::StoreError) -> ApiError {
-    match e {
-        crate::store::StoreError::NotFound => ApiError::new(Code::ProgrammeNotFound),
-        other => other.into(),
-    }
 }

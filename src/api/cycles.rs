@@ -1,17 +1,16 @@
 //! Cycles: opening a month of a programme.
 
 use super::AppState;
-use super::budgets::programme_error;
 use super::error::{ApiError, ApiResult};
 use super::extract::{ApiJson, Caller};
 use crate::domain::auth::Role;
 use crate::domain::ids::Period;
-use crate::domain::voucher::{Cycle, default_validity};
+use crate::domain::voucher::Cycle;
 use crate::domain::wilayah::WilayahCode;
 use crate::jobs::cards::{self, CardsError};
-use crate::jobs::issue::{IssueError, IssueReport, issue_cycle};
-use crate::signing::KeyFileError;
+use crate::jobs::issue::IssueReport;
 use crate::store::Opened;
+use crate::usecases::{cycles, programmes};
 use axum::extract::State;
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
@@ -53,12 +52,8 @@ async fn issue(
         serde_json::from_slice(&body)
             .map_err(|e| ApiError::new(Code::InvalidJson).detail(e.to_string()))?
     };
-    let programme = state
-        .store
-        .resolve_programme(body.programme)
-        .await
-        .map_err(programme_error)?;
-    let report = issue_cycle(
+    let programme = programmes::resolve(&state.store, body.programme).await?;
+    let report = cycles::issue(
         &state.store,
         &programme,
         period,
@@ -66,17 +61,7 @@ async fn issue(
         &caller.actor(),
         &|_| {},
     )
-    .await
-    .map_err(|e| match e {
-        IssueError::CycleNotOpen => ApiError::new(Code::CycleNotFound),
-        IssueError::InProgress => ApiError::new(Code::IssuanceInProgress),
-        IssueError::Key(KeyFileError::NoActiveKey) => ApiError::new(Code::NoSigningKey),
-        IssueError::Store(e) => e.into(),
-        other => {
-            tracing::error!(error = %other, "issuance failed");
-            ApiError::new(Code::Internal)
-        }
-    })?;
+    .await?;
     Ok(Json(report))
 }
 
@@ -97,11 +82,7 @@ async fn desa_sheet_args(
     let Query(q) =
         query.map_err(|_| ApiError::new(Code::ValidationFailed).detail("desa=KODE is required"))?;
     let desa = WilayahCode::parse(&q.desa)?;
-    let programme = state
-        .store
-        .resolve_programme(q.programme)
-        .await
-        .map_err(programme_error)?;
+    let programme = programmes::resolve(&state.store, q.programme).await?;
     Ok((programme, period, desa))
 }
 
@@ -181,31 +162,15 @@ async fn open(
 ) -> ApiResult<(StatusCode, Json<Cycle>)> {
     caller.require(&[Role::Admin, Role::Issuer])?;
     let period = Period::parse(&body.period)?;
-    let programme = state
-        .store
-        .resolve_programme(body.programme)
-        .await
-        .map_err(programme_error)?;
-    let (default_from, default_until) =
-        default_validity(period, programme.settings.utc_offset_hours)
-            .ok_or_else(|| ApiError::new(Code::ValidationFailed).detail("period out of range"))?;
-    let valid_from = body.valid_from.unwrap_or(default_from);
-    let valid_until = body.valid_until.unwrap_or(default_until);
-    let fits_token = |t: DateTime<Utc>| u32::try_from(t.timestamp()).is_ok();
-    if valid_until <= valid_from || !fits_token(valid_from) || !fits_token(valid_until) {
-        return Err(ApiError::new(Code::ValidationFailed)
-            .detail("valid_until must follow valid_from, within 1970–2106"));
-    }
-    let (cycle, opened) = state
-        .store
-        .open_cycle(
-            programme.id,
-            period,
-            valid_from,
-            valid_until,
-            &caller.actor(),
-        )
-        .await?;
+    let programme = programmes::resolve(&state.store, body.programme).await?;
+    let (cycle, opened) = cycles::open(
+        &state.store,
+        &programme,
+        period,
+        (body.valid_from, body.valid_until),
+        &caller.actor(),
+    )
+    .await?;
     let status = if opened == Opened::Created {
         StatusCode::CREATED
     } else {

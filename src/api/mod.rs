@@ -56,16 +56,29 @@ pub struct Config {
     pub checkpoint_interval_secs: u64,
 }
 
+impl Config {
+    /// Largest JSON body by default: 1 MiB.
+    pub const DEFAULT_BODY_LIMIT_BYTES: usize = 1024 * 1024;
+    /// Largest registry upload by default: 64 MiB.
+    pub const DEFAULT_IMPORT_LIMIT_BYTES: usize = 64 * 1024 * 1024;
+    /// Request timeout by default.
+    pub const DEFAULT_REQUEST_TIMEOUT_SECS: u64 = 30;
+    /// How long published keys are cached by default.
+    pub const DEFAULT_KEY_CACHE_MS: u64 = 10_000;
+    /// Seconds between signed journal checkpoints by default.
+    pub const DEFAULT_CHECKPOINT_INTERVAL_SECS: u64 = 300;
+}
+
 impl Default for Config {
     fn default() -> Self {
         Config {
-            body_limit_bytes: 1024 * 1024,
-            import_limit_bytes: 64 * 1024 * 1024,
-            request_timeout: Duration::from_secs(30),
+            body_limit_bytes: Config::DEFAULT_BODY_LIMIT_BYTES,
+            import_limit_bytes: Config::DEFAULT_IMPORT_LIMIT_BYTES,
+            request_timeout: Duration::from_secs(Config::DEFAULT_REQUEST_TIMEOUT_SECS),
             key_dir: PathBuf::from(crate::signing::DEFAULT_KEY_DIR),
             balance_limit: balance::BalanceLimit::default(),
-            key_cache_ms: 10_000,
-            checkpoint_interval_secs: 300,
+            key_cache_ms: Config::DEFAULT_KEY_CACHE_MS,
+            checkpoint_interval_secs: Config::DEFAULT_CHECKPOINT_INTERVAL_SECS,
         }
     }
 }

@@ -4,16 +4,16 @@ use super::AppState;
 use super::error::{ApiError, ApiResult};
 use super::extract::Caller;
 use crate::domain::auth::Role;
-use crate::jobs::import::{ImportError, ImportReport, import_registry};
+use crate::jobs::import::ImportReport;
+use crate::usecases::registry;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Query, State};
 use axum::http::{HeaderMap, header};
 use axum::routing::post;
 use axum::{Json, Router};
-use chrono::{FixedOffset, NaiveDate, Utc};
+use chrono::NaiveDate;
 use relasi_codes::Code;
 use serde::Deserialize;
-use serde_json::json;
 
 pub(super) fn router(import_limit_bytes: usize) -> Router<AppState> {
     Router::new()
@@ -52,42 +52,23 @@ async fn import(
     })?;
     let Query(query) =
         query.map_err(|_| ApiError::new(Code::InvalidJson).detail("bad query string"))?;
-    let offset = state
-        .store
-        .resolve_programme(None)
-        .await
-        .map_or(7, |p| p.settings.utc_offset_hours);
-    let today = FixedOffset::east_opt(i32::from(offset) * 3600).map_or_else(
-        || Utc::now().date_naive(),
-        |tz| Utc::now().with_timezone(&tz).date_naive(),
-    );
-    let effective = match query.effective.as_deref() {
-        None => today,
-        Some(text) => NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
-            ApiError::new(Code::ValidationFailed).detail("effective must be a date YYYY-MM-DD")
-        })?,
-    };
-    match import_registry(
+    let effective = query
+        .effective
+        .as_deref()
+        .map(|text| {
+            NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
+                ApiError::new(Code::ValidationFailed).detail("effective must be a date YYYY-MM-DD")
+            })
+        })
+        .transpose()?;
+    let report = registry::import(
         &state.store,
         body.to_vec(),
         None,
         effective,
-        today,
         &caller.actor(),
         &|_| {},
     )
-    .await
-    {
-        Ok(report) => Ok(Json(report)),
-        Err(ImportError::UnknownFormat) => Err(ApiError::new(Code::RegistryInvalid)
-            .detail("the header must be that of households.csv or members.csv")
-            .errors(json!([{ "line": 1, "field": "file", "reason": "unknown header" }]))),
-        Err(ImportError::Refused(refused)) => Err(ApiError::new(Code::RegistryInvalid)
-            .detail(format!(
-                "{} baris ditolak / rows refused; nothing was written",
-                refused.errors.len()
-            ))
-            .errors(json!(refused.errors))),
-        Err(ImportError::Store(e)) => Err(e.into()),
-    }
+    .await?;
+    Ok(Json(report))
 }

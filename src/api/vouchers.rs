@@ -1,7 +1,6 @@
 //! Vouchers for the issuing office: list, detail and QR images.
 
 use super::AppState;
-use super::budgets::programme_error;
 use super::error::{ApiError, ApiResult};
 use super::extract::Caller;
 use crate::domain::auth::Role;
@@ -111,11 +110,7 @@ async fn list(
     if !(1..=100_000).contains(&page) {
         return Err(ApiError::new(Code::ValidationFailed).detail("page must be 1 or more"));
     }
-    let programme = state
-        .store
-        .resolve_programme(q.programme)
-        .await
-        .map_err(programme_error)?;
+    let programme = crate::usecases::programmes::resolve(&state.store, q.programme).await?;
     let rows = state
         .store
         .vouchers(

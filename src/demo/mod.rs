@@ -8,7 +8,7 @@ use crate::domain::ids::{Kk, Nik, Period};
 use crate::domain::money::Rupiah;
 use crate::domain::programme::{Category, ProgrammeSettings};
 use crate::domain::voucher::default_validity;
-use crate::domain::wilayah::{Level, Wilayah, WilayahCode};
+use crate::domain::wilayah::{WilayahCode, WilayahCsvError};
 use crate::store::{NewMerchant, Store, StoreError};
 use chrono::{Datelike, Duration, NaiveDate};
 use rand::rngs::StdRng;
@@ -51,39 +51,13 @@ pub const DEMO_LOKUS: [&str; 6] = [
 pub enum DemoError {
     /// The embedded wilayah table is malformed (a build-time mistake).
     #[error("embedded wilayah table: {0}")]
-    Wilayah(String),
+    Wilayah(#[from] WilayahCsvError),
     /// Generated data failed validation (a bug in the generator).
     #[error("generated data: {0}")]
     Generated(#[from] Invalid),
     /// The database refused.
     #[error(transparent)]
     Store(#[from] StoreError),
-}
-
-/// Reads a wilayah CSV (`code,name,level,kind`).
-pub fn parse_wilayah_csv(text: &str) -> Result<Vec<Wilayah>, DemoError> {
-    let mut reader = csv::Reader::from_reader(text.as_bytes());
-    let mut out = Vec::new();
-    for (i, record) in reader.records().enumerate() {
-        let line = i + 2;
-        let record = record.map_err(|e| DemoError::Wilayah(format!("line {line}: {e}")))?;
-        let code = WilayahCode::parse(record.get(0).unwrap_or_default())
-            .map_err(|e| DemoError::Wilayah(format!("line {line}: {e}")))?;
-        let level = record
-            .get(2)
-            .and_then(|l| l.parse::<i64>().ok())
-            .and_then(Level::from_number)
-            .filter(|l| *l == code.level())
-            .ok_or_else(|| {
-                DemoError::Wilayah(format!("line {line}: level does not match the code"))
-            })?;
-        out.push(Wilayah {
-            code,
-            name: record.get(1).unwrap_or_default().to_owned(),
-            level,
-        });
-    }
-    Ok(out)
 }
 
 /// What the demo database holds.
@@ -121,7 +95,9 @@ pub async fn seed(store: &Store) -> Result<DemoSummary, DemoError> {
 
 async fn seed_fresh(store: &Store) -> Result<(), DemoError> {
     store
-        .upsert_wilayah(&parse_wilayah_csv(WILAYAH_PASURUAN_CSV)?)
+        .upsert_wilayah(&crate::domain::wilayah::parse_wilayah_csv(
+            WILAYAH_PASURUAN_CSV,
+        )?)
         .await?;
     let programme = store
         .create_programme(
@@ -373,7 +349,7 @@ mod tests {
 
     #[test]
     fn embedded_wilayah_has_the_demo_lokus() {
-        let rows = parse_wilayah_csv(WILAYAH_PASURUAN_CSV).unwrap();
+        let rows = crate::domain::wilayah::parse_wilayah_csv(WILAYAH_PASURUAN_CSV).unwrap();
         let name = |c: &str| {
             rows.iter()
                 .find(|w| w.code.as_str() == c)

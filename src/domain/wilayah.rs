@@ -135,6 +135,41 @@ pub struct Wilayah {
     pub level: Level,
 }
 
+/// Why a wilayah CSV was refused: the line (header = line 1) and what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("line {line}: {reason}")]
+pub struct WilayahCsvError {
+    /// Line of the file, as an editor shows it.
+    pub line: usize,
+    /// What is wrong.
+    pub reason: String,
+}
+
+/// Reads a Kepmendagri wilayah CSV (`code,name,level,kind`); every code's level must match it.
+pub fn parse_wilayah_csv(text: &str) -> Result<Vec<Wilayah>, WilayahCsvError> {
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let mut out = Vec::new();
+    for (i, record) in reader.records().enumerate() {
+        let line = i + 2;
+        let bad = |reason: String| WilayahCsvError { line, reason };
+        let record = record.map_err(|e| bad(e.to_string()))?;
+        let code = WilayahCode::parse(record.get(0).unwrap_or_default())
+            .map_err(|e| bad(e.to_string()))?;
+        let level = record
+            .get(2)
+            .and_then(|l| l.parse::<i64>().ok())
+            .and_then(Level::from_number)
+            .filter(|l| *l == code.level())
+            .ok_or_else(|| bad("level does not match the code".to_owned()))?;
+        out.push(Wilayah {
+            code,
+            name: record.get(1).unwrap_or_default().to_owned(),
+            level,
+        });
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

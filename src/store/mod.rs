@@ -52,10 +52,15 @@ pub struct PoolSettings {
     pub acquire_timeout: Duration,
 }
 
+impl PoolSettings {
+    /// Most connections by default.
+    pub const DEFAULT_MAX_CONNECTIONS: u32 = 16;
+}
+
 impl Default for PoolSettings {
     fn default() -> Self {
         PoolSettings {
-            max_connections: 16,
+            max_connections: PoolSettings::DEFAULT_MAX_CONNECTIONS,
             acquire_timeout: Duration::from_secs(5),
         }
     }

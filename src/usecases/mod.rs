@@ -3,7 +3,11 @@
 //! be signed, and answers with a [`Problem`](crate::problem::Problem) when it refuses.
 
 pub mod balance;
+pub mod cycles;
+pub mod lokus;
+pub mod programmes;
 pub mod receipt;
+pub mod registry;
 pub mod replacement;
 pub mod reversal;
 pub mod sale;

@@ -235,7 +235,8 @@ async fn import_from_the_cli_writes_or_names_the_bad_rows() {
     let store = db.store().await;
     store
         .upsert_wilayah(
-            &relasi::demo::parse_wilayah_csv(relasi::demo::WILAYAH_PASURUAN_CSV).unwrap(),
+            &relasi::domain::wilayah::parse_wilayah_csv(relasi::demo::WILAYAH_PASURUAN_CSV)
+                .unwrap(),
         )
         .await
         .unwrap();

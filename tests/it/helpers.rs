@@ -240,7 +240,8 @@ pub async fn spawn_app_with(mut config: Config) -> TestApp {
         .init_deployment(&DeploymentId::parse("test-35.14").unwrap())
         .await
         .unwrap();
-    let wilayah = relasi::demo::parse_wilayah_csv(relasi::demo::WILAYAH_PASURUAN_CSV).unwrap();
+    let wilayah =
+        relasi::domain::wilayah::parse_wilayah_csv(relasi::demo::WILAYAH_PASURUAN_CSV).unwrap();
     store.upsert_wilayah(&wilayah).await.unwrap();
     store
         .create_programme(

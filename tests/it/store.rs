@@ -15,7 +15,8 @@ async fn store_with_wilayah() -> (TestDb, relasi::store::Store) {
     let store = db.store().await;
     store
         .upsert_wilayah(
-            &relasi::demo::parse_wilayah_csv(relasi::demo::WILAYAH_PASURUAN_CSV).unwrap(),
+            &relasi::domain::wilayah::parse_wilayah_csv(relasi::demo::WILAYAH_PASURUAN_CSV)
+                .unwrap(),
         )
         .await
         .unwrap();

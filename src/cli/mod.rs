@@ -1,0 +1,152 @@
+//! The commands of `relasi` and what they share: opening (and migrating) the database, the
+//! deployment id, progress bars, and turning a use case's refusal into words and an exit code.
+
+mod audit;
+mod cycles;
+mod keys;
+mod programme;
+mod registry;
+mod serve;
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+use relasi::problem::Problem;
+use relasi::store::{DEFAULT_DATABASE_URL, PoolSettings, Store};
+use relasi_token::DeploymentId;
+
+/// How the audit chain names what the CLI did.
+pub const CLI_ACTOR: &str = "cli";
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "relasi",
+    version,
+    about = "RELASI — voucher belanja nutrisi / nutrition vouchers"
+)]
+pub struct Cli {
+    /// Database: sqlite://FILE (default) or postgres://USER@HOST/DB.
+    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, global = true)]
+    database_url: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run the HTTP server (migrates first).
+    Serve(serve::ServeArgs),
+    /// Bring the database schema up to date.
+    Migrate,
+    /// Create (or reuse) a demo district on SQLite and serve it.
+    Demo(serve::DemoArgs),
+    /// API tokens.
+    #[command(subcommand)]
+    Token(keys::TokenCommand),
+    /// Programmes.
+    #[command(subcommand)]
+    Programme(programme::ProgrammeCommand),
+    /// Lokus (priority) villages.
+    #[command(subcommand)]
+    Lokus(registry::LokusCommand),
+    /// Wilayah reference data.
+    #[command(subcommand)]
+    Wilayah(registry::WilayahCommand),
+    /// Import the household registry (households.csv or members.csv).
+    Import(registry::ImportArgs),
+    /// The tamper-evident audit trail: verify it, sign a checkpoint.
+    #[command(subcommand)]
+    Audit(audit::AuditCommand),
+    /// Cycles: open a month, issue its vouchers.
+    Cycle(cycles::CycleArgs),
+    /// Print the voucher cards of one desa (A4 PDF); also writes the kader hand-over list beside it.
+    Cards(cycles::CardsArgs),
+    /// Voucher signing keys.
+    Keys(keys::KeysArgs),
+}
+
+/// Runs one command.
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let url = cli.database_url;
+    match cli.command {
+        Command::Serve(args) => serve::serve(&url, args).await,
+        Command::Demo(args) => serve::demo(args).await,
+        Command::Migrate => {
+            open(&url, PoolSettings::default()).await?;
+            eprintln!("skema mutakhir / schema up to date");
+            Ok(())
+        }
+        command => {
+            let store = open(&url, PoolSettings::default()).await?;
+            run_on(&store, command).await
+        }
+    }
+}
+
+async fn run_on(store: &Store, command: Command) -> anyhow::Result<()> {
+    match command {
+        Command::Token(c) => keys::token(store, c).await,
+        Command::Programme(c) => programme::programme(store, c).await,
+        Command::Lokus(c) => registry::lokus(store, c).await,
+        Command::Wilayah(c) => registry::wilayah(store, c).await,
+        Command::Import(args) => registry::import(store, args).await,
+        Command::Audit(c) => audit::audit(store, c).await,
+        Command::Cycle(args) => cycles::cycle(store, args).await,
+        Command::Cards(args) => cycles::cards(store, args).await,
+        Command::Keys(args) => keys::keys(store, args).await,
+        Command::Serve(_) | Command::Demo(_) | Command::Migrate => Ok(()),
+    }
+}
+
+/// Connects and migrates: every command that needs the schema gets it.
+pub async fn open(database_url: &str, pool: PoolSettings) -> anyhow::Result<Store> {
+    let store = Store::connect(database_url, pool)
+        .await
+        .context("connecting to the database")?;
+    store.migrate().await.context("migrating the database")?;
+    Ok(store)
+}
+
+/// The deployment id: `RELASI_DEPLOYMENT_ID` the first time, then whatever was stored.
+pub async fn deployment(store: &Store, default: &str) -> anyhow::Result<DeploymentId> {
+    let wanted = std::env::var("RELASI_DEPLOYMENT_ID").ok();
+    let proposed = DeploymentId::parse(wanted.as_deref().unwrap_or(default))
+        .map_err(|e| anyhow::anyhow!("RELASI_DEPLOYMENT_ID: {e}"))?;
+    let actual = store.init_deployment(&proposed).await?;
+    if wanted.is_some() && actual != proposed {
+        bail!(
+            "this database belongs to deployment {actual}; RELASI_DEPLOYMENT_ID cannot change it"
+        );
+    }
+    Ok(actual)
+}
+
+/// A use case's refusal as the CLI says it: every listed problem on stderr (line and reason for
+/// registry rows), then the titles as the error.
+pub fn refused(problem: Problem) -> anyhow::Error {
+    if let Some(list) = problem.error_list().and_then(|l| l.as_array()) {
+        for e in list {
+            match (e.get("line"), e.get("field"), e.get("reason")) {
+                (Some(line), Some(field), Some(reason)) => eprintln!(
+                    "baris / line {line}: {}: {}",
+                    field.as_str().unwrap_or(""),
+                    reason.as_str().unwrap_or("")
+                ),
+                _ => eprintln!("{e}"),
+            }
+        }
+    }
+    anyhow::anyhow!("{problem}")
+}
+
+/// A progress bar on stderr for `len` items of `unit`.
+pub fn progress_bar(len: u64, message: &'static str, unit: &str) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(len);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(&format!(
+            "{{msg}} [{{bar:40}}] {{pos}}/{{len}} {unit} ({{per_sec}})"
+        ))
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    bar.set_message(message);
+    bar
+}

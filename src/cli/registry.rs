@@ -1,0 +1,94 @@
+//! `relasi import`, `relasi lokus`, `relasi wilayah`: the registry and the reference areas.
+
+use super::{CLI_ACTOR, progress_bar, refused};
+use anyhow::Context;
+use clap::{Args, Subcommand};
+use relasi::domain::registry::RegistryKind;
+use relasi::store::Store;
+use std::path::PathBuf;
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum ImportKind {
+    Households,
+    Members,
+}
+
+#[derive(Args, Debug)]
+pub struct ImportArgs {
+    /// Which file.
+    #[arg(value_enum)]
+    kind: ImportKind,
+    /// The CSV file.
+    file: PathBuf,
+    /// Day the changes took effect (default: today in the programme's local time).
+    #[arg(long)]
+    effective: Option<chrono::NaiveDate>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum LokusCommand {
+    /// Mark desa as lokus of a year.
+    Add {
+        /// Year.
+        year: i32,
+        /// Desa codes.
+        #[arg(required = true)]
+        desa: Vec<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum WilayahCommand {
+    /// Load a Kepmendagri CSV (`code,name,level,kind`).
+    Import {
+        /// The CSV file.
+        file: PathBuf,
+    },
+}
+
+pub async fn import(store: &Store, args: ImportArgs) -> anyhow::Result<()> {
+    let file = &args.file;
+    let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    let kind = match args.kind {
+        ImportKind::Households => RegistryKind::Households,
+        ImportKind::Members => RegistryKind::Members,
+    };
+    let rows = relasi::jobs::import::count_rows(&bytes);
+    let bar = progress_bar(rows, "impor / import", "baris/rows");
+    let progress = |n: u64| bar.inc(n);
+    let result = relasi::usecases::registry::import(
+        store,
+        bytes,
+        Some(kind),
+        args.effective,
+        CLI_ACTOR,
+        &progress,
+    )
+    .await;
+    bar.finish_and_clear();
+    let report = result.map_err(refused)?;
+    println!("{}", serde_json::to_string(&report)?);
+    Ok(())
+}
+
+pub async fn lokus(store: &Store, command: LokusCommand) -> anyhow::Result<()> {
+    let LokusCommand::Add { year, desa } = command;
+    let done = relasi::usecases::lokus::add(store, year, &desa, CLI_ACTOR)
+        .await
+        .map_err(refused)?;
+    eprintln!(
+        "{} desa lokus baru untuk {year} / new lokus desa ({} in all)",
+        done.added, done.total
+    );
+    Ok(())
+}
+
+pub async fn wilayah(store: &Store, command: WilayahCommand) -> anyhow::Result<()> {
+    let WilayahCommand::Import { file } = command;
+    let text =
+        std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+    let rows = relasi::domain::wilayah::parse_wilayah_csv(&text)?;
+    let n = store.upsert_wilayah(&rows).await?;
+    eprintln!("{n} wilayah dimuat / loaded");
+    Ok(())
+}

@@ -1,0 +1,194 @@
+//! `relasi serve` and `relasi demo`.
+
+use super::{deployment, open};
+use anyhow::{Context, bail};
+use clap::Args;
+use relasi::api::{AppState, BalanceLimit, Config};
+use relasi::domain::auth::Role;
+use relasi::domain::ids::MerchantId;
+use relasi::store::PoolSettings;
+use relasi::{demo, server};
+use std::fmt::Write as _;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// Listen address.
+    #[arg(long, env = "RELASI_BIND", default_value = server::DEFAULT_BIND)]
+    bind: String,
+    /// Largest request body in bytes.
+    #[arg(long, env = "RELASI_BODY_LIMIT_BYTES", default_value_t = Config::DEFAULT_BODY_LIMIT_BYTES)]
+    body_limit_bytes: usize,
+    /// Largest registry CSV upload in bytes.
+    #[arg(long, env = "RELASI_IMPORT_LIMIT_BYTES", default_value_t = Config::DEFAULT_IMPORT_LIMIT_BYTES)]
+    import_limit_bytes: usize,
+    /// Request timeout in seconds.
+    #[arg(long, env = "RELASI_REQUEST_TIMEOUT_SECS", default_value_t = Config::DEFAULT_REQUEST_TIMEOUT_SECS)]
+    request_timeout_secs: u64,
+    /// Most database connections.
+    #[arg(long, env = "RELASI_DB_POOL", default_value_t = PoolSettings::DEFAULT_MAX_CONNECTIONS)]
+    db_pool: u32,
+    /// Where the voucher signing keys live.
+    #[arg(long, env = "RELASI_KEY_DIR", default_value = relasi::signing::DEFAULT_KEY_DIR)]
+    key_dir: PathBuf,
+    /// Public balance checks allowed at once per client address.
+    #[arg(long, env = "RELASI_BALANCE_BURST", default_value_t = BalanceLimit::DEFAULT_BURST)]
+    balance_burst: u32,
+    /// Milliseconds until a client address earns one more balance check.
+    #[arg(long, env = "RELASI_BALANCE_REFILL_MS", default_value_t = BalanceLimit::DEFAULT_REFILL_MS)]
+    balance_refill_ms: u64,
+    /// Seconds between signed journal checkpoints (0: only `relasi audit checkpoint`).
+    #[arg(long, env = "RELASI_CHECKPOINT_SECS", default_value_t = Config::DEFAULT_CHECKPOINT_INTERVAL_SECS)]
+    checkpoint_secs: u64,
+}
+
+#[derive(Args, Debug)]
+pub struct DemoArgs {
+    /// The demo's own SQLite file (never your DATABASE_URL, so demo data cannot mix with real data).
+    #[arg(long = "demo-db", default_value = "sqlite://relasi-demo.db")]
+    demo_db: String,
+    /// Listen address.
+    #[arg(long, env = "RELASI_BIND", default_value = server::DEFAULT_BIND)]
+    bind: String,
+    /// The demo's own signing keys.
+    #[arg(long = "demo-key-dir", default_value = "relasi-demo-keys")]
+    key_dir: PathBuf,
+    /// Seed and print tokens, but do not serve.
+    #[arg(long)]
+    no_serve: bool,
+}
+
+pub async fn serve(database_url: &str, args: ServeArgs) -> anyhow::Result<()> {
+    let pool = PoolSettings {
+        max_connections: args.db_pool,
+        ..PoolSettings::default()
+    };
+    let store = open(database_url, pool).await?;
+    let deployment = deployment(&store, "relasi").await?;
+    let config = Config {
+        body_limit_bytes: args.body_limit_bytes,
+        import_limit_bytes: args.import_limit_bytes,
+        request_timeout: std::time::Duration::from_secs(args.request_timeout_secs),
+        key_dir: args.key_dir,
+        balance_limit: BalanceLimit {
+            burst: args.balance_burst,
+            refill_ms: args.balance_refill_ms,
+        },
+        checkpoint_interval_secs: args.checkpoint_secs,
+        ..Config::default()
+    };
+    let (listener, addr) = server::bind(&args.bind)
+        .await
+        .with_context(|| format!("binding {}", args.bind))?;
+    tracing::info!(%addr, backend = store.backend().name(), "serving");
+    eprintln!("RELASI siap / ready: http://{addr}");
+    server::serve(listener, AppState::new(store, config, deployment)).await?;
+    Ok(())
+}
+
+/// What the demo banner tells whoever started it.
+struct Banner<'a> {
+    db: &'a str,
+    reused: bool,
+    summary: &'a demo::DemoSummary,
+    issued: &'a relasi::jobs::issue::IssueReport,
+    period: relasi::domain::ids::Period,
+    addr: SocketAddr,
+    admin: &'a str,
+    merchant: &'a str,
+}
+
+impl Banner<'_> {
+    fn text(&self) -> String {
+        let (a, p, addr) = (self.admin, self.period, self.addr);
+        let reused = if self.reused {
+            "dipakai ulang / reused"
+        } else {
+            "dibuat / created"
+        };
+        let s = self.summary;
+        let i = self.issued;
+        let mut b = String::new();
+        let _ = writeln!(b, "RELASI demo — Kabupaten Pasuruan (35.14), program {p}");
+        let _ = writeln!(b, "  basis data / database : {} ({reused})", self.db);
+        let _ = writeln!(
+            b,
+            "  isi / contents        : {} KK, {} anggota / members, {} toko / shops",
+            s.households, s.members, s.merchants
+        );
+        let _ = writeln!(b, "  server                : http://{addr}");
+        let _ = writeln!(b, "  token admin           : {a}");
+        let _ = writeln!(b, "  token toko / merchant : {}", self.merchant);
+        let _ = writeln!(
+            b,
+            "  coba / try            : curl -H 'Authorization: Bearer {a}' http://{addr}/v1/budgets"
+        );
+        let _ = writeln!(
+            b,
+            "  voucher {p}          : {} layak / eligible, {} terbit / issued now, {} sudah / before, {} tanpa dana / unfunded",
+            i.eligible, i.issued, i.already_issued, i.skipped_budget
+        );
+        let _ = writeln!(
+            b,
+            "  kartu / cards         : curl -H 'Authorization: Bearer {a}' -o kartu.pdf 'http://{addr}/v1/cycles/{p}/cards.pdf?desa=35.14.05.2005'"
+        );
+        b
+    }
+}
+
+pub async fn demo(args: DemoArgs) -> anyhow::Result<()> {
+    if !args.demo_db.starts_with("sqlite:") {
+        bail!("the demo runs on embedded SQLite only (--demo-db sqlite://FILE)");
+    }
+    let store = open(&args.demo_db, PoolSettings::default()).await?;
+    let deployment = deployment(&store, "demo-pasuruan").await?;
+    let summary = demo::seed(&store).await?;
+    if relasi::signing::active(&store.signing_keys().await?).is_err() {
+        let public = relasi::signing::generate(&args.key_dir)?;
+        store.add_signing_key(public, "cli:demo").await?;
+    }
+    let programme = store
+        .programme_by_number(demo::DEMO_PROGRAMME_NUMBER)
+        .await?;
+    let period = demo::demo_period();
+    let issued = relasi::usecases::cycles::issue(
+        &store,
+        &programme,
+        period,
+        &args.key_dir,
+        "cli:demo",
+        &|_| {},
+    )
+    .await
+    .map_err(super::refused)?;
+    let admin = super::keys::create_token(&store, Role::Admin, None, "demo admin").await?;
+    let merchant =
+        super::keys::create_token(&store, Role::Merchant, Some(MerchantId(1)), "demo toko 1")
+            .await?;
+    let (listener, addr) = server::bind(&args.bind)
+        .await
+        .with_context(|| format!("binding {}", args.bind))?;
+    let banner = Banner {
+        db: &args.demo_db,
+        reused: !summary.created,
+        summary: &summary,
+        issued: &issued,
+        period,
+        addr,
+        admin: admin.expose(),
+        merchant: merchant.expose(),
+    };
+    // The banner is for whoever started the demo; if they stop reading (a closed pipe), the
+    // server must still run, so it is written once and write errors are ignored.
+    let _ = std::io::Write::write_all(&mut std::io::stdout(), banner.text().as_bytes());
+    if args.no_serve {
+        return Ok(());
+    }
+    let config = Config {
+        key_dir: args.key_dir,
+        ..Config::default()
+    };
+    server::serve(listener, AppState::new(store, config, deployment)).await?;
+    Ok(())
+}
