@@ -1,5 +1,6 @@
 //! Cycles and vouchers (their journal is `journal.rs`), settlements and reconciliation runs.
 
+use super::Invalid;
 use super::ids::{BudgetLineId, CycleId, Kk, MerchantId, Period, ProgrammeId, VoucherId};
 use super::money::Rupiah;
 use super::wilayah::WilayahCode;
@@ -112,6 +113,57 @@ impl Voucher {
             "voucher overspent: the schema's check must prevent this"
         );
         balance.unwrap_or(Rupiah::ZERO)
+    }
+}
+
+/// What every voucher of one cycle shares in its token: flags, key, programme and validity.
+/// Checked once, so building each voucher's claims only checks its face value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ClaimTemplate {
+    flags: relasi_token::Flags,
+    kid: relasi_token::Kid,
+    programme: u16,
+    valid_from_unix: u32,
+    valid_until_unix: u32,
+}
+
+impl ClaimTemplate {
+    /// The template of `programme`'s vouchers valid from `valid.0` to `valid.1` (Unix seconds),
+    /// signed by `kid`. The token holds instants as 32-bit seconds: 1970 to 2106.
+    pub fn new(
+        programme: &super::programme::Programme,
+        kid: relasi_token::Kid,
+        valid: (i64, i64),
+    ) -> Result<ClaimTemplate, Invalid> {
+        let instant = |t: i64| {
+            u32::try_from(t).map_err(|_| Invalid::new("validity", "must lie between 1970 and 2106"))
+        };
+        Ok(ClaimTemplate {
+            flags: relasi_token::Flags::with_offline(programme.settings.offline_allowed),
+            kid,
+            programme: programme.number,
+            valid_from_unix: instant(valid.0)?,
+            valid_until_unix: instant(valid.1)?,
+        })
+    }
+
+    /// The claims of voucher `id` worth `face_value` (the token holds 32 bits of rupiah).
+    pub fn claims(
+        &self,
+        id: VoucherId,
+        face_value: Rupiah,
+    ) -> Result<relasi_token::VoucherClaims, Invalid> {
+        let face_value_rp = u32::try_from(face_value.as_i64())
+            .map_err(|_| Invalid::new("face_value", "must be at most 4294967295 rupiah"))?;
+        Ok(relasi_token::VoucherClaims {
+            flags: self.flags,
+            kid: self.kid,
+            voucher_id: id.to_bytes(),
+            programme: self.programme,
+            valid_from_unix: self.valid_from_unix,
+            valid_until_unix: self.valid_until_unix,
+            face_value_rp,
+        })
     }
 }
 

@@ -524,7 +524,7 @@ impl Store {
     pub async fn replace_voucher(
         &self,
         id: VoucherId,
-        make: impl Fn(Remaining) -> NewVoucher,
+        make: impl Fn(Remaining) -> Result<NewVoucher, crate::domain::Invalid>,
         actor: &str,
     ) -> StoreResult<Result<VoucherId, ReplaceRefusal>> {
         retry_busy(|| self.replace_once(id, &make, actor)).await
@@ -533,7 +533,7 @@ impl Store {
     async fn replace_once(
         &self,
         id: VoucherId,
-        make: &impl Fn(Remaining) -> NewVoucher,
+        make: &impl Fn(Remaining) -> Result<NewVoucher, crate::domain::Invalid>,
         actor: &str,
     ) -> StoreResult<Result<VoucherId, ReplaceRefusal>> {
         with_writer!(self, pool => {
@@ -557,7 +557,8 @@ impl Store {
             }
             tx.append_revocation(id, revoked_at.unwrap_or(now)).await?;
             let balance = Rupiah::new(remaining).map_err(|_| StoreError::Corrupt("balance out of range"))?;
-            let new = make(Remaining { balance, valid: (from, until) });
+            let new = make(Remaining { balance, valid: (from, until) })
+                .map_err(|_| StoreError::Corrupt("a voucher's validity or balance does not fit a token"))?;
             sqlx::query("update vouchers set spent_rp = spent_rp + $1 where id = $2")
                 .bind(remaining).bind(id.to_string()).execute(&mut *tx).await?;
             sqlx::query(
