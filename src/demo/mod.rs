@@ -125,7 +125,12 @@ async fn seed_fresh(store: &Store) -> Result<(), DemoError> {
         )
         .await?;
     store.upsert_members(&members, ACTOR, &|_| {}).await?;
+    seed_shops(store).await?;
+    seed_budget(store, programme.id).await
+}
 
+/// The demo's five shops.
+async fn seed_shops(store: &Store) -> Result<(), DemoError> {
     for (name, desa, area) in [
         ("Toko Sembako Berkah Sibon", "35.14.05.2005", "35.14.05"),
         (
@@ -145,7 +150,15 @@ async fn seed_fresh(store: &Store) -> Result<(), DemoError> {
         };
         store.create_merchant(&new, ACTOR).await?;
     }
+    Ok(())
+}
 
+/// The demo's three budget lines: the district (APBD), a company in Pasrepan (CSR), Sibon's
+/// village fund.
+async fn seed_budget(
+    store: &Store,
+    programme: crate::domain::ids::ProgrammeId,
+) -> Result<(), DemoError> {
     for (sumber, code, amount) in [
         (SumberDana::Apbd, "35.14", 150_000_000),
         (SumberDana::Csr, "35.14.05", 25_000_000),
@@ -153,7 +166,7 @@ async fn seed_fresh(store: &Store) -> Result<(), DemoError> {
     ] {
         store
             .add_budget_line(
-                programme.id,
+                programme,
                 DEMO_YEAR,
                 sumber,
                 &WilayahCode::parse(code)?,
@@ -162,7 +175,6 @@ async fn seed_fresh(store: &Store) -> Result<(), DemoError> {
             )
             .await?;
     }
-
     Ok(())
 }
 
@@ -199,56 +211,121 @@ const FAMILY_NAMES: [&str; 10] = [
     "Saputra",
 ];
 
+/// Desa the demo's households live in: most in the lokus desa, some in other Pasrepan desa
+/// (not lokus) and two neighbouring kecamatan.
+const DESA_POOL: [&str; 10] = [
+    "35.14.05.2007",
+    "35.14.05.2005",
+    "35.14.05.2001",
+    "35.14.05.2016",
+    "35.14.05.2005",
+    "35.14.05.2007",
+    "35.14.06.2001",
+    "35.14.04.2001",
+    "35.14.05.2002",
+    "35.14.05.2011",
+];
+
 /// Deterministic synthetic households of the demo district (seeded; no real person).
 /// `as_of` is the day ages are reckoned from (the first day of the demo cycle).
 pub fn synthetic_registry(
     as_of: NaiveDate,
     count: usize,
 ) -> Result<(Vec<Household>, Vec<Member>), Invalid> {
-    let mut rng = StdRng::seed_from_u64(3514);
-    // Most households in the lokus desa, some in other Pasrepan desa (not lokus).
-    let desa_pool = [
-        "35.14.05.2007",
-        "35.14.05.2005",
-        "35.14.05.2001",
-        "35.14.05.2016",
-        "35.14.05.2005",
-        "35.14.05.2007",
-        "35.14.06.2001",
-        "35.14.04.2001",
-        "35.14.05.2002",
-        "35.14.05.2011",
-    ];
+    let mut g = Generator {
+        rng: StdRng::seed_from_u64(3514),
+        as_of,
+    };
     let mut households = Vec::with_capacity(count);
     let mut members = Vec::new();
     for seq in 0..count {
-        let desa = WilayahCode::parse(desa_pool[rng.random_range(0..desa_pool.len())])?;
+        let (household, family) = g.household(seq)?;
+        members.extend(family);
+        households.push(household);
+    }
+    Ok((households, members))
+}
+
+/// The seeded generator; every draw happens in a fixed order, so the demo is the same each time.
+struct Generator {
+    rng: StdRng,
+    as_of: NaiveDate,
+}
+
+/// What the members of one household share.
+struct Family<'a> {
+    no_kk: &'a Kk,
+    kec_digits: &'a str,
+    name: &'a str,
+    seq: usize,
+}
+
+impl Generator {
+    fn pick<'a>(&mut self, names: &[&'a str]) -> &'a str {
+        names[self.rng.random_range(0..names.len())]
+    }
+
+    fn born_days_ago(&mut self, days: std::ops::Range<i64>) -> NaiveDate {
+        self.as_of - Duration::days(self.rng.random_range(days))
+    }
+
+    /// Household `seq` and its members: the head, the mother, and up to three children.
+    fn household(&mut self, seq: usize) -> Result<(Household, Vec<Member>), Invalid> {
+        let desa = WilayahCode::parse(self.pick(&DESA_POOL))?;
         let kec_digits: String = desa.as_str()[..8]
             .chars()
             .filter(char::is_ascii_digit)
             .collect();
-        let family = FAMILY_NAMES[rng.random_range(0..FAMILY_NAMES.len())];
+        let name = self.pick(&FAMILY_NAMES);
         let no_kk = Kk::parse(&format!("{kec_digits}{:06}{:04}", 10_118 + seq % 90, seq))?;
-        let head_birth = as_of - Duration::days(rng.random_range(22 * 365..55 * 365));
-        let head_name = format!(
-            "{} {family}",
-            FIRST_NAMES_M[rng.random_range(0..FIRST_NAMES_M.len())]
-        );
-        let nik_kepala = synthetic_nik(&kec_digits, head_birth, false, seq * 8)?;
-        members.push(Member {
-            nik: nik_kepala.clone(),
+        let family = Family {
+            no_kk: &no_kk,
+            kec_digits: &kec_digits,
+            name,
+            seq,
+        };
+        let head = self.head(&family)?;
+        let mut members = vec![head.clone(), self.mother(&family)?];
+        for child in 0..self.rng.random_range(0..4usize) {
+            members.push(self.child(&family, child)?);
+        }
+        let status = match self.rng.random_range(0..40) {
+            0 => HouseholdStatus::Pindah,
+            1 => HouseholdStatus::Meninggal,
+            _ => HouseholdStatus::Aktif,
+        };
+        let household = Household {
             no_kk: no_kk.clone(),
-            nama: head_name.clone(),
-            tanggal_lahir: head_birth,
+            nik_kepala: head.nik,
+            nama_kepala: head.nama,
+            kode_desa: desa,
+            desil: Desil::new(self.rng.random_range(1..=7))?,
+            krs: self.rng.random_bool(0.4),
+            status,
+        };
+        Ok((household, members))
+    }
+
+    fn head(&mut self, f: &Family<'_>) -> Result<Member, Invalid> {
+        let birth = self.born_days_ago(22 * 365..55 * 365);
+        let nama = format!("{} {}", self.pick(&FIRST_NAMES_M), f.name);
+        Ok(Member {
+            nik: synthetic_nik(f.kec_digits, birth, false, f.seq * 8)?,
+            no_kk: f.no_kk.clone(),
+            nama,
+            tanggal_lahir: birth,
             sasaran: None,
             mulai: None,
             selesai: None,
             stunting: false,
-        });
+        })
+    }
 
-        // The mother: sometimes pregnant or breastfeeding around the demo month.
-        let mother_birth = as_of - Duration::days(rng.random_range(19 * 365..42 * 365));
-        let (sasaran, mulai, selesai) = match rng.random_range(0..10) {
+    /// The mother: sometimes pregnant or breastfeeding around the demo month.
+    fn mother(&mut self, f: &Family<'_>) -> Result<Member, Invalid> {
+        let birth = self.born_days_ago(19 * 365..42 * 365);
+        let as_of = self.as_of;
+        let (sasaran, mulai, selesai) = match self.rng.random_range(0..10) {
             0..=1 => (
                 Some(Sasaran::IbuHamil),
                 Some(as_of - Duration::days(120)),
@@ -261,69 +338,50 @@ pub fn synthetic_registry(
             ),
             _ => (None, None, None),
         };
-        members.push(Member {
-            nik: synthetic_nik(&kec_digits, mother_birth, true, seq * 8 + 1)?,
-            no_kk: no_kk.clone(),
-            nama: format!(
-                "{} {family}",
-                FIRST_NAMES_F[rng.random_range(0..FIRST_NAMES_F.len())]
-            ),
-            tanggal_lahir: mother_birth,
+        Ok(Member {
+            nik: synthetic_nik(f.kec_digits, birth, true, f.seq * 8 + 1)?,
+            no_kk: f.no_kk.clone(),
+            nama: format!("{} {}", self.pick(&FIRST_NAMES_F), f.name),
+            tanggal_lahir: birth,
             sasaran,
             mulai,
             selesai,
             stunting: false,
-        });
-
-        // Children: some under two, some stunted under five, some older.
-        for child in 0..rng.random_range(0..4usize) {
-            let age_days = match rng.random_range(0..10) {
-                0..=3 => rng.random_range(30..730),
-                4..=6 => rng.random_range(730..1825),
-                _ => rng.random_range(1825..5000),
-            };
-            let birth = as_of - Duration::days(age_days);
-            let stunting = age_days < 1825 && rng.random_bool(0.3);
-            let female = rng.random_bool(0.5);
-            let names = if female {
-                &FIRST_NAMES_F
-            } else {
-                &FIRST_NAMES_M
-            };
-            members.push(Member {
-                nik: synthetic_nik(&kec_digits, birth, female, seq * 8 + 2 + child)?,
-                no_kk: no_kk.clone(),
-                nama: format!("{} {family}", names[rng.random_range(0..names.len())]),
-                tanggal_lahir: birth,
-                sasaran: if age_days < 730 {
-                    Some(Sasaran::Baduta)
-                } else if stunting {
-                    Some(Sasaran::BalitaStunting)
-                } else {
-                    None
-                },
-                mulai: None,
-                selesai: None,
-                stunting,
-            });
-        }
-
-        let status = match rng.random_range(0..40) {
-            0 => HouseholdStatus::Pindah,
-            1 => HouseholdStatus::Meninggal,
-            _ => HouseholdStatus::Aktif,
-        };
-        households.push(Household {
-            no_kk,
-            nik_kepala,
-            nama_kepala: head_name,
-            kode_desa: desa,
-            desil: Desil::new(rng.random_range(1..=7))?,
-            krs: rng.random_bool(0.4),
-            status,
-        });
+        })
     }
-    Ok((households, members))
+
+    /// A child: some under two, some stunted under five, some older.
+    fn child(&mut self, f: &Family<'_>, child: usize) -> Result<Member, Invalid> {
+        let age_days = match self.rng.random_range(0..10) {
+            0..=3 => self.rng.random_range(30..730),
+            4..=6 => self.rng.random_range(730..1825),
+            _ => self.rng.random_range(1825..5000),
+        };
+        let birth = self.as_of - Duration::days(age_days);
+        let stunting = age_days < 1825 && self.rng.random_bool(0.3);
+        let female = self.rng.random_bool(0.5);
+        let first = self.pick(if female {
+            &FIRST_NAMES_F
+        } else {
+            &FIRST_NAMES_M
+        });
+        Ok(Member {
+            nik: synthetic_nik(f.kec_digits, birth, female, f.seq * 8 + 2 + child)?,
+            no_kk: f.no_kk.clone(),
+            nama: format!("{first} {}", f.name),
+            tanggal_lahir: birth,
+            sasaran: if age_days < 730 {
+                Some(Sasaran::Baduta)
+            } else if stunting {
+                Some(Sasaran::BalitaStunting)
+            } else {
+                None
+            },
+            mulai: None,
+            selesai: None,
+            stunting,
+        })
+    }
 }
 
 /// A NIK of the usual shape: six wilayah digits, the birth date DDMMYY (women's day + 40) and

@@ -144,81 +144,68 @@ fn text(c: &mut Content, font: &[u8], size: f32, x: f32, y: f32, line: &str) {
 }
 
 fn draw_card(c: &mut Content, card: &Card, x: f32, y: f32) -> Result<(), QrError> {
-    let grid = qr::modules(&qr::encode(&card.token)?);
-    let side_modules = grid.len() + 2 * QUIET_ZONE;
-    let module = QR_MM * MM / side_modules as f32;
     let pad = 4.0 * MM;
     let qr_x = x + pad;
     let qr_y = y + CARD_H - pad - QR_MM * MM;
+    draw_qr(c, &card.token, qr_x, qr_y)?;
+    draw_words(
+        c,
+        card,
+        qr_x + QR_MM * MM + 3.0 * MM,
+        y + CARD_H - pad - 3.0 * MM,
+    );
+    let bottom = y + pad;
+    for (line, words) in [
+        (
+            9.0,
+            "Tunjukkan kartu ini di toko mitra untuk belanja pangan bergizi.",
+        ),
+        (
+            0.0,
+            "Simpan baik-baik. Jika hilang, segera lapor ke kader Posyandu.",
+        ),
+    ] {
+        text(c, b"F1", 7.0, x + pad, bottom + line, words);
+    }
+    Ok(())
+}
+
+/// The QR symbol, `QR_MM` wide, its lower-left corner at (`x`, `y`).
+fn draw_qr(c: &mut Content, token: &str, x: f32, y: f32) -> Result<(), QrError> {
+    let grid = qr::modules(&qr::encode(token)?);
+    let side_modules = grid.len() + 2 * QUIET_ZONE;
+    let module = QR_MM * MM / side_modules as f32;
     c.save_state();
     c.set_fill_gray(0.0);
     for (row, cells) in grid.iter().enumerate() {
         for (col, dark) in cells.iter().enumerate() {
             if *dark {
-                let mx = qr_x + (col + QUIET_ZONE) as f32 * module;
-                let my = qr_y + QR_MM * MM - (row + QUIET_ZONE + 1) as f32 * module;
+                let mx = x + (col + QUIET_ZONE) as f32 * module;
+                let my = y + QR_MM * MM - (row + QUIET_ZONE + 1) as f32 * module;
                 c.rect(mx, my, module, module);
             }
         }
     }
     c.fill_nonzero();
     c.restore_state();
-
-    let tx = qr_x + QR_MM * MM + 3.0 * MM;
-    let top = y + CARD_H - pad - 3.0 * MM;
-    text(c, b"F2", 9.0, tx, top, "VOUCHER BELANJA NUTRISI");
-    text(c, b"F1", 6.5, tx, top - 9.0, &card.programme);
-    text(c, b"F2", 15.0, tx, top - 27.0, &card.value);
-    text(
-        c,
-        b"F1",
-        7.5,
-        tx,
-        top - 40.0,
-        &format!("Berlaku: {}", card.validity),
-    );
-    text(
-        c,
-        b"F1",
-        7.5,
-        tx,
-        top - 51.0,
-        &format!("Desa: {}", card.desa),
-    );
-    text(
-        c,
-        b"F1",
-        7.5,
-        tx,
-        top - 62.0,
-        &format!("Kepala keluarga: {}", card.nama_kepala),
-    );
-    text(
-        c,
-        b"F2",
-        8.5,
-        tx,
-        top - 76.0,
-        &format!("No. kartu: {}", card.card_number),
-    );
-    let bottom = y + pad;
-    text(
-        c,
-        b"F1",
-        7.0,
-        x + pad,
-        bottom + 9.0,
-        "Tunjukkan kartu ini di toko mitra untuk belanja pangan bergizi.",
-    );
-    text(
-        c,
-        b"F1",
-        7.0,
-        x + pad,
-        bottom,
-        "Simpan baik-baik. Jika hilang, segera lapor ke kader Posyandu.",
-    );
     Ok(())
+}
+
+/// The card's words beside the QR, from the line at `top` down.
+fn draw_words(c: &mut Content, card: &Card, x: f32, top: f32) {
+    text(c, b"F2", 9.0, x, top, "VOUCHER BELANJA NUTRISI");
+    text(c, b"F1", 6.5, x, top - 9.0, &card.programme);
+    text(c, b"F2", 15.0, x, top - 27.0, &card.value);
+    let lines = [
+        (7.5, 40.0, format!("Berlaku: {}", card.validity)),
+        (7.5, 51.0, format!("Desa: {}", card.desa)),
+        (7.5, 62.0, format!("Kepala keluarga: {}", card.nama_kepala)),
+    ];
+    for (size, down, words) in lines {
+        text(c, b"F1", size, x, top - down, &words);
+    }
+    let number = format!("No. kartu: {}", card.card_number);
+    text(c, b"F2", 8.5, x, top - 76.0, &number);
 }
 
 #[cfg(test)]

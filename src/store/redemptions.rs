@@ -128,6 +128,56 @@ fn decline_for(
     }
 }
 
+/// Reads and writes of a debit that are not the deciding statement, inside its transaction.
+trait DebitTx {
+    /// Why the conditional debit matched no row (read only after it did not).
+    async fn why_declined(&mut self, d: &Debit<'_>) -> StoreResult<Decline>;
+    /// The basket lines of a journal row.
+    async fn append_items(
+        &mut self,
+        redemption_id: i64,
+        items: &[(Category, Rupiah)],
+    ) -> StoreResult<()>;
+}
+
+macro_rules! impl_debit_tx {
+    ($db:ty) => {
+        impl DebitTx for sqlx::Transaction<'_, $db> {
+            async fn why_declined(&mut self, d: &Debit<'_>) -> StoreResult<Decline> {
+                let row: Option<VoucherFacts> = sqlx::query_as(
+                    "select status, valid_from_unix, valid_until_unix, face_value_rp, spent_rp, kode_desa from vouchers where id = $1",
+                )
+                .bind(d.voucher.to_string()).fetch_optional(&mut **self).await?;
+                let (active, serves) = match &row {
+                    Some((.., desa)) => sqlx::query_as(
+                        "select m.status = 'active', exists (select 1 from merchant_service_areas a \
+                         where a.merchant_id = m.id and (a.kode_wilayah = $2 or $2 like a.kode_wilayah || '.%')) \
+                         from merchants m where m.id = $1",
+                    )
+                    .bind(d.merchant.0).bind(desa.clone()).fetch_optional(&mut **self).await?.unwrap_or((false, false)),
+                    None => (true, true),
+                };
+                Ok(decline_for(row, active, serves, d.now_unix))
+            }
+
+            async fn append_items(&mut self, redemption_id: i64, items: &[(Category, Rupiah)]) -> StoreResult<()> {
+                if items.is_empty() {
+                    return Ok(());
+                }
+                let mut q = sqlx::QueryBuilder::new("insert into redemption_items (redemption_id, category, amount_rp) ");
+                q.push_values(items, |mut b, (category, amount)| {
+                    b.push_bind(redemption_id).push_bind(category.as_str().to_owned()).push_bind(amount.as_i64());
+                });
+                q.build().execute(&mut **self).await?;
+                Ok(())
+            }
+        }
+    };
+}
+
+impl_debit_tx!(sqlx::Postgres);
+impl_debit_tx!(sqlx::Sqlite);
+
 /// Claims a shop's key inside the caller's transaction: true if it was free (the caller now
 /// decides and stores the answer), false if another request holds it (a concurrent one waits
 /// here until that one commits).
@@ -234,33 +284,11 @@ impl Store {
                         request_sha256: Some(d.request_sha256),
                         created_at_us: d.now_us,
                     }).await?;
-                    if !d.items.is_empty() {
-                        let mut q = sqlx::QueryBuilder::new("insert into redemption_items (redemption_id, category, amount_rp) ");
-                        q.push_values(d.items, |mut b, (category, amount)| {
-                            b.push_bind(id).push_bind(category.as_str().to_owned()).push_bind(amount.as_i64());
-                        });
-                        q.build().execute(&mut *tx).await?;
-                    }
+                    tx.append_items(id, d.items).await?;
                     let balance_after = Rupiah::new(balance_after).map_err(|_| StoreError::Corrupt("balance out of range"))?;
                     DebitResult::Debited { redemption_id: RedemptionId(id), balance_after }
                 }
-                None => {
-                    // Declined: now (and only now) read why, for the answer.
-                    let row: Option<VoucherFacts> = sqlx::query_as(
-                        "select status, valid_from_unix, valid_until_unix, face_value_rp, spent_rp, kode_desa from vouchers where id = $1",
-                    )
-                    .bind(d.voucher.to_string()).fetch_optional(&mut *tx).await?;
-                    let (active, serves) = match &row {
-                        Some((.., desa)) => sqlx::query_as(
-                            "select m.status = 'active', exists (select 1 from merchant_service_areas a \
-                             where a.merchant_id = m.id and (a.kode_wilayah = $2 or $2 like a.kode_wilayah || '.%')) \
-                             from merchants m where m.id = $1",
-                        )
-                        .bind(d.merchant.0).bind(desa.clone()).fetch_optional(&mut *tx).await?.unwrap_or((false, false)),
-                        None => (true, true),
-                    };
-                    DebitResult::Declined(decline_for(row, active, serves, d.now_unix))
-                }
+                None => DebitResult::Declined(tx.why_declined(d).await?),
             };
             let (status, body) = answer(result);
             let redemption_id = match result {
@@ -367,47 +395,7 @@ impl Store {
                 None => Err(ReversalRefusal::Unknown),
                 Some(row) => match refusal_before_lock(&row, r, window_secs) {
                     Some(refusal) => Err(refusal),
-                    None => {
-                        let voucher = VoucherId::parse(&row.0).map_err(|_| StoreError::Corrupt("stored voucher id"))?;
-                        // Lock the voucher's row (a no-op update does, on both engines): from here
-                        // no other entry of this voucher can commit, so what we read next holds.
-                        let status: (String,) = sqlx::query_as(
-                            "update vouchers set spent_rp = spent_rp where id = $1 returning status",
-                        ).bind(voucher.to_string()).fetch_one(&mut *tx).await?;
-                        let reversed: Option<(i64,)> = sqlx::query_as(
-                            "select id from redemptions where reverses_id = $1",
-                        ).bind(r.debit.0).fetch_optional(&mut *tx).await?;
-                        if reversed.is_some() {
-                            Err(ReversalRefusal::AlreadyReversed)
-                        } else if status.0 != "active" {
-                            Err(ReversalRefusal::VoucherRevoked)
-                        } else {
-                            let (balance_after,): (i64,) = sqlx::query_as(
-                                "update vouchers set spent_rp = spent_rp - $1 where id = $2 and spent_rp >= $1 \
-                                 returning face_value_rp - spent_rp",
-                            ).bind(row.3).bind(voucher.to_string()).fetch_optional(&mut *tx).await?
-                                .ok_or(StoreError::Corrupt("a sale larger than what its voucher spent"))?;
-                            let id = tx.append_entry(&NewEntry {
-                                voucher,
-                                kind: EntryKind::Reversal,
-                                amount_rp: row.3,
-                                merchant_id: Some(r.merchant.0),
-                                reverses_id: Some(r.debit.0),
-                                counterpart: None,
-                                idempotency_key: r.idempotency_key,
-                                request_sha256: r.idempotency_key.map(|_| r.request_sha256),
-                                created_at_us: r.now_us,
-                            }).await?;
-                            let money = |v: i64| Rupiah::new(v).map_err(|_| StoreError::Corrupt("amount out of range"));
-                            Ok(Reversed {
-                                redemption_id: RedemptionId(id),
-                                reverses: r.debit,
-                                voucher,
-                                amount: money(row.3)?,
-                                balance_after: money(balance_after)?,
-                            })
-                        }
-                    }
+                    None => tx.reverse_locked(r, &row).await?,
                 },
             };
             let (status, body) = answer(outcome);
@@ -424,6 +412,88 @@ impl Store {
         })
     }
 }
+
+/// The part of a reversal that runs under the voucher's row lock.
+trait ReversalTx {
+    /// Locks the sale's voucher, then refuses (reversed before, voucher revoked) or restores
+    /// the balance and appends the reversal.
+    async fn reverse_locked(
+        &mut self,
+        r: &Reversal<'_>,
+        sale: &DebitRow,
+    ) -> StoreResult<Result<Reversed, ReversalRefusal>>;
+}
+
+macro_rules! impl_reversal_tx {
+    ($db:ty) => {
+        impl ReversalTx for sqlx::Transaction<'_, $db> {
+            async fn reverse_locked(
+                &mut self,
+                r: &Reversal<'_>,
+                sale: &DebitRow,
+            ) -> StoreResult<Result<Reversed, ReversalRefusal>> {
+                let voucher = VoucherId::parse(&sale.0)
+                    .map_err(|_| StoreError::Corrupt("stored voucher id"))?;
+                // Lock the voucher's row (a no-op update does, on both engines): from here no
+                // other entry of this voucher can commit, so what we read next holds.
+                let status: (String,) = sqlx::query_as(
+                    "update vouchers set spent_rp = spent_rp where id = $1 returning status",
+                )
+                .bind(voucher.to_string())
+                .fetch_one(&mut **self)
+                .await?;
+                let reversed: Option<(i64,)> =
+                    sqlx::query_as("select id from redemptions where reverses_id = $1")
+                        .bind(r.debit.0)
+                        .fetch_optional(&mut **self)
+                        .await?;
+                if reversed.is_some() {
+                    return Ok(Err(ReversalRefusal::AlreadyReversed));
+                }
+                if status.0 != "active" {
+                    return Ok(Err(ReversalRefusal::VoucherRevoked));
+                }
+                let amount = sale.3;
+                let (balance_after,): (i64,) = sqlx::query_as(
+                    "update vouchers set spent_rp = spent_rp - $1 where id = $2 and spent_rp >= $1 \
+                     returning face_value_rp - spent_rp",
+                )
+                .bind(amount)
+                .bind(voucher.to_string())
+                .fetch_optional(&mut **self)
+                .await?
+                .ok_or(StoreError::Corrupt(
+                    "a sale larger than what its voucher spent",
+                ))?;
+                let id = self
+                    .append_entry(&NewEntry {
+                        voucher,
+                        kind: EntryKind::Reversal,
+                        amount_rp: amount,
+                        merchant_id: Some(r.merchant.0),
+                        reverses_id: Some(r.debit.0),
+                        counterpart: None,
+                        idempotency_key: r.idempotency_key,
+                        request_sha256: r.idempotency_key.map(|_| r.request_sha256),
+                        created_at_us: r.now_us,
+                    })
+                    .await?;
+                let money =
+                    |v: i64| Rupiah::new(v).map_err(|_| StoreError::Corrupt("amount out of range"));
+                Ok(Ok(Reversed {
+                    redemption_id: RedemptionId(id),
+                    reverses: r.debit,
+                    voucher,
+                    amount: money(amount)?,
+                    balance_after: money(balance_after)?,
+                }))
+            }
+        }
+    };
+}
+
+impl_reversal_tx!(sqlx::Postgres);
+impl_reversal_tx!(sqlx::Sqlite);
 
 /// What refuses a reversal from the sale's own (never changing) journal row.
 fn refusal_before_lock(
