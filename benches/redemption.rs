@@ -246,21 +246,13 @@ async fn main() {
         key_dir: keys.path().to_owned(),
         ..Config::default()
     };
-    let (listener, addr) = relasi::server::bind("127.0.0.1:0").await.unwrap();
-    let router = relasi::api::app(AppState::new(store.clone(), config, deployment));
-    tokio::spawn(async move {
-        axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-        )
-        .await
-    });
+    let base = common::support::serve(AppState::new(store.clone(), config, deployment)).await;
 
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(CLIENTS)
         .build()
         .unwrap();
-    let url = format!("http://{addr}/v1/redemptions");
+    let url = format!("{base}/v1/redemptions");
     let counter = Arc::new(AtomicU64::new(0));
     let measuring = Arc::new(AtomicBool::new(false));
     let stop = Arc::new(AtomicBool::new(false));

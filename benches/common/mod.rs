@@ -1,43 +1,22 @@
-//! What both benches share: a fresh database on the backend RELASI_BENCH_DATABASE_URL names.
+//! What both benches share, on top of the support module the tests use: the engine
+//! `RELASI_BENCH_DATABASE_URL` names (unset: SQLite), and a database prepared as every bench
+//! needs it.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a bench, not a service
 
-/// A fresh, empty database for one bench run: a temporary SQLite file, or a new schema in the
-/// PostgreSQL database `RELASI_BENCH_DATABASE_URL` names (a throw-away database).
-pub struct BenchDb {
-    /// URL reaching it.
-    pub url: String,
-    /// The PostgreSQL base URL, when on PostgreSQL (for pgbench and psql).
-    #[allow(dead_code)] // read by the redemption bench only; each bench compiles this module
-    pub pg_base: Option<String>,
-    /// Keeps the SQLite file alive for the run.
-    pub _dir: tempfile::TempDir,
-}
+#[path = "../../tests/support/mod.rs"]
+pub mod support;
 
-/// Creates the database.
+use relasi::store::Backend;
+pub use support::TestDb as BenchDb;
+
+/// A fresh database on the engine `RELASI_BENCH_DATABASE_URL` names (a throw-away
+/// PostgreSQL database; unset: a temporary SQLite file), dropped when the bench ends.
 pub async fn bench_db() -> BenchDb {
-    let dir = tempfile::tempdir().unwrap();
     match std::env::var("RELASI_BENCH_DATABASE_URL") {
         Ok(base) if base.starts_with("postgres") => {
-            let schema = format!("bench_{}", std::process::id());
-            let admin = sqlx::PgPool::connect(&base)
-                .await
-                .expect("PostgreSQL unreachable");
-            sqlx::query(sqlx::AssertSqlSafe(format!("create schema {schema}")))
-                .execute(&admin)
-                .await
-                .unwrap();
-            let sep = if base.contains('?') { '&' } else { '?' };
-            BenchDb {
-                url: format!("{base}{sep}options[search_path]={schema}"),
-                pg_base: Some(base),
-                _dir: dir,
-            }
+            BenchDb::create(Backend::Postgres, Some(base)).await
         }
-        _ => BenchDb {
-            url: format!("sqlite://{}/bench.db", dir.path().display()),
-            pg_base: None,
-            _dir: dir,
-        },
+        _ => BenchDb::create(Backend::Sqlite, None).await,
     }
 }
 
@@ -49,12 +28,6 @@ pub async fn prepare(store: &relasi::store::Store) -> relasi_token::DeploymentId
         .init_deployment(&relasi_token::DeploymentId::parse("bench").unwrap())
         .await
         .unwrap();
-    store
-        .upsert_wilayah(
-            &relasi::domain::wilayah::parse_wilayah_csv(relasi::demo::WILAYAH_PASURUAN_CSV)
-                .unwrap(),
-        )
-        .await
-        .unwrap();
+    support::seed_pasuruan(store).await;
     deployment
 }

@@ -63,6 +63,12 @@ codes! {
     MethodNotAllowed = "method_not_allowed", 405, "Metode tidak diizinkan", "Method not allowed";
     /// A row with this key exists already.
     AlreadyExists = "already_exists", 409, "Data sudah ada", "Already exists";
+    /// Another programme carries this number.
+    ProgrammeNumberTaken = "programme_number_taken", 409, "Nomor program sudah dipakai program lain", "Another programme has this number";
+    /// The household holds a voucher of this cycle already.
+    VoucherAlreadyIssued = "voucher_already_issued", 409, "Keluarga ini sudah menerima voucher siklus ini", "This household already has a voucher of this cycle";
+    /// A signing key is active already.
+    SigningKeyActive = "signing_key_active", 409, "Sudah ada kunci penanda tangan yang aktif", "A signing key is already active: rotate it instead";
     /// The body is over the limit.
     PayloadTooLarge = "payload_too_large", 413, "Data terlalu besar", "Request body too large";
     /// The body is not of a type this route reads.

@@ -82,14 +82,14 @@ async fn revocations(
         },
     };
     let rows = state.store.revocations(after, REVOCATIONS_PAGE).await?;
-    let next = rows.last().map_or(after, |(seq, ..)| *seq);
+    let next = rows.last().map_or(after, |r| r.seq);
     let revoked: Vec<Value> = rows
         .iter()
-        .map(|(seq, id, at)| {
+        .map(|r| {
             json!({
-                "voucher_id": id,
-                "revoked_at": at.to_rfc3339_opts(SecondsFormat::Micros, true),
-                "seq": seq,
+                "voucher_id": r.voucher_id,
+                "revoked_at": r.revoked_at.to_rfc3339_opts(SecondsFormat::Micros, true),
+                "seq": r.seq,
             })
         })
         .collect();

@@ -26,6 +26,16 @@ pub enum Role {
 }
 
 impl Role {
+    /// Every role.
+    pub const ALL: [Role; 6] = [
+        Role::Admin,
+        Role::Issuer,
+        Role::Kader,
+        Role::Merchant,
+        Role::Finance,
+        Role::Auditor,
+    ];
+
     /// Stored word.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -40,16 +50,7 @@ impl Role {
 
     /// From the stored word.
     pub fn parse(text: &str) -> Option<Role> {
-        [
-            Role::Admin,
-            Role::Issuer,
-            Role::Kader,
-            Role::Merchant,
-            Role::Finance,
-            Role::Auditor,
-        ]
-        .into_iter()
-        .find(|r| r.as_str() == text)
+        Role::ALL.into_iter().find(|r| r.as_str() == text)
     }
 }
 
@@ -120,14 +121,7 @@ mod tests {
 
     #[test]
     fn roles_round_trip() {
-        for r in [
-            Role::Admin,
-            Role::Issuer,
-            Role::Kader,
-            Role::Merchant,
-            Role::Finance,
-            Role::Auditor,
-        ] {
+        for r in Role::ALL {
             assert_eq!(Role::parse(r.as_str()), Some(r));
         }
     }

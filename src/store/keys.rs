@@ -99,21 +99,19 @@ impl Store {
 
     /// Revocations after position `after` of the feed, in feed (commit) order, at most `limit`:
     /// (position, voucher, when).
-    pub async fn revocations(
-        &self,
-        after: i64,
-        limit: i64,
-    ) -> StoreResult<Vec<(i64, VoucherId, DateTime<Utc>)>> {
+    pub async fn revocations(&self, after: i64, limit: i64) -> StoreResult<Vec<Revocation>> {
         let rows: Vec<(i64, String, i64)> = with_pool!(self, pool => sqlx::query_as(
             "select seq, voucher_id, revoked_at_us from revocations where seq > $1 order by seq limit $2"
         ).bind(after).bind(limit).fetch_all(pool).await)?;
         rows.into_iter()
             .map(|(seq, id, at)| {
-                Ok((
+                Ok(Revocation {
                     seq,
-                    VoucherId::parse(&id).map_err(|_| StoreError::Corrupt("stored voucher id"))?,
-                    DateTime::from_timestamp_micros(at).unwrap_or_default(),
-                ))
+                    voucher_id: VoucherId::parse(&id)
+                        .map_err(|_| StoreError::Corrupt("stored voucher id"))?,
+                    revoked_at: DateTime::from_timestamp_micros(at)
+                        .ok_or(StoreError::Corrupt("stored revocation time"))?,
+                })
             })
             .collect()
     }
@@ -127,4 +125,15 @@ impl Store {
         ).bind(at.timestamp_micros()).fetch_one(pool).await)?;
         Ok(seq)
     }
+}
+
+/// One entry of the revocation feed.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Revocation {
+    /// Position in the feed (commit order).
+    pub seq: i64,
+    /// The revoked voucher.
+    pub voucher_id: VoucherId,
+    /// When it was revoked.
+    pub revoked_at: DateTime<Utc>,
 }

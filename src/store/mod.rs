@@ -25,6 +25,7 @@ pub use cycles::Opened;
 pub use households::{Progress, UpsertCounts};
 pub(crate) use journal::{JournalWriter, NewEntry};
 pub use journal::{StoredCheckpoint, VoucherLedger};
+pub use keys::Revocation;
 pub use merchants::NewMerchant;
 pub use redemptions::{
     Answer, BalanceFacts, Debit, DebitResult, Decline, LedgerRow, Reversal, ReversalRefusal,
@@ -196,7 +197,8 @@ pub enum StoreError {
 }
 
 impl From<sqlx::Error> for StoreError {
-    /// The one place where constraint violations become domain errors.
+    /// The one place where database errors become domain errors: busy transactions, lost
+    /// connections, and constraint violations by the constraint's meaning ([`on_constraint`]).
     fn from(e: sqlx::Error) -> Self {
         use sqlx::error::ErrorKind;
         match &e {
@@ -210,15 +212,63 @@ impl From<sqlx::Error> for StoreError {
                 StoreError::Busy(e)
             }
             sqlx::Error::Database(db) => match db.kind() {
-                ErrorKind::UniqueViolation => StoreError::Conflict(Code::AlreadyExists),
-                ErrorKind::ForeignKeyViolation => StoreError::Invalid(Code::UnknownReference),
-                ErrorKind::CheckViolation | ErrorKind::NotNullViolation => {
-                    StoreError::Invalid(Code::ConstraintViolated)
-                }
+                kind @ (ErrorKind::UniqueViolation
+                | ErrorKind::ForeignKeyViolation
+                | ErrorKind::CheckViolation
+                | ErrorKind::NotNullViolation) => on_constraint(kind, &constraint_key(db.as_ref())),
                 _ => StoreError::Database(e),
             },
             _ => StoreError::Database(e),
         }
+    }
+}
+
+/// The violated constraint as both engines can name it: PostgreSQL's constraint name, or
+/// SQLite's "table.column, …" (SQLite names no constraint, only the columns or the check).
+fn constraint_key(db: &dyn sqlx::error::DatabaseError) -> String {
+    if let Some(name) = db.constraint() {
+        return name.to_owned();
+    }
+    let message = db.message();
+    message
+        .split_once("constraint failed: ")
+        .map_or(message, |(_, key)| key)
+        .trim()
+        .to_owned()
+}
+
+/// What a violated constraint means to the user. Each unique key a request can meet has its
+/// own code, so two different conflicts never read the same; the rest fall back by kind.
+fn on_constraint(kind: sqlx::error::ErrorKind, key: &str) -> StoreError {
+    use sqlx::error::ErrorKind;
+    let code = match key {
+        "programmes_number_key" | "programmes.number" => Code::ProgrammeNumberTaken,
+        "vouchers_one_per_household" | "vouchers.cycle_id, vouchers.no_kk" => {
+            Code::VoucherAlreadyIssued
+        }
+        "vouchers_replaced_once" | "vouchers.replaces" => Code::AlreadyReplaced,
+        "redemptions_reverses_id_key" | "redemptions.reverses_id" => Code::AlreadyReversed,
+        "idempotency_keys_pkey"
+        | "idempotency_keys.merchant_id, idempotency_keys.idempotency_key"
+        | "redemptions_merchant_id_idempotency_key_key"
+        | "redemptions.merchant_id, redemptions.idempotency_key" => Code::IdempotencyKeyReused,
+        "signing_keys_one_active" | "signing_keys.status" => Code::SigningKeyActive,
+        "budget_lines_committed_rp_check" | "committed_rp >= 0 and committed_rp <= amount_rp" => {
+            Code::BudgetExhausted
+        }
+        "vouchers_spent_rp_check" | "spent_rp >= 0 and spent_rp <= face_value_rp" => {
+            Code::InsufficientBalance
+        }
+        _ => match kind {
+            ErrorKind::UniqueViolation => Code::AlreadyExists,
+            ErrorKind::ForeignKeyViolation => Code::UnknownReference,
+            _ => Code::ConstraintViolated,
+        },
+    };
+    match kind {
+        ErrorKind::UniqueViolation => StoreError::Conflict(code),
+        _ if code.status() == 409 => StoreError::Conflict(code),
+        _ => StoreError::Invalid(code),
     }
 }
 

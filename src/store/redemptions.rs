@@ -285,6 +285,7 @@ impl Store {
                         created_at_us: d.now_us,
                     }).await?;
                     tx.append_items(id, d.items).await?;
+                    debug_assert!(balance_after >= 0, "the schema keeps 0 <= spent_rp <= face_value_rp");
                     let balance_after = Rupiah::new(balance_after).map_err(|_| StoreError::Corrupt("balance out of range"))?;
                     DebitResult::Debited { redemption_id: RedemptionId(id), balance_after }
                 }
@@ -478,6 +479,10 @@ macro_rules! impl_reversal_tx {
                         created_at_us: r.now_us,
                     })
                     .await?;
+                debug_assert!(
+                    balance_after >= amount,
+                    "a reversal gives back at least its own amount"
+                );
                 let money =
                     |v: i64| Rupiah::new(v).map_err(|_| StoreError::Corrupt("amount out of range"));
                 Ok(Ok(Reversed {
@@ -557,19 +562,26 @@ impl Store {
         .transpose()
     }
 
-    /// The last `limit` journal entries of a voucher: (kind, amount, created_at_us, shop name;
-    /// empty for a move).
-    pub async fn recent_entries(
-        &self,
-        id: VoucherId,
-        limit: i64,
-    ) -> StoreResult<Vec<(String, i64, i64, String)>> {
-        let rows = with_pool!(self, pool => sqlx::query_as(
-            "select r.kind, r.amount_rp, r.created_at_us, coalesce(m.name, '') from redemptions r \
+    /// The last `limit` journal entries of a voucher, newest first.
+    pub async fn recent_entries(&self, id: VoucherId, limit: i64) -> StoreResult<Vec<RecentEntry>> {
+        let rows: Vec<(String, i64, i64, Option<String>)> = with_pool!(self, pool => sqlx::query_as(
+            "select r.kind, r.amount_rp, r.created_at_us, m.name from redemptions r \
              left join merchants m on m.id = r.merchant_id \
              where r.voucher_id = $1 order by r.voucher_seq desc limit $2"
         ).bind(id.to_string()).bind(limit).fetch_all(pool).await)?;
-        Ok(rows)
+        rows.into_iter()
+            .map(|(kind, amount, at, shop)| {
+                Ok(RecentEntry {
+                    kind: EntryKind::parse(&kind)
+                        .ok_or(StoreError::Corrupt("stored journal kind"))?,
+                    amount: Rupiah::new(amount)
+                        .map_err(|_| StoreError::Corrupt("stored amount"))?,
+                    at: chrono::DateTime::from_timestamp_micros(at)
+                        .ok_or(StoreError::Corrupt("stored journal time"))?,
+                    shop,
+                })
+            })
+            .collect()
     }
 
     /// The ledger of every voucher: (id, issued, balance, Σ debit, Σ reversal, Σ move_out,
@@ -598,6 +610,19 @@ impl Store {
             })
             .collect())
     }
+}
+
+/// A journal entry as a family sees it on a balance check.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct RecentEntry {
+    /// What happened.
+    pub kind: EntryKind,
+    /// How much.
+    pub amount: Rupiah,
+    /// When.
+    pub at: chrono::DateTime<chrono::Utc>,
+    /// The shop's name (sales and reversals; none for a move).
+    pub shop: Option<String>,
 }
 
 /// One voucher's ledger: what it was issued with, its balance, and its journal's sums.

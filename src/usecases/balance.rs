@@ -2,7 +2,6 @@
 //! name) — nothing personal. A card whose balance moved to a replacement says so, in words.
 
 use super::Ledger;
-use super::sale::distrust_problem;
 use crate::domain::calendar;
 use crate::domain::ids::VoucherId;
 use crate::problem::{Code, Problem};
@@ -17,11 +16,7 @@ pub const RECENT_ENTRIES: i64 = 5;
 pub async fn check(ledger: Ledger<'_>, token_text: &str, now_us: i64) -> Result<Value, Problem> {
     let token = SignedToken::parse_text(token_text).map_err(|e| Problem::new(e.code()))?;
     let now_unix = now_us.div_euclid(1_000_000);
-    ledger
-        .keys
-        .verify(ledger.deployment, &token, now_unix)
-        .await?
-        .map_err(distrust_problem)?;
+    super::trust_token(ledger, &token, now_unix).await?;
     let id = VoucherId::from_bytes(token.claims.voucher_id);
     let facts = ledger
         .store
@@ -38,9 +33,13 @@ pub async fn check(ledger: Ledger<'_>, token_text: &str, now_us: i64) -> Result<
         .recent_entries(id, RECENT_ENTRIES)
         .await?
         .into_iter()
-        .map(|(kind, amount, at, shop)| {
-            let at = DateTime::from_timestamp_micros(at).unwrap_or_default();
-            json!({ "kind": kind, "amount": amount.to_string(), "at": at.to_rfc3339_opts(SecondsFormat::Secs, true), "shop": shop })
+        .map(|e| {
+            json!({
+                "kind": e.kind,
+                "amount": e.amount,
+                "at": e.at.to_rfc3339_opts(SecondsFormat::Secs, true),
+                "shop": e.shop.unwrap_or_default(),
+            })
         })
         .collect();
     let valid_until = DateTime::from_timestamp(facts.valid_until_unix, 0).unwrap_or_default();

@@ -37,3 +37,17 @@ pub struct KeyedAnswer {
     /// Whether this is a replay of an answer given before.
     pub replayed: bool,
 }
+
+/// Trusts a token only if it verifies strictly against the published keys at `now_unix` (a key
+/// revoked or past its window refuses it): what a sale and a balance check both ask first.
+pub async fn trust_token(
+    ledger: Ledger<'_>,
+    token: &relasi_token::SignedToken,
+    now_unix: i64,
+) -> Result<(), crate::problem::Problem> {
+    ledger
+        .keys
+        .verify(ledger.deployment, token, now_unix)
+        .await?
+        .map_err(sale::distrust_problem)
+}

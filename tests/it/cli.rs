@@ -1,6 +1,5 @@
 //! The `relasi` binary: demo, token creation, migrate.
 
-use crate::helpers::TestDb;
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
@@ -126,7 +125,7 @@ async fn demo_serves_healthz_and_readyz_and_reuses_its_database() {
 story!(demo_serves_healthz_and_readyz_and_reuses_its_database);
 
 async fn token_create_prints_only_the_token_and_it_works() {
-    let db = TestDb::new().await;
+    let db = crate::helpers::test_db().await;
     let out = relasi()
         .args(["token", "create", "--role", "finance"])
         .env("DATABASE_URL", &db.url)
@@ -164,7 +163,7 @@ async fn token_create_prints_only_the_token_and_it_works() {
 story!(token_create_prints_only_the_token_and_it_works);
 
 async fn migrate_on_an_empty_database_then_programme_create_and_show() {
-    let db = TestDb::new().await;
+    let db = crate::helpers::test_db().await;
     let run = |args: &[&str]| {
         relasi()
             .args(args)
@@ -211,7 +210,7 @@ async fn migrate_on_an_empty_database_then_programme_create_and_show() {
 story!(migrate_on_an_empty_database_then_programme_create_and_show);
 
 async fn audit_verify_reports_an_intact_chain() {
-    let db = TestDb::new().await;
+    let db = crate::helpers::test_db().await;
     let run = |args: &[&str]| {
         relasi()
             .args(args)
@@ -231,15 +230,9 @@ async fn audit_verify_reports_an_intact_chain() {
 story!(audit_verify_reports_an_intact_chain);
 
 async fn import_from_the_cli_writes_or_names_the_bad_rows() {
-    let db = TestDb::new().await;
+    let db = crate::helpers::test_db().await;
     let store = db.store().await;
-    store
-        .upsert_wilayah(
-            &relasi::domain::wilayah::parse_wilayah_csv(relasi::demo::WILAYAH_PASURUAN_CSV)
-                .unwrap(),
-        )
-        .await
-        .unwrap();
+    crate::support::seed_pasuruan(&store).await;
     let dir = tempfile::tempdir().unwrap();
     let good = dir.path().join("households.csv");
     std::fs::write(&good, crate::registry::households_csv(1, 120, "aktif")).unwrap();

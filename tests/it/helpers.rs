@@ -2,13 +2,12 @@
 //! temporary file; PostgreSQL: a fresh schema in the database `RELASI_TEST_DATABASE_URL` names,
 //! dropped when the test ends), and a server bound to port 0.
 
-use relasi::api::{AppState, Config, app};
+use relasi::api::{AppState, Config};
 use relasi::domain::auth::{ApiTokenSecret, Role};
 use relasi::domain::ids::MerchantId;
 use relasi::domain::programme::ProgrammeSettings;
-use relasi::store::{Backend, PoolSettings, Store};
+use relasi::store::{Backend, Store};
 use relasi_token::DeploymentId;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The environment variable that names the PostgreSQL database the stories also run on.
 pub const TEST_DB_ENV: &str = "RELASI_TEST_DATABASE_URL";
@@ -37,176 +36,15 @@ fn postgres_url() -> Option<String> {
     std::env::var(TEST_DB_ENV).ok().filter(|u| !u.is_empty())
 }
 
-/// A database that exists for one test.
-pub struct TestDb {
-    /// URL that reaches it (also usable by the CLI).
-    pub url: String,
-    /// Which engine.
-    pub backend: Backend,
-    _dir: Option<tempfile::TempDir>,
-    _schema: Option<SchemaGuard>,
-}
+pub use crate::support::{RawDb, TestDb};
 
-/// Drops a test's PostgreSQL schema when the test ends, pass or fail (as atuin's test databases
-/// do), so a run leaves nothing behind in the database it was given.
-struct SchemaGuard {
-    base: String,
-    schema: String,
-}
-
-impl Drop for SchemaGuard {
-    fn drop(&mut self) {
-        let (base, schema) = (self.base.clone(), self.schema.clone());
-        // Drop runs inside the test's runtime, which cannot block on itself: use a thread with
-        // its own. Connections still open on the schema do not stop `drop schema`; a lock held
-        // by a task still running would, so the wait is bounded and a failure only leaves a
-        // schema behind (`.ci/run` drops its whole database anyway).
-        let dropped = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .ok()?;
-            runtime.block_on(async {
-                use sqlx::Connection;
-                let mut admin = sqlx::PgConnection::connect(&base).await.ok()?;
-                sqlx::query("set lock_timeout = '5s'")
-                    .execute(&mut admin)
-                    .await
-                    .ok()?;
-                let sql = format!("drop schema if exists {schema} cascade");
-                let done = sqlx::query(sqlx::AssertSqlSafe(sql))
-                    .execute(&mut admin)
-                    .await
-                    .ok();
-                let _ = admin.close().await;
-                done
-            })
-        })
-        .join();
-        if !matches!(dropped, Ok(Some(_))) {
-            eprintln!("test schema {} was left behind", self.schema);
-        }
-    }
-}
-
-impl TestDb {
-    /// A fresh, empty database on the story's engine. Panics (fails the test) if PostgreSQL is
-    /// unreachable: a PostgreSQL story must never quietly test SQLite instead.
-    pub async fn new() -> TestDb {
-        let engine = ENGINE
-            .try_with(|e| *e)
-            .expect("TestDb::new runs inside a story! test");
-        match engine {
-            Backend::Postgres => {
-                let base = postgres_url().expect("a PostgreSQL story needs its URL");
-                assert!(
-                    base.starts_with("postgres"),
-                    "{TEST_DB_ENV} must be a postgres:// URL"
-                );
-                let schema = unique_name("t");
-                let admin = sqlx::PgPool::connect(&base)
-                    .await
-                    .unwrap_or_else(|e| panic!("PostgreSQL at {TEST_DB_ENV} is unreachable: {e}"));
-                sqlx::query(sqlx::AssertSqlSafe(format!("create schema {schema}")))
-                    .execute(&admin)
-                    .await
-                    .unwrap();
-                admin.close().await;
-                let sep = if base.contains('?') { '&' } else { '?' };
-                TestDb {
-                    url: format!("{base}{sep}options[search_path]={schema}"),
-                    backend: Backend::Postgres,
-                    _dir: None,
-                    _schema: Some(SchemaGuard { base, schema }),
-                }
-            }
-            Backend::Sqlite => {
-                let dir = tempfile::tempdir().unwrap();
-                let url = format!("sqlite://{}/test.db", dir.path().display());
-                TestDb {
-                    url,
-                    backend: Backend::Sqlite,
-                    _dir: Some(dir),
-                    _schema: None,
-                }
-            }
-        }
-    }
-
-    /// A migrated store over this database.
-    pub async fn store(&self) -> Store {
-        let store = Store::connect(&self.url, PoolSettings::default())
-            .await
-            .unwrap();
-        store.migrate().await.unwrap();
-        store
-    }
-
-    /// A raw connection pool, for tests that must go around the store (tampering, constraints).
-    pub async fn raw(&self) -> RawDb {
-        match self.backend {
-            Backend::Postgres => RawDb::Postgres(sqlx::PgPool::connect(&self.url).await.unwrap()),
-            Backend::Sqlite => {
-                let options =
-                    <sqlx::sqlite::SqliteConnectOptions as std::str::FromStr>::from_str(&self.url)
-                        .unwrap()
-                        .create_if_missing(true);
-                RawDb::Sqlite(sqlx::SqlitePool::connect_with(options).await.unwrap())
-            }
-        }
-    }
-}
-
-/// Direct SQL access for tests.
-pub enum RawDb {
-    Postgres(sqlx::PgPool),
-    Sqlite(sqlx::SqlitePool),
-}
-
-impl RawDb {
-    /// Runs a statement; returns the rows affected or the database's refusal.
-    pub async fn execute(&self, sql: &'static str) -> Result<u64, sqlx::Error> {
-        match self {
-            RawDb::Postgres(p) => sqlx::query(sql).execute(p).await.map(|r| r.rows_affected()),
-            RawDb::Sqlite(p) => sqlx::query(sql).execute(p).await.map(|r| r.rows_affected()),
-        }
-    }
-
-    /// Runs a statement built at run time (test fixtures only).
-    pub async fn execute_owned(&self, sql: String) -> Result<u64, sqlx::Error> {
-        let sql = sqlx::AssertSqlSafe(sql);
-        match self {
-            RawDb::Postgres(p) => sqlx::query(sql).execute(p).await.map(|r| r.rows_affected()),
-            RawDb::Sqlite(p) => sqlx::query(sql).execute(p).await.map(|r| r.rows_affected()),
-        }
-    }
-
-    /// Runs several statements on one connection (PostgreSQL only: session state such as
-    /// temporary tables must be seen by the statements that follow).
-    pub async fn postgres_script(&self, sql: &'static str) -> Result<(), sqlx::Error> {
-        match self {
-            RawDb::Postgres(p) => sqlx::raw_sql(sql).execute(p).await.map(|_| ()),
-            RawDb::Sqlite(_) => panic!("a PostgreSQL-only script"),
-        }
-    }
-
-    /// One integer.
-    pub async fn scalar(&self, sql: &'static str) -> i64 {
-        match self {
-            RawDb::Postgres(p) => sqlx::query_scalar(sql).fetch_one(p).await.unwrap(),
-            RawDb::Sqlite(p) => sqlx::query_scalar(sql).fetch_one(p).await.unwrap(),
-        }
-    }
-}
-
-fn unique_name(prefix: &str) -> String {
-    static N: AtomicU64 = AtomicU64::new(0);
-    format!(
-        "{prefix}_{}_{}_{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed),
-        rand::random::<u32>()
-    )
+/// A fresh, empty database on the story's engine (panics if PostgreSQL is asked for and
+/// unreachable).
+pub async fn test_db() -> TestDb {
+    let engine = ENGINE
+        .try_with(|e| *e)
+        .expect("a test database is made inside a story! test");
+    TestDb::create(engine, postgres_url()).await
 }
 
 /// A running server over a fresh database holding the Pasuruan wilayah and programme 1.
@@ -234,15 +72,13 @@ pub async fn spawn_app() -> TestApp {
 pub async fn spawn_app_with(mut config: Config) -> TestApp {
     let key_dir = tempfile::tempdir().unwrap();
     config.key_dir = key_dir.path().join("keys");
-    let db = TestDb::new().await;
+    let db = test_db().await;
     let store = db.store().await;
     let deployment = store
         .init_deployment(&DeploymentId::parse("test-35.14").unwrap())
         .await
         .unwrap();
-    let wilayah =
-        relasi::domain::wilayah::parse_wilayah_csv(relasi::demo::WILAYAH_PASURUAN_CSV).unwrap();
-    store.upsert_wilayah(&wilayah).await.unwrap();
+    crate::support::seed_pasuruan(&store).await;
     store
         .create_programme(
             1,
@@ -253,17 +89,9 @@ pub async fn spawn_app_with(mut config: Config) -> TestApp {
         )
         .await
         .unwrap();
-    let (listener, addr) = relasi::server::bind("127.0.0.1:0").await.unwrap();
-    let router = app(AppState::new(store.clone(), config, deployment));
-    tokio::spawn(async move {
-        axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-        )
-        .await
-    });
+    let base = crate::support::serve(AppState::new(store.clone(), config, deployment)).await;
     let mut app = TestApp {
-        base: format!("http://{addr}"),
+        base,
         http: reqwest::Client::new(),
         store,
         db,
@@ -408,20 +236,9 @@ pub async fn assert_problem(res: reqwest::Response, status: u16, code: &str) -> 
 
 /// A second server over the same database (two instances behind one load balancer).
 pub async fn second_instance(app: &TestApp) -> String {
-    let store = app.db.store().await;
-    let deployment = store.deployment_id().await.unwrap().unwrap();
     let config = Config {
         key_dir: app.keys_path(),
         ..Config::default()
     };
-    let (listener, addr) = relasi::server::bind("127.0.0.1:0").await.unwrap();
-    let router = relasi::api::app(AppState::new(store, config, deployment));
-    tokio::spawn(async move {
-        axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-        )
-        .await
-    });
-    format!("http://{addr}")
+    crate::support::serve_db(&app.db, config).await
 }

@@ -2,7 +2,7 @@
 //! detectable. Each story failed on the main before the issue; on both engines.
 
 use crate::helpers::{RawDb, TestApp, assert_problem, spawn_app, spawn_app_with};
-use crate::redemption::{assert_ledger, basket, redeem, redeemable, shop_in};
+use crate::redemption::{Sale, assert_ledger, basket, redeem, redeemable, shop_in, storm};
 use relasi::domain::sale::SaleRequest;
 use relasi::store::Backend;
 use serde_json::{Value, json};
@@ -601,33 +601,20 @@ async fn sales_keep_read_committed_whatever_the_server_default() {
         shops.push(shop_in(&app, "35.14.05").await.1);
     }
     let token = v[0]["token"].as_str().unwrap().to_owned();
-    let tasks: Vec<_> = (0..40)
-        .map(|i| {
-            let (http, url, shop, body) = (
-                app.http.clone(),
-                format!("{second}/v1/redemptions"),
-                shops[i % 4].clone(),
-                basket(&token, 10_000),
-            );
-            tokio::spawn(async move {
-                http.post(url)
-                    .bearer_auth(shop)
-                    .header("idempotency-key", format!("ser-{i}"))
-                    .json(&body)
-                    .send()
-                    .await
-                    .unwrap()
-                    .status()
-                    .as_u16()
-            })
+    let sales = (0..40)
+        .map(|i| Sale {
+            base: second.clone(),
+            shop: shops[i % 4].clone(),
+            key: format!("ser-{i}"),
+            body: basket(&token, 10_000),
         })
         .collect();
     let mut debited = 0;
-    for t in tasks {
-        match t.await.unwrap() {
+    for (status, body) in storm(&app.http, sales).await {
+        match status {
             201 => debited += 1,
             409 => {}
-            other => panic!("a sale answered {other}"),
+            other => panic!("a sale answered {other}: {body}"),
         }
     }
     assert_eq!(debited, 30);
@@ -694,7 +681,7 @@ story!(a_busy_database_is_retried_then_answered_503);
 /// way (no move entries): the upgrade records both sides of the move and chains every row, and
 /// the result verifies and balances.
 async fn an_upgraded_database_is_chained_and_balances() {
-    let db = crate::helpers::TestDb::new().await;
+    let db = crate::helpers::test_db().await;
     let raw = db.raw().await;
     match &raw {
         RawDb::Postgres(pool) => before_chaining(sqlx::migrate!("./migrations/postgres"))

@@ -27,6 +27,9 @@ macro_rules! story {
     };
 }
 
+#[path = "../support/mod.rs"]
+mod support;
+
 mod helpers;
 
 mod api_errors;

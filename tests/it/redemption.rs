@@ -94,6 +94,41 @@ pub(crate) async fn assert_ledger(app: &TestApp) -> (i64, i64) {
     (entries, net_sales)
 }
 
+/// One sale of a storm: the server it goes to, the shop's token, its key and its body.
+pub(crate) struct Sale {
+    pub base: String,
+    pub shop: String,
+    pub key: String,
+    pub body: Value,
+}
+
+/// Sends every sale at once (one task each); the answers, (status, body), in the order given.
+/// The concurrency stories of both engines send their storms through this one loop.
+pub(crate) async fn storm(http: &reqwest::Client, sales: Vec<Sale>) -> Vec<(u16, String)> {
+    let tasks: Vec<_> = sales
+        .into_iter()
+        .map(|sale| {
+            let http = http.clone();
+            tokio::spawn(async move {
+                let res = http
+                    .post(format!("{}/v1/redemptions", sale.base))
+                    .bearer_auth(sale.shop)
+                    .header("idempotency-key", sale.key)
+                    .json(&sale.body)
+                    .send()
+                    .await
+                    .unwrap();
+                (res.status().as_u16(), res.text().await.unwrap())
+            })
+        })
+        .collect();
+    let mut answers = Vec::with_capacity(tasks.len());
+    for t in tasks {
+        answers.push(t.await.unwrap());
+    }
+    answers
+}
+
 pub(crate) async fn shop_in(app: &TestApp, area: &str) -> (MerchantId, String) {
     let res = app
         .post("/v1/merchants", &app.admin, &json!({ "name": format!("Toko {area}"), "kode_desa": "35.14.05.2005", "service_area": [area] }))
@@ -637,30 +672,18 @@ async fn a_storm_of_200_sales_from_10_shops_debits_exactly_30() {
     for _ in 0..10 {
         shops.push(shop_in(&app, "35.14.05").await.1);
     }
-    let tasks: Vec<_> = (0..200)
-        .map(|i| {
-            let (http, url, shop, body) = (
-                app.http.clone(),
-                app.url("/v1/redemptions"),
-                shops[i % 10].clone(),
-                basket(&token, 10_000),
-            );
-            tokio::spawn(async move {
-                let res = http
-                    .post(url)
-                    .bearer_auth(shop)
-                    .header("idempotency-key", format!("storm-{i}"))
-                    .json(&body)
-                    .send()
-                    .await
-                    .unwrap();
-                (res.status().as_u16(), res.json::<Value>().await.unwrap())
-            })
+    let sales = (0..200)
+        .map(|i| Sale {
+            base: app.base.clone(),
+            shop: shops[i % 10].clone(),
+            key: format!("storm-{i}"),
+            body: basket(&token, 10_000),
         })
         .collect();
+    let answers = storm(&app.http, sales).await;
     let mut ok = Vec::new();
-    for t in tasks {
-        let (status, body) = t.await.unwrap();
+    for (status, body) in answers {
+        let body: Value = serde_json::from_str(&body).unwrap();
         match status {
             201 => ok.push(body["redemption_id"].as_i64().unwrap()),
             409 => assert_eq!(body["code"], "insufficient_balance"),
@@ -695,31 +718,15 @@ async fn thirty_two_requests_with_one_key_debit_once() {
     let v = redeemable(&app).await;
     let (_, shop) = shop_in(&app, "35.14.05").await;
     let body = basket(v[0]["token"].as_str().unwrap(), 10_000);
-    let tasks: Vec<_> = (0..32)
-        .map(|_| {
-            let (http, url, shop, body) = (
-                app.http.clone(),
-                app.url("/v1/redemptions"),
-                shop.clone(),
-                body.clone(),
-            );
-            tokio::spawn(async move {
-                let res = http
-                    .post(url)
-                    .bearer_auth(shop)
-                    .header("idempotency-key", "same")
-                    .json(&body)
-                    .send()
-                    .await
-                    .unwrap();
-                (res.status().as_u16(), res.text().await.unwrap())
-            })
+    let sales = (0..32)
+        .map(|_| Sale {
+            base: app.base.clone(),
+            shop: shop.clone(),
+            key: "same".to_owned(),
+            body: body.clone(),
         })
         .collect();
-    let mut answers = HashSet::new();
-    for t in tasks {
-        answers.insert(t.await.unwrap());
-    }
+    let answers: HashSet<(u16, String)> = storm(&app.http, sales).await.into_iter().collect();
     assert_eq!(answers.len(), 1, "identical answers: {answers:?}");
     assert_eq!(answers.iter().next().unwrap().0, 201);
     assert_eq!(assert_ledger(&app).await, (10_000, 10_000));
@@ -736,30 +743,17 @@ async fn two_server_instances_on_one_database_never_overdraw() {
         shops.push(shop_in(&app, "35.14.05").await.1);
     }
     let bases = [app.base.clone(), second];
-    let tasks: Vec<_> = (0..120)
-        .map(|i| {
-            let url = format!("{}/v1/redemptions", bases[i % 2]);
-            let (http, shop, body) = (
-                app.http.clone(),
-                shops[i % 4].clone(),
-                basket(&token, 7_000),
-            );
-            tokio::spawn(async move {
-                let res = http
-                    .post(url)
-                    .bearer_auth(shop)
-                    .header("idempotency-key", format!("two-{i}"))
-                    .json(&body)
-                    .send()
-                    .await
-                    .unwrap();
-                res.status().as_u16()
-            })
+    let sales = (0..120)
+        .map(|i| Sale {
+            base: bases[i % 2].clone(),
+            shop: shops[i % 4].clone(),
+            key: format!("two-{i}"),
+            body: basket(&token, 7_000),
         })
         .collect();
     let mut debited = 0;
-    for t in tasks {
-        match t.await.unwrap() {
+    for (status, _) in storm(&app.http, sales).await {
+        match status {
             201 => debited += 1,
             409 => {}
             other => panic!("unexpected {other}"),

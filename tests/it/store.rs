@@ -11,15 +11,9 @@ use relasi::store::{Opened, StoreError};
 use relasi_token::DeploymentId;
 
 async fn store_with_wilayah() -> (TestDb, relasi::store::Store) {
-    let db = TestDb::new().await;
+    let db = crate::helpers::test_db().await;
     let store = db.store().await;
-    store
-        .upsert_wilayah(
-            &relasi::domain::wilayah::parse_wilayah_csv(relasi::demo::WILAYAH_PASURUAN_CSV)
-                .unwrap(),
-        )
-        .await
-        .unwrap();
+    crate::support::seed_pasuruan(&store).await;
     (db, store)
 }
 
@@ -49,7 +43,7 @@ async fn migrations_are_idempotent_and_wilayah_loads() {
 story!(migrations_are_idempotent_and_wilayah_loads);
 
 async fn deployment_id_is_set_once() {
-    let db = TestDb::new().await;
+    let db = crate::helpers::test_db().await;
     let store = db.store().await;
     assert_eq!(store.deployment_id().await.unwrap(), None);
     let first = DeploymentId::parse("pasuruan").unwrap();
@@ -128,7 +122,9 @@ async fn programme_numbers_are_unique_and_resolution_is_explicit() {
     assert_eq!(p1.settings, s);
     assert!(matches!(
         store.create_programme(1, "Lagi", 2026, &s, "test").await,
-        Err(StoreError::Conflict(_))
+        Err(StoreError::Conflict(
+            relasi_codes::Code::ProgrammeNumberTaken
+        ))
     ));
     store
         .create_programme(2, "Dua", 2027, &s, "test")
@@ -333,3 +329,23 @@ async fn one_issuance_per_programme_at_a_time() {
     );
 }
 story!(one_issuance_per_programme_at_a_time);
+
+/// Two different unique keys never read the same: each conflict a request can meet names its
+/// own code (mapped by constraint in one place, on both engines).
+async fn each_unique_conflict_has_its_own_code() {
+    let (_db, store) = store_with_wilayah().await;
+    let s = ProgrammeSettings::default();
+    store
+        .create_programme(1, "Satu", 2026, &s, "test")
+        .await
+        .unwrap();
+    let programme = store.create_programme(1, "Lagi", 2026, &s, "test").await;
+    store.add_signing_key([7; 32], "test").await.unwrap();
+    let key = store.add_signing_key([8; 32], "test").await;
+    let (Err(StoreError::Conflict(a)), Err(StoreError::Conflict(b))) = (programme, key) else {
+        panic!("both must conflict");
+    };
+    assert_eq!(a, relasi_codes::Code::ProgrammeNumberTaken);
+    assert_eq!(b, relasi_codes::Code::SigningKeyActive);
+}
+story!(each_unique_conflict_has_its_own_code);
