@@ -51,6 +51,10 @@ pub struct PoolSettings {
     pub max_connections: u32,
     /// How long a request waits for a free connection before failing with 503.
     pub acquire_timeout: Duration,
+    /// How long a write waits for SQLite's single writer connection. Writes queue for it in
+    /// order, each a few milliseconds, so a burst of sales is served by waiting, not refused:
+    /// this is longer than `acquire_timeout` (and shorter than the request timeout).
+    pub write_acquire_timeout: Duration,
 }
 
 impl PoolSettings {
@@ -63,6 +67,7 @@ impl Default for PoolSettings {
         PoolSettings {
             max_connections: PoolSettings::DEFAULT_MAX_CONNECTIONS,
             acquire_timeout: Duration::from_secs(5),
+            write_acquire_timeout: Duration::from_secs(20),
         }
     }
 }
@@ -319,7 +324,7 @@ impl Store {
             // The writer opens (and creates) the file first; readers open it read-only.
             let write = PoolOptions::new()
                 .max_connections(1)
-                .acquire_timeout(limits.acquire_timeout)
+                .acquire_timeout(limits.write_acquire_timeout)
                 .connect_with(options.clone())
                 .await?;
             let read = PoolOptions::new()
