@@ -117,6 +117,16 @@ codes! {
     VoucherNotYetValid = "voucher_not_yet_valid", 409, "Voucher belum berlaku", "Voucher not yet valid";
     /// The balance is smaller than the amount.
     InsufficientBalance = "insufficient_balance", 409, "Saldo voucher tidak cukup", "Insufficient voucher balance";
+    /// Client side (merchant client, phone page): the voucher or its programme does not allow
+    /// offline acceptance, so the sale needs the server.
+    OfflineNotAllowed = "offline_not_allowed", 409, "Voucher ini tidak boleh diterima tanpa jaringan", "This voucher may not be accepted offline";
+    /// Client side: the synced key, revocation or settings lists are older than the programme
+    /// allows for offline sales.
+    OfflineListsStale = "offline_lists_stale", 409, "Daftar kunci dan pencabutan sudah usang: sinkronkan dulu", "Key and revocation lists are out of date: sync first";
+    /// Client side: this voucher's offline ceiling for the day (or its face value) is reached.
+    OfflineVoucherLimit = "offline_voucher_limit", 409, "Batas belanja offline voucher ini hari ini terlampaui", "This voucher's offline limit for today is reached";
+    /// Client side: the shop holds as many unsynced sales (count or rupiah) as it may.
+    OfflineShopLimit = "offline_shop_limit", 409, "Batas transaksi offline toko terlampaui: sinkronkan dulu", "The shop's offline limit is reached: sync first";
     /// The sale was reversed before.
     AlreadyReversed = "already_reversed", 409, "Transaksi ini sudah dibatalkan", "This sale was already reversed";
     /// The reversal window has closed.

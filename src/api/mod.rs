@@ -13,9 +13,11 @@ mod health;
 
 mod keys;
 mod merchants;
+mod offline;
 mod programmes;
 mod redemptions;
 mod registry;
+mod sales;
 mod vouchers;
 
 use crate::store::Store;
@@ -157,6 +159,8 @@ pub fn app(state: AppState) -> Router {
         .merge(cycles::router())
         .merge(vouchers::router())
         .merge(redemptions::router())
+        .merge(sales::router())
+        .merge(offline::router())
         .merge(balance::router(state.config.balance_limit))
         .fallback(|| async { error::ApiError::new(Code::NotFound) })
         .with_state(state)

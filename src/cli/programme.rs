@@ -3,13 +3,13 @@
 use super::CLI_ACTOR;
 use clap::{Args, Subcommand};
 use relasi::domain::money::Rupiah;
-use relasi::domain::programme::{Category, ProgrammeSettings};
+use relasi::domain::programme::{Category, OfflineCeilings, ProgrammeSettings};
 use relasi::store::Store;
 
 #[derive(Subcommand, Debug)]
 pub enum ProgrammeCommand {
     /// Create a programme. Settings not given take the defaults of SPEC "Eligibility".
-    Create(ProgrammeArgs),
+    Create(Box<ProgrammeArgs>),
     /// Show programmes as JSON.
     Show {
         /// Only this programme number.
@@ -53,6 +53,18 @@ pub struct ProgrammeArgs {
     /// Allow offline acceptance.
     #[arg(long)]
     offline: bool,
+    /// Offline: key and revocation lists older than this many hours back no offline sale (default 24).
+    #[arg(long)]
+    offline_max_list_age_hours: Option<i64>,
+    /// Offline: most rupiah one voucher may spend offline at one shop in a day (default 100000).
+    #[arg(long)]
+    offline_voucher_day: Option<String>,
+    /// Offline: most unsynced sales a shop may hold (default 20).
+    #[arg(long)]
+    offline_shop_count: Option<i64>,
+    /// Offline: most unsynced rupiah a shop may hold (default 1000000).
+    #[arg(long)]
+    offline_shop_total: Option<String>,
 }
 
 impl ProgrammeArgs {
@@ -80,9 +92,27 @@ impl ProgrammeArgs {
                 .map_or(d.reversal_window_secs, |h| h.saturating_mul(3600)),
             utc_offset_hours: self.utc_offset_hours.unwrap_or(d.utc_offset_hours),
             offline_allowed: self.offline,
+            offline: self.offline_ceilings(d.offline)?,
         };
         settings.validate()?;
         Ok(settings)
+    }
+}
+
+impl ProgrammeArgs {
+    /// The offline ceilings asked for, on top of the defaults.
+    fn offline_ceilings(&self, d: OfflineCeilings) -> anyhow::Result<OfflineCeilings> {
+        let rupiah = |text: &Option<String>, default: Rupiah| {
+            text.as_deref().map_or(Ok(default), Rupiah::parse)
+        };
+        Ok(OfflineCeilings {
+            max_list_age_secs: self
+                .offline_max_list_age_hours
+                .map_or(d.max_list_age_secs, |h| h.saturating_mul(3600)),
+            voucher_day: rupiah(&self.offline_voucher_day, d.voucher_day)?,
+            shop_count: self.offline_shop_count.unwrap_or(d.shop_count),
+            shop_total: rupiah(&self.offline_shop_total, d.shop_total)?,
+        })
     }
 }
 

@@ -84,6 +84,66 @@ pub struct ProgrammeSettings {
     pub utc_offset_hours: i8,
     /// Whether vouchers carry the offline-acceptance flag.
     pub offline_allowed: bool,
+    /// The ceilings shops apply while they accept offline (published to merchant clients).
+    #[serde(default)]
+    pub offline: OfflineCeilings,
+}
+
+/// Card-terminal style ceilings for offline acceptance, published by `GET /v1/offline-settings`
+/// and applied by every merchant client (CLI, library, phone page). A declined offline sale is
+/// the shop's loss (docs/offline.md), so the defaults are small.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct OfflineCeilings {
+    /// Key and revocation lists older than this may not back an offline sale, in seconds.
+    pub max_list_age_secs: i64,
+    /// Most one voucher may spend offline at one shop in one local day.
+    pub voucher_day: Rupiah,
+    /// Most sales a shop may hold unsynced.
+    pub shop_count: i64,
+    /// Most rupiah a shop may hold unsynced.
+    pub shop_total: Rupiah,
+}
+
+impl Default for OfflineCeilings {
+    fn default() -> Self {
+        OfflineCeilings {
+            max_list_age_secs: 24 * 3600,
+            voucher_day: Rupiah::new(100_000).unwrap_or_default(),
+            shop_count: 20,
+            shop_total: Rupiah::new(1_000_000).unwrap_or_default(),
+        }
+    }
+}
+
+impl OfflineCeilings {
+    /// Checks the ranges the schema also enforces.
+    pub fn validate(&self) -> Result<(), Invalid> {
+        if !(60..=30 * 24 * 3600).contains(&self.max_list_age_secs) {
+            return Err(Invalid::new(
+                "offline.max_list_age_secs",
+                "must be between 60 seconds and 30 days",
+            ));
+        }
+        if self.voucher_day.as_i64() > i64::from(u32::MAX) {
+            return Err(Invalid::new(
+                "offline.voucher_day",
+                "must fit a voucher's face value",
+            ));
+        }
+        if !(0..=10_000).contains(&self.shop_count) {
+            return Err(Invalid::new(
+                "offline.shop_count",
+                "must be between 0 and 10000",
+            ));
+        }
+        if self.shop_total.as_i64() > 1_000_000_000 {
+            return Err(Invalid::new(
+                "offline.shop_total",
+                "must be at most Rp 1.000.000.000",
+            ));
+        }
+        Ok(())
+    }
 }
 
 impl Default for ProgrammeSettings {
@@ -97,6 +157,7 @@ impl Default for ProgrammeSettings {
             reversal_window_secs: 24 * 3600,
             utc_offset_hours: 7,
             offline_allowed: false,
+            offline: OfflineCeilings::default(),
         }
     }
 }
@@ -137,7 +198,7 @@ impl ProgrammeSettings {
                 "must be between -12 and 14",
             ));
         }
-        Ok(())
+        self.offline.validate()
     }
 }
 

@@ -16,6 +16,7 @@ mod keys;
 mod merchants;
 mod programmes;
 mod redemptions;
+mod sales;
 mod tokens;
 mod vouchers;
 mod wilayah;
@@ -31,6 +32,7 @@ pub use redemptions::{
     Answer, BalanceFacts, Debit, DebitResult, Decline, LedgerRow, Reversal, ReversalRefusal,
     Reversed, StoredAnswer,
 };
+pub use sales::ShopEntry;
 pub use vouchers::{NewVoucher, Remaining, ReplaceRefusal};
 
 use relasi_codes::Code;

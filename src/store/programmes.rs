@@ -4,7 +4,7 @@ use super::{AuditWriter, Engine, Store, StoreError, StoreResult, now_us, with_po
 use crate::domain::audit::AuditEvent;
 use crate::domain::ids::ProgrammeId;
 use crate::domain::money::Rupiah;
-use crate::domain::programme::{Category, Programme, ProgrammeSettings};
+use crate::domain::programme::{Category, OfflineCeilings, Programme, ProgrammeSettings};
 use relasi_codes::Code;
 
 #[derive(sqlx::FromRow)]
@@ -21,13 +21,18 @@ struct ProgrammeRow {
     reversal_window_secs: i64,
     utc_offset_hours: i64,
     offline_allowed: bool,
+    offline_max_list_age_secs: i64,
+    offline_voucher_day_rp: i64,
+    offline_shop_count: i64,
+    offline_shop_rp: i64,
 }
 
 macro_rules! select_programme {
     ($tail:literal) => {
         concat!(
             "select id, number, name, year, max_desil, voucher_base_rp, voucher_per_member_rp, voucher_cap_rp, ",
-            "categories, reversal_window_secs, utc_offset_hours, offline_allowed from programmes ",
+            "categories, reversal_window_secs, utc_offset_hours, offline_allowed, offline_max_list_age_secs, ",
+            "offline_voucher_day_rp, offline_shop_count, offline_shop_rp from programmes ",
             $tail
         )
     };
@@ -60,6 +65,12 @@ impl TryFrom<ProgrammeRow> for Programme {
                 utc_offset_hours: i8::try_from(r.utc_offset_hours)
                     .map_err(|_| StoreError::Corrupt("stored utc offset"))?,
                 offline_allowed: r.offline_allowed,
+                offline: OfflineCeilings {
+                    max_list_age_secs: r.offline_max_list_age_secs,
+                    voucher_day: Rupiah::new(r.offline_voucher_day_rp).map_err(bad)?,
+                    shop_count: r.offline_shop_count,
+                    shop_total: Rupiah::new(r.offline_shop_rp).map_err(bad)?,
+                },
             },
         })
     }
@@ -80,8 +91,9 @@ impl Store {
             let mut tx = pool.begin_write().await?;
             let (id,): (i64,) = sqlx::query_as(
                 "insert into programmes (number, name, year, max_desil, voucher_base_rp, voucher_per_member_rp, \
-                 voucher_cap_rp, categories, reversal_window_secs, utc_offset_hours, offline_allowed, created_at_us) \
-                 values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) returning id",
+                 voucher_cap_rp, categories, reversal_window_secs, utc_offset_hours, offline_allowed, created_at_us, \
+                 offline_max_list_age_secs, offline_voucher_day_rp, offline_shop_count, offline_shop_rp) \
+                 values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) returning id",
             )
             .bind(i64::from(number))
             .bind(name.to_owned())
@@ -95,6 +107,10 @@ impl Store {
             .bind(i64::from(settings.utc_offset_hours))
             .bind(settings.offline_allowed)
             .bind(now_us())
+            .bind(settings.offline.max_list_age_secs)
+            .bind(settings.offline.voucher_day.as_i64())
+            .bind(settings.offline.shop_count)
+            .bind(settings.offline.shop_total.as_i64())
             .fetch_one(&mut *tx)
             .await?;
             tx.append_audit(&AuditEvent::new(actor, "programme.create", format!("programme:{id}"),
