@@ -248,6 +248,8 @@ async fn main() {
     };
     let base = common::support::serve(AppState::new(store.clone(), config, deployment)).await;
 
+    // reqwest's rustls comes without a provider in this workspace (the merchant client uses ring).
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(CLIENTS)
         .build()

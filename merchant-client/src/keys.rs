@@ -1,8 +1,6 @@
-//! RELASI merchant client library: what a shop's till (or a POS integrator) needs to read a
-//! voucher QR and judge it offline against the keys the server publishes.
-//!
-//! The byte layout lives in `relasi-token`; this crate adds the published key set
-//! (`GET /v1/keys`), key status and validity windows, and the shop-facing verdicts.
+//! The published key set (`GET /v1/keys`) and the strict offline verdict on a voucher: shape,
+//! signature (`verify_strict`, every key with the kid), key status and `verify_until`, and the
+//! voucher's validity window. The byte layout itself lives in `relasi-token`.
 
 use data_encoding::BASE64URL_NOPAD;
 pub use relasi_codes::Code;
@@ -16,8 +14,9 @@ pub enum OfflineError {
     /// Shape, key or signature problem.
     #[error(transparent)]
     Token(#[from] TokenError),
-    /// The key that signed it has been revoked.
-    #[error("signing key revoked")]
+    /// The key that signed it has been revoked, or its verification window (`verify_until`)
+    /// has closed.
+    #[error("signing key revoked or past its verification window")]
     KeyRevoked,
     /// Before its first valid second.
     #[error("voucher not yet valid")]
@@ -46,7 +45,7 @@ impl OfflineError {
                 "Kunci penerbit tidak dikenal: sinkronkan kunci dulu"
             }
             OfflineError::Token(TokenError::BadSignature) => "Tanda tangan voucher tidak sah",
-            OfflineError::KeyRevoked => "Kunci penerbit sudah dicabut",
+            OfflineError::KeyRevoked => "Kunci penerbit sudah dicabut atau habis masa berlakunya",
             OfflineError::NotYetValid => "Voucher belum berlaku",
             OfflineError::Expired => "Voucher sudah kedaluwarsa",
         }
@@ -88,16 +87,21 @@ pub struct PublishedKey {
     pub key: VerifyingKey,
     /// Revoked keys verify nothing.
     pub revoked: bool,
-    /// After this instant (Unix seconds) the key verifies nothing either (a retired key's
-    /// window); `None` while it is active.
+    /// Last second (Unix) at which tokens signed by this key verify; `None`: no end yet.
     pub verify_until_unix: Option<i64>,
 }
 
 impl PublishedKey {
-    /// Whether tokens signed by this key may still be trusted at `now_unix`.
+    /// Whether this key may verify a token at `now_unix`.
     pub fn usable_at(&self, now_unix: i64) -> bool {
         !self.revoked && self.verify_until_unix.is_none_or(|t| t >= now_unix)
     }
+}
+
+fn unix_of(text: &str) -> Result<i64, KeysError> {
+    chrono::DateTime::parse_from_rfc3339(text)
+        .map(|t| t.timestamp())
+        .map_err(|_| KeysError::Field("verify_until"))
 }
 
 /// The server's published keys, as synced by the shop.
@@ -112,8 +116,12 @@ pub struct Keyring {
 pub struct VerifiedVoucher {
     /// Voucher id, hex.
     pub voucher_id: String,
+    /// The token in its canonical text form (upper case, no whitespace).
+    pub token_text: String,
     /// Programme number.
     pub programme: u16,
+    /// First valid second (Unix).
+    pub valid_from_unix: u32,
     /// Face value in whole rupiah (the balance is only known online).
     pub face_value_rp: u32,
     /// Last valid second (Unix).
@@ -141,14 +149,7 @@ impl Keyring {
             if Kid::of(&key) != kid {
                 return Err(KeysError::Field("kid does not match its public key"));
             }
-            let verify_until_unix = match k.verify_until.as_deref() {
-                None => None,
-                Some(text) => Some(
-                    chrono::DateTime::parse_from_rfc3339(text)
-                        .map_err(|_| KeysError::Field("verify_until"))?
-                        .timestamp(),
-                ),
-            };
+            let verify_until_unix = k.verify_until.as_deref().map(unix_of).transpose()?;
             keys.push(PublishedKey {
                 kid,
                 key,
@@ -186,20 +187,23 @@ impl Keyring {
             .map_err(OfflineError::Token)
     }
 
-    /// Decodes QR text and checks shape, signature (strict), key status, the key's verification
-    /// window (`verify_until`) and the voucher's validity at `now_unix`, as the server does.
+    /// The keys, as published.
+    pub fn keys(&self) -> &[PublishedKey] {
+        &self.keys
+    }
+
+    /// Decodes QR text and checks shape, signature (strict), key status, the key's
+    /// `verify_until` and the voucher's validity at `now_unix`.
     pub fn verify(&self, qr_text: &str, now_unix: i64) -> Result<VerifiedVoucher, OfflineError> {
         let token = SignedToken::parse_text(qr_text)?;
+        let kid = token.claims.kid;
         let usable = self
             .keys
             .iter()
-            .filter(|k| k.usable_at(now_unix))
+            .filter(|k| k.kid == kid && k.usable_at(now_unix))
             .map(|k| &k.key);
         let verdict = token.verify(&self.deployment, usable);
-        if verdict == Err(TokenError::UnknownKey)
-            && self.keys.iter().any(|k| k.kid == token.claims.kid)
-        {
-            // The kid is published, but every key with it is revoked or past its window.
+        if verdict == Err(TokenError::UnknownKey) && self.keys.iter().any(|k| k.kid == kid) {
             return Err(OfflineError::KeyRevoked);
         }
         verdict?;
@@ -211,9 +215,11 @@ impl Keyring {
             return Err(OfflineError::Expired);
         }
         Ok(VerifiedVoucher {
-            voucher_id: c.voucher_id.iter().map(|b| format!("{b:02x}")).collect(),
+            voucher_id: hex::encode(c.voucher_id),
+            token_text: token.to_text(),
             programme: c.programme,
             face_value_rp: c.face_value_rp,
+            valid_from_unix: c.valid_from_unix,
             valid_until_unix: c.valid_until_unix,
             offline_allowed: c.flags.offline_allowed(),
         })

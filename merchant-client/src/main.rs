@@ -1,54 +1,25 @@
-//! `relasi-merchant`: the shop's command line. Today: verify a voucher QR offline against a
-//! synced keys file.
+//! `relasi-merchant`: the shop's command line (SPEC "merchant-client"). Parses, then calls the
+//! library; messages in Bahasa Indonesia (`--lang en` for English), `--json` for scripts.
+//!
+//! Exit codes: 0 done; 1 refused or declined (the voucher, the server or the offline rules
+//! said no); 2 usage; 3 the sale was queued offline (*tertunda*); 4 the server could not be
+//! reached; 5 local problem (not logged in, storage); 6 sync stopped with sales still waiting.
 
-use anyhow::Context;
-use clap::{Parser, Subcommand};
-use relasi_merchant::Keyring;
+mod cli;
 
-#[derive(Parser, Debug)]
-#[command(
-    name = "relasi-merchant",
-    version,
-    about = "RELASI untuk toko mitra / for partner shops"
-)]
-struct Cli {
-    #[command(subcommand)]
-    command: Command,
-}
+use clap::Parser;
 
-#[derive(Subcommand, Debug)]
-enum Command {
-    /// Periksa voucher tanpa jaringan / verify a voucher offline.
-    Verify {
-        /// File with the JSON of GET /v1/keys.
-        #[arg(long)]
-        keys: std::path::PathBuf,
-        /// The QR text (RLS1:…).
-        token: String,
-    },
-}
-
-fn main() -> anyhow::Result<()> {
-    let cli = Cli::parse();
-    match cli.command {
-        Command::Verify { keys, token } => {
-            let text = std::fs::read_to_string(&keys)
-                .with_context(|| format!("reading {}", keys.display()))?;
-            let keyring = Keyring::from_json(&text)?;
-            let now = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-                .unwrap_or(0);
-            match keyring.verify(&token, now) {
-                Ok(v) => {
-                    println!(
-                        "SAH / VALID: voucher {} nilai Rp {} program {}",
-                        v.voucher_id, v.face_value_rp, v.programme
-                    );
-                    Ok(())
-                }
-                Err(e) => anyhow::bail!("DITOLAK / REFUSED ({}): {} — {e}", e.code(), e.pesan()),
-            }
+fn main() -> std::process::ExitCode {
+    let args = cli::Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("tokio: {e}");
+            return std::process::ExitCode::from(5);
         }
-    }
+    };
+    std::process::ExitCode::from(runtime.block_on(cli::run(args)))
 }

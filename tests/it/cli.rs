@@ -61,7 +61,7 @@ async fn demo_serves_healthz_and_readyz_and_reuses_its_database() {
             .last()
             .unwrap()
             .to_owned();
-        let http = reqwest::Client::new();
+        let http = crate::helpers::http_client();
         assert_eq!(
             http.get(format!("{url}/healthz"))
                 .send()

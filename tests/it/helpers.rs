@@ -69,7 +69,19 @@ pub async fn spawn_app() -> TestApp {
 }
 
 /// The server with the given limits.
-pub async fn spawn_app_with(mut config: Config) -> TestApp {
+pub async fn spawn_app_with(config: Config) -> TestApp {
+    spawn_app_full(config, ProgrammeSettings::default()).await
+}
+
+/// An HTTP client. The merchant client brings reqwest's rustls without a built-in crypto
+/// provider (it uses ring), so whoever builds a reqwest client in this build installs it first.
+pub fn http_client() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::new()
+}
+
+/// The server with the given limits, its programme 1 with the given settings.
+pub async fn spawn_app_full(mut config: Config, settings: ProgrammeSettings) -> TestApp {
     let key_dir = tempfile::tempdir().unwrap();
     config.key_dir = key_dir.path().join("keys");
     let db = test_db().await;
@@ -80,19 +92,13 @@ pub async fn spawn_app_with(mut config: Config) -> TestApp {
         .unwrap();
     crate::support::seed_pasuruan(&store).await;
     store
-        .create_programme(
-            1,
-            "Program Uji",
-            2026,
-            &ProgrammeSettings::default(),
-            "test",
-        )
+        .create_programme(1, "Program Uji", 2026, &settings, "test")
         .await
         .unwrap();
     let base = crate::support::serve(AppState::new(store.clone(), config, deployment)).await;
     let mut app = TestApp {
         base,
-        http: reqwest::Client::new(),
+        http: http_client(),
         store,
         db,
         admin: String::new(),
