@@ -98,3 +98,37 @@ fn a_key_past_its_verification_window_is_refused_as_the_server_does() {
     let garbled = retired.replace("1970-01-01T00:25:00Z", "soon");
     assert!(Keyring::from_json(&garbled).is_err());
 }
+
+#[test]
+fn a_voucher_is_read_from_text_and_from_a_photo_of_its_qr() {
+    let key = SigningKey::from_bytes(&[3; 32]);
+    let text = token(&key);
+    assert_eq!(
+        relasi_merchant::decode::from_text(&format!("  {}\r\n", text.to_lowercase())).unwrap(),
+        text.to_lowercase()
+    );
+    let code =
+        qrcode::QrCode::with_error_correction_level(text.as_bytes(), qrcode::EcLevel::Q).unwrap();
+    let gray = code
+        .render::<image::Luma<u8>>()
+        .quiet_zone(true)
+        .module_dimensions(6, 6)
+        .build();
+    let mut png = Vec::new();
+    image::DynamicImage::ImageLuma8(gray.clone())
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .unwrap();
+    assert_eq!(relasi_merchant::decode::from_image(&png).unwrap(), text);
+    let mut jpeg = Vec::new();
+    image::DynamicImage::ImageLuma8(gray)
+        .write_to(
+            &mut std::io::Cursor::new(&mut jpeg),
+            image::ImageFormat::Jpeg,
+        )
+        .unwrap();
+    assert_eq!(relasi_merchant::decode::from_image(&jpeg).unwrap(), text);
+    assert_eq!(
+        relasi_merchant::decode::from_image(b"not an image"),
+        Err(relasi_merchant::decode::DecodeError::NotAnImage)
+    );
+}

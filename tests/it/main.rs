@@ -39,6 +39,7 @@ mod health;
 mod issuance;
 mod ledger;
 mod merchant;
+mod merchant_cli;
 mod planning;
 mod redemption;
 mod registry;
