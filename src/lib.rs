@@ -13,3 +13,4 @@ pub mod jobs;
 pub mod render;
 pub mod server;
 pub mod signing;
+pub mod web;

@@ -53,6 +53,8 @@ codes! {
     InvalidJson = "invalid_json", 400, "Permintaan tidak dapat dibaca", "Request body could not be read";
     /// No bearer token, or one that is unknown, revoked or expired.
     Unauthorized = "unauthorized", 401, "Token akses tidak ada atau tidak sah", "Missing or invalid access token";
+    /// A page's change without the session's CSRF token, or from another origin.
+    CsrfFailed = "csrf_failed", 403, "Sesi halaman tidak sah: muat ulang halaman", "Page session check failed: reload the page";
     /// The caller's role (or shop) may not do this.
     Forbidden = "forbidden", 403, "Peran Anda tidak diizinkan", "Your role is not allowed to do this";
     /// No such resource.

@@ -1,9 +1,11 @@
-//! Request extractors whose rejections are problem+json: JSON bodies and bearer tokens.
+//! Request extractors whose rejections are problem+json: JSON bodies and the caller (a bearer
+//! token, or a page's session cookie with its CSRF token).
 
 use super::AppState;
 use super::error::ApiError;
 use crate::domain::auth::{ApiTokenSecret, Principal, Role};
 use crate::domain::ids::ApiTokenId;
+use crate::web::session;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::header;
@@ -71,18 +73,31 @@ impl Caller {
 impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
+    /// The bearer token, or else a page's session cookie: then an unsafe method must carry the
+    /// session's CSRF token from a same-origin page (`web::session`).
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let header_value = parts.headers.get(header::AUTHORIZATION).ok_or_else(|| {
-            ApiError::new(Code::Unauthorized).detail("send Authorization: Bearer <token>")
-        })?;
-        let text = header_value
-            .to_str()
-            .map_err(|_| ApiError::new(Code::Unauthorized))?;
-        let presented = text
-            .strip_prefix("Bearer ")
-            .or_else(|| text.strip_prefix("bearer "))
-            .and_then(|t| ApiTokenSecret::presented(t.trim()))
-            .ok_or_else(|| ApiError::new(Code::Unauthorized))?;
+        let presented = match parts.headers.get(header::AUTHORIZATION) {
+            Some(header_value) => {
+                let text = header_value
+                    .to_str()
+                    .map_err(|_| ApiError::new(Code::Unauthorized))?;
+                text.strip_prefix("Bearer ")
+                    .or_else(|| text.strip_prefix("bearer "))
+                    .and_then(|t| ApiTokenSecret::presented(t.trim()))
+                    .ok_or_else(|| ApiError::new(Code::Unauthorized))?
+            }
+            None => {
+                let secret = session::session_secret(&parts.headers).ok_or_else(|| {
+                    ApiError::new(Code::Unauthorized).detail("send Authorization: Bearer <token>")
+                })?;
+                if !session::is_safe(&parts.method)
+                    && !session::unsafe_request_allowed(&parts.headers, &secret, None)
+                {
+                    return Err(ApiError::new(Code::CsrfFailed));
+                }
+                secret
+            }
+        };
         match state.store.principal_for(&presented).await? {
             Some((token_id, principal)) => Ok(Caller {
                 token_id,

@@ -162,6 +162,7 @@ pub fn app(state: AppState) -> Router {
         .merge(sales::router())
         .merge(offline::router())
         .merge(balance::router(state.config.balance_limit))
+        .merge(crate::web::router())
         .fallback(|| async { error::ApiError::new(Code::NotFound) })
         .with_state(state)
         // The import route sets its own, larger DefaultBodyLimit; the outer layer only stops
@@ -190,11 +191,12 @@ pub fn app(state: AppState) -> Router {
 async fn problem_for_every_error(req: Request, next: Next) -> Response {
     let response = next.run(req).await;
     let status = response.status();
-    let is_problem = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
-    if status.as_u16() < 400 || is_problem {
+    let content_type = response.headers().get(header::CONTENT_TYPE);
+    let is_problem =
+        content_type.is_some_and(|v| v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
+    // Pages answer their own errors in HTML (a sign-in form that said no, a page not found).
+    let is_page = content_type.is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
+    if status.as_u16() < 400 || is_problem || is_page {
         return response;
     }
     let code = match status {

@@ -46,3 +46,4 @@ mod registry;
 mod schema;
 mod shop;
 mod store;
+mod web;

@@ -1,0 +1,183 @@
+//! The one message catalogue of the pages: every word a page shows, Bahasa Indonesia first and
+//! English second, and how a request picks its language (`?lang=`, the `relasi_lang` cookie,
+//! then `Accept-Language`; Indonesian by default). Problem titles come from `relasi_codes`.
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, header};
+use serde_json::{Map, Value};
+use std::convert::Infallible;
+
+/// A page's language.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub enum Lang {
+    /// Bahasa Indonesia (the default).
+    #[default]
+    Id,
+    /// English.
+    En,
+}
+
+impl Lang {
+    /// `id` or `en` (the `lang` attribute).
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Id => "id",
+            Lang::En => "en",
+        }
+    }
+
+    /// The text of a message.
+    pub fn t(self, m: Msg) -> &'static str {
+        match self {
+            Lang::Id => m.id(),
+            Lang::En => m.en(),
+        }
+    }
+
+    /// Messages for a page's script, as a JSON object keyed by the messages' keys (rendered
+    /// into a `<script type="application/json">` block, which CSP lets the script read).
+    pub fn json(self, messages: &[Msg]) -> String {
+        let map: Map<String, Value> = messages
+            .iter()
+            .map(|m| (m.key().to_owned(), Value::from(self.t(*m))))
+            .collect();
+        // `<` escaped so a message can never close the script element.
+        Value::Object(map).to_string().replace('<', "\\u003c")
+    }
+
+    /// The language a request asks for.
+    pub fn of(query: Option<&str>, headers: &HeaderMap) -> Lang {
+        let from_query = query.and_then(|q| {
+            q.split('&')
+                .find_map(|kv| kv.strip_prefix("lang="))
+                .and_then(Lang::parse)
+        });
+        let from_cookie = || {
+            cookie(headers, LANG_COOKIE)
+                .as_deref()
+                .and_then(Lang::parse)
+        };
+        let from_header = || {
+            let accept = headers.get(header::ACCEPT_LANGUAGE)?.to_str().ok()?;
+            let first = accept.split(',').next()?.trim().to_ascii_lowercase();
+            first.starts_with("en").then_some(Lang::En)
+        };
+        from_query
+            .or_else(from_cookie)
+            .or_else(from_header)
+            .unwrap_or_default()
+    }
+
+    fn parse(text: &str) -> Option<Lang> {
+        match text {
+            "id" => Some(Lang::Id),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+}
+
+/// The cookie that remembers a chosen language.
+pub const LANG_COOKIE: &str = "relasi_lang";
+
+/// One cookie's value from the request.
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|pair| {
+            let (k, v) = pair.trim().split_once('=')?;
+            (k == name).then(|| v.to_owned())
+        })
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Lang {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Lang, Infallible> {
+        Ok(Lang::of(parts.uri.query(), &parts.headers))
+    }
+}
+
+macro_rules! messages {
+    ($( $(#[$doc:meta])* $variant:ident = $key:literal, $id:literal, $en:literal; )+) => {
+        /// A message of the catalogue.
+        #[derive(Clone, Copy, PartialEq, Eq, Debug)]
+        pub enum Msg { $( $(#[$doc])* $variant, )+ }
+
+        impl Msg {
+            /// Every message.
+            pub const ALL: &'static [Msg] = &[ $( Msg::$variant, )+ ];
+            /// Its key (for scripts).
+            pub const fn key(self) -> &'static str { match self { $( Msg::$variant => $key, )+ } }
+            /// Bahasa Indonesia.
+            pub const fn id(self) -> &'static str { match self { $( Msg::$variant => $id, )+ } }
+            /// English.
+            pub const fn en(self) -> &'static str { match self { $( Msg::$variant => $en, )+ } }
+        }
+    };
+}
+
+messages! {
+    // Every page.
+    /// The product's name.
+    AppName = "app_name", "RELASI — Voucher Belanja Nutrisi", "RELASI — Nutrition Vouchers";
+    /// Switch to the other language.
+    OtherLanguage = "other_language", "English", "Bahasa Indonesia";
+    /// Sign out.
+    Logout = "logout", "Keluar", "Sign out";
+    /// Skip link.
+    SkipToContent = "skip_to_content", "Langsung ke isi", "Skip to content";
+    /// A page that does not exist.
+    NotFound = "not_found", "Halaman tidak ditemukan", "Page not found";
+    // Signing in.
+    /// Title of the sign-in page.
+    LoginTitle = "login_title", "Masuk", "Sign in";
+    /// What to type.
+    LoginTokenLabel = "login_token_label", "Token akses", "Access token";
+    /// Where the token comes from.
+    LoginTokenHelp = "login_token_help", "Token diberikan oleh admin program (dimulai dengan rls_).", "The programme admin gives you the token (it starts with rls_).";
+    /// The button.
+    LoginButton = "login_button", "Masuk", "Sign in";
+    /// A token that is not valid.
+    LoginFailed = "login_failed", "Token tidak dikenal atau sudah dicabut.", "Unknown or revoked token.";
+    /// A token of a role this page is not for.
+    LoginWrongRole = "login_wrong_role", "Token ini tidak untuk halaman ini.", "This token is not for this page.";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_message_has_a_unique_key_and_two_languages() {
+        let mut keys = std::collections::HashSet::new();
+        for m in Msg::ALL {
+            assert!(keys.insert(m.key()), "{m:?} key twice");
+            assert!(!m.id().is_empty() && !m.en().is_empty());
+        }
+    }
+
+    #[test]
+    fn the_language_comes_from_the_query_then_the_cookie_then_the_header() {
+        let mut h = HeaderMap::new();
+        assert_eq!(Lang::of(None, &h), Lang::Id);
+        h.insert(
+            header::ACCEPT_LANGUAGE,
+            "en-GB,en;q=0.9".parse().unwrap_or_else(|_| unreachable!()),
+        );
+        assert_eq!(Lang::of(None, &h), Lang::En);
+        h.insert(
+            header::COOKIE,
+            "a=b; relasi_lang=id"
+                .parse()
+                .unwrap_or_else(|_| unreachable!()),
+        );
+        assert_eq!(Lang::of(None, &h), Lang::Id);
+        assert_eq!(Lang::of(Some("x=1&lang=en"), &h), Lang::En);
+        assert!(!Lang::Id.json(&[Msg::AppName]).contains('<'));
+    }
+}
