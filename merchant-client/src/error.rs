@@ -1,10 +1,10 @@
 //! The one error type of the merchant client. A server answer keeps its stable
 //! [`Code`]; everything a shop can be told has an Indonesian and an English sentence.
 
-use crate::decode::DecodeError;
 use crate::keys::OfflineError;
 use crate::rules::OfflineRefusal;
 pub use relasi_codes::Code;
+use relasi_token::scan::DecodeError;
 
 /// What went wrong, sorted by what the caller can do about it.
 #[derive(Debug, thiserror::Error)]

@@ -29,7 +29,8 @@
 //! ```
 
 pub mod client;
-pub mod decode;
+/// The voucher's QR text from typed text or a PNG/JPEG photo (the token crate's `scan`).
+pub use relasi_token::scan as decode;
 pub mod error;
 pub mod keys;
 pub mod queue;

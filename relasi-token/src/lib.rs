@@ -17,6 +17,8 @@
 //! ```
 
 pub mod receipt;
+#[cfg(feature = "scan")]
+pub mod scan;
 
 use data_encoding::BASE32_NOPAD;
 use ed25519_dalek::{Signature, Signer};

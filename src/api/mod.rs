@@ -18,6 +18,7 @@ mod programmes;
 mod redemptions;
 mod registry;
 mod sales;
+mod scan;
 mod vouchers;
 
 use crate::store::Store;
@@ -160,9 +161,11 @@ pub fn app(state: AppState) -> Router {
         .merge(vouchers::router())
         .merge(redemptions::router())
         .merge(sales::router())
+        .merge(scan::router())
         .merge(offline::router())
         .merge(balance::router(state.config.balance_limit))
         .merge(crate::web::router())
+        .merge(crate::web::toko::router())
         .fallback(|| async { error::ApiError::new(Code::NotFound) })
         .with_state(state)
         // The import route sets its own, larger DefaultBodyLimit; the outer layer only stops

@@ -146,6 +146,105 @@ messages! {
     LoginFailed = "login_failed", "Token tidak dikenal atau sudah dicabut.", "Unknown or revoked token.";
     /// A token of a role this page is not for.
     LoginWrongRole = "login_wrong_role", "Token ini tidak untuk halaman ini.", "This token is not for this page.";
+    // The shop's scanner page (/toko).
+    /// Page title.
+    TokoTitle = "toko_title", "Kasir voucher", "Voucher checkout";
+    /// Online badge.
+    TokoOnline = "toko_online", "Daring", "Online";
+    /// Offline badge.
+    TokoOffline = "toko_offline", "Luring (tanpa sinyal)", "Offline (no signal)";
+    /// Pending count label.
+    TokoPendingCount = "toko_pending_count", "Tertunda", "Pending";
+    /// Sync button.
+    TokoSync = "toko_sync", "Kirim antrean", "Send queue";
+    /// Scan heading.
+    TokoScanTitle = "toko_scan_title", "Pindai voucher", "Scan a voucher";
+    /// Start camera.
+    TokoCameraStart = "toko_camera_start", "Buka kamera", "Open camera";
+    /// Stop camera.
+    TokoCameraStop = "toko_camera_stop", "Tutup kamera", "Close camera";
+    /// Camera refused or missing.
+    TokoCameraFailed = "toko_camera_failed", "Kamera tidak dapat dibuka. Ketik kode voucher di bawah.", "The camera cannot be opened. Type the voucher code below.";
+    /// Looking for a QR.
+    TokoCameraLooking = "toko_camera_looking", "Arahkan kamera ke QR pada kartu…", "Point the camera at the card's QR…";
+    /// Manual code label.
+    TokoCodeLabel = "toko_code_label", "Kode voucher (RLS1:…)", "Voucher code (RLS1:…)";
+    /// Check button.
+    TokoCheck = "toko_check", "Periksa", "Check";
+    /// Voucher heading.
+    TokoVoucherTitle = "toko_voucher_title", "Voucher", "Voucher";
+    /// Face value.
+    TokoFaceValue = "toko_face_value", "Nilai", "Face value";
+    /// Balance.
+    TokoBalance = "toko_balance", "Saldo", "Balance";
+    /// Balance unknown offline.
+    TokoBalanceUnknown = "toko_balance_unknown", "tidak diketahui (luring)", "unknown (offline)";
+    /// Valid until.
+    TokoValidUntil = "toko_valid_until", "Berlaku sampai", "Valid until";
+    /// Offline verdict label.
+    TokoVerdict = "toko_verdict", "Pemeriksaan offline", "Offline check";
+    /// Verdict: valid.
+    TokoVerdictOk = "toko_verdict_ok", "Tanda tangan sah", "Signature valid";
+    /// Verdict: may be sold offline.
+    TokoOfflineAllowed = "toko_offline_allowed", "boleh dijual tanpa sinyal", "may be sold offline";
+    /// Verdict: online only.
+    TokoOfflineNotAllowed = "toko_offline_not_allowed", "hanya dengan sinyal", "online only";
+    /// Basket heading.
+    TokoBasketTitle = "toko_basket_title", "Belanja per kategori", "Basket by category";
+    /// Amount of a line.
+    TokoAmountOf = "toko_amount_of", "Jumlah", "Amount";
+    /// Remove a line.
+    TokoRemove = "toko_remove", "Hapus", "Remove";
+    /// Total.
+    TokoTotal = "toko_total", "Total", "Total";
+    /// Pay.
+    TokoPay = "toko_pay", "Bayar dengan voucher", "Pay with voucher";
+    /// Sending.
+    TokoSending = "toko_sending", "Mengirim…", "Sending…";
+    /// Accepted.
+    TokoAccepted = "toko_accepted", "Berhasil", "Accepted";
+    /// Queued offline.
+    TokoQueued = "toko_queued", "Tertunda: disimpan di ponsel, dikirim saat ada sinyal", "Pending: kept on this phone, sent when the signal returns";
+    /// Declined.
+    TokoDeclined = "toko_declined", "Ditolak", "Declined";
+    /// Remaining balance.
+    TokoBalanceAfter = "toko_balance_after", "Sisa saldo", "Balance left";
+    /// Receipt number.
+    TokoReceiptNo = "toko_receipt_no", "No. struk", "Receipt no.";
+    /// New sale.
+    TokoNewSale = "toko_new_sale", "Transaksi baru", "New sale";
+    /// Today's sales.
+    TokoTodayTitle = "toko_today_title", "Penjualan hari ini", "Today's sales";
+    /// Time column.
+    TokoTime = "toko_time", "Waktu", "Time";
+    /// Amount column.
+    TokoAmount = "toko_amount", "Jumlah", "Amount";
+    /// State column.
+    TokoState = "toko_state", "Status", "State";
+    /// Reverse.
+    TokoReverse = "toko_reverse", "Batalkan", "Reverse";
+    /// Reversed.
+    TokoReversed = "toko_reversed", "Dibatalkan", "Reversed";
+    /// Confirm a reversal.
+    TokoReverseConfirm = "toko_reverse_confirm", "Batalkan penjualan ini?", "Reverse this sale?";
+    /// Pending state.
+    TokoStatePending = "toko_state_pending", "Tertunda", "Pending";
+    /// Accepted state.
+    TokoStateAccepted = "toko_state_accepted", "Diterima", "Accepted";
+    /// Declined state.
+    TokoStateDeclined = "toko_state_declined", "Ditolak", "Declined";
+    /// Nothing sold yet.
+    TokoNoSales = "toko_no_sales", "Belum ada penjualan.", "No sales yet.";
+    /// Needs a script.
+    TokoNeedsScript = "toko_needs_script", "Halaman kasir memerlukan JavaScript.", "The checkout page needs JavaScript.";
+    /// Offline refusals (client side), by code.
+    TokoOfflineRefused = "toko_offline_refused", "Tidak bisa dijual tanpa sinyal", "Cannot be sold offline";
+    /// Input that is no voucher.
+    TokoNotVoucher = "toko_not_voucher", "QR bukan voucher RELASI yang sah", "Not a valid RELASI voucher QR";
+    /// Lists too old for an offline verdict.
+    TokoListsStale = "toko_lists_stale", "Daftar kunci dan pencabutan sudah usang: sambungkan ke internet lalu kirim antrean", "Key and revocation lists are out of date: go online and send the queue";
+    /// Lists synced at.
+    TokoListsAge = "toko_lists_age", "Daftar kunci diperbarui", "Key lists updated";
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ pub mod assets;
 pub mod format;
 pub mod i18n;
 pub mod session;
+pub mod toko;
 
 use crate::api::AppState;
 use askama::Template;
@@ -98,9 +99,11 @@ pub fn page(status: StatusCode, template: &impl Template) -> Response {
                 header::X_CONTENT_TYPE_OPTIONS,
                 HeaderValue::from_static("nosniff"),
             );
+            // `no-referrer` would make browsers send `Origin: null` on form posts, which
+            // `session::same_origin` refuses; paths carry no secrets.
             h.insert(
                 header::REFERRER_POLICY,
-                HeaderValue::from_static("no-referrer"),
+                HeaderValue::from_static("same-origin"),
             );
             res
         }

@@ -34,6 +34,7 @@ mod helpers;
 
 mod api_errors;
 mod audit;
+mod browser;
 mod cli;
 mod health;
 mod issuance;
@@ -46,4 +47,5 @@ mod registry;
 mod schema;
 mod shop;
 mod store;
+mod toko_page;
 mod web;

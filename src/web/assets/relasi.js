@@ -17,12 +17,13 @@ function rupiah(amount) {
 }
 
 /** Calls the /v1 API with the session cookie and CSRF token: {status, body} (body parsed JSON
- * or null). Rejects only when the server cannot be reached. */
-async function api(path, { method = "GET", body, headers = {} } = {}) {
+ * or null). Rejects when the server cannot be reached or does not answer within `timeoutMs`
+ * (a patchy mobile connection can hang instead of failing). */
+async function api(path, { method = "GET", body, headers = {}, timeoutMs = 15000 } = {}) {
   const h = { "X-CSRF-Token": csrf, ...headers };
   if (body !== undefined) h["Content-Type"] = "application/json";
   const res = await fetch(path, {
-    method, credentials: "same-origin", headers: h,
+    method, credentials: "same-origin", headers: h, signal: AbortSignal.timeout(timeoutMs),
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();

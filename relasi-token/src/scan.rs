@@ -1,7 +1,8 @@
-//! Getting the voucher's QR text out of what the shop has: typed or pasted text, or a photo of
-//! the card (PNG or JPEG), decoded with `rqrr`.
+//! Getting the voucher's QR text out of what a shop has: typed or pasted text, or a photo of the
+//! card or a camera frame (PNG or JPEG), decoded with `rqrr`. One copy, used by the merchant
+//! client and by the server's frame decoder for phones without `BarcodeDetector` (feature `scan`).
 
-use relasi_token::MAX_TEXT_INPUT;
+use crate::MAX_TEXT_INPUT;
 
 /// Largest image accepted, in bytes (a phone photo is a few MiB).
 pub const MAX_IMAGE_BYTES: usize = 16 * 1024 * 1024;
