@@ -39,12 +39,17 @@ impl Browser {
             .local_addr()
             .unwrap()
             .port();
-        let driver = Command::new("/usr/bin/chromedriver")
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
+        // Its own process group, so a failed test can end the driver and the browser together.
+        let driver = {
+            use std::os::unix::process::CommandExt;
+            Command::new("/usr/bin/chromedriver")
+                .arg(format!("--port={port}"))
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .process_group(0)
+                .spawn()
+                .unwrap()
+        };
         let profile = tempfile::tempdir().unwrap();
         let mut args = vec![
             "--headless".to_owned(),
@@ -193,16 +198,18 @@ impl Browser {
     }
 
     /// Ends the session and the driver.
-    pub async fn close(mut self) {
+    pub async fn close(self) {
         let _ = self.client.clone().close().await;
-        let _ = self.driver.kill();
-        let _ = self.driver.wait();
     }
 }
 
 impl Drop for Browser {
+    /// Ends the driver's whole process group (the driver and the browser it started), also when
+    /// a test failed before `close`.
     fn drop(&mut self) {
-        let _ = self.driver.kill();
+        let group = format!("-{}", self.driver.id());
+        let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
+        let _ = self.driver.wait();
     }
 }
 
