@@ -19,6 +19,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
+use futures_util::StreamExt;
 use relasi_codes::Code;
 use serde::Deserialize;
 
@@ -97,7 +98,8 @@ fn cards_error(e: CardsError) -> ApiError {
     }
 }
 
-/// `GET /v1/cycles/{period}/cards.pdf?desa=` (admin, issuer, kader): A4 card sheets.
+/// `GET /v1/cycles/{period}/cards.pdf?desa=` (admin, issuer, kader): A4 card sheets, streamed
+/// as they are drawn (a desa's sheet can be hundreds of pages on a phone's connection).
 async fn cards_pdf(
     State(state): State<AppState>,
     caller: Caller,
@@ -105,14 +107,17 @@ async fn cards_pdf(
     query: Result<Query<DesaQuery>, axum::extract::rejection::QueryRejection>,
 ) -> ApiResult<Response> {
     let (programme, period, desa) = desa_sheet_args(&state, &caller, &period, query).await?;
-    let pdf = cards::card_sheet(&state.store, &programme, period, &desa)
+    let disposition = format!("inline; filename=\"kartu-{period}-{desa}.pdf\"");
+    let sheet = cards::card_sheet_stream(state.store.clone(), programme, period, desa)
         .await
         .map_err(cards_error)?;
-    Ok(file(
-        "application/pdf",
-        format!("inline; filename=\"kartu-{period}-{desa}.pdf\""),
-        pdf,
-    ))
+    let body = axum::body::Body::from_stream(sheet.map(|bytes| {
+        bytes.map_err(|e| {
+            tracing::error!(error = %e, "card sheet stopped half-way");
+            std::io::Error::other("card sheet stopped")
+        })
+    }));
+    Ok(file("application/pdf", disposition, body))
 }
 
 /// A downloadable file answer.

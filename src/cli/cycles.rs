@@ -97,8 +97,7 @@ pub async fn cards(store: &Store, args: CardsArgs) -> anyhow::Result<()> {
         .await
         .map_err(refused)?;
     let output = &args.output;
-    let pdf = relasi::jobs::cards::card_sheet(store, &programme, period, &desa).await?;
-    std::fs::write(output, pdf).with_context(|| format!("writing {}", output.display()))?;
+    write_sheet(store, &programme, period, &desa, output).await?;
     let list = output.with_extension("serah-terima.csv");
     std::fs::write(
         &list,
@@ -110,5 +109,32 @@ pub async fn cards(store: &Store, args: CardsArgs) -> anyhow::Result<()> {
         output.display(),
         list.display()
     );
+    Ok(())
+}
+
+/// Writes a desa's card sheet to `output` as it is drawn.
+async fn write_sheet(
+    store: &Store,
+    programme: &relasi::domain::programme::Programme,
+    period: Period,
+    desa: &WilayahCode,
+    output: &std::path::Path,
+) -> anyhow::Result<()> {
+    use futures_util::StreamExt;
+    use std::io::Write;
+    let writing = || format!("writing {}", output.display());
+    let sheet = relasi::jobs::cards::card_sheet_stream(
+        store.clone(),
+        programme.clone(),
+        period,
+        desa.clone(),
+    )
+    .await?;
+    let mut sheet = std::pin::pin!(sheet);
+    let mut file = std::io::BufWriter::new(std::fs::File::create(output).with_context(writing)?);
+    while let Some(bytes) = sheet.next().await {
+        file.write_all(&bytes?).with_context(writing)?;
+    }
+    file.flush().with_context(writing)?;
     Ok(())
 }

@@ -4,7 +4,7 @@
 #![allow(clippy::disallowed_types)] // PDF geometry is in points (f32); no money is computed here.
 
 use super::qr::{self, QUIET_ZONE, QrError};
-use pdf_writer::{Content, Finish, Name, Pdf, Rect, Ref, Str};
+use pdf_writer::{Chunk, Content, Filter, Finish, Name, Rect, Ref, Str};
 
 const MM: f32 = 72.0 / 25.4;
 const PAGE_W: f32 = 210.0 * MM;
@@ -51,55 +51,212 @@ fn latin1(text: &str) -> Vec<u8> {
         .collect()
 }
 
-/// Renders the cards as A4 PDF sheets.
-pub fn render(cards: &[Card], title: &str) -> Result<Vec<u8>, QrError> {
-    let mut pdf = Pdf::new();
-    let catalog = Ref::new(1);
-    let tree = Ref::new(2);
-    let font = Ref::new(3);
-    let bold = Ref::new(4);
-    let pages: Vec<&[Card]> = if cards.is_empty() {
-        vec![&[]]
-    } else {
-        cards.chunks(CARDS_PER_PAGE).collect()
-    };
-    let page_ids: Vec<Ref> = (0..pages.len())
-        .map(|i| Ref::new(5 + 2 * i32::try_from(i).unwrap_or(0)))
-        .collect();
-    pdf.catalog(catalog).pages(tree);
-    pdf.pages(tree)
-        .kids(page_ids.iter().copied())
-        .count(i32::try_from(pages.len()).unwrap_or(i32::MAX));
-    pdf.type1_font(font)
-        .base_font(Name(b"Helvetica"))
-        .encoding_predefined(Name(b"WinAnsiEncoding"));
-    pdf.type1_font(bold)
-        .base_font(Name(b"Helvetica-Bold"))
-        .encoding_predefined(Name(b"WinAnsiEncoding"));
-    pdf.document_info(Ref::new(4_000_000))
-        .title(pdf_writer::TextStr(title))
-        .creator(pdf_writer::TextStr("RELASI"));
-    for (page_cards, page_id) in pages.iter().zip(&page_ids) {
-        let content_id = Ref::new(page_id.get() + 1);
-        let mut page = pdf.page(*page_id);
-        page.media_box(Rect::new(0.0, 0.0, PAGE_W, PAGE_H))
-            .parent(tree)
-            .contents(content_id);
-        page.resources()
-            .fonts()
-            .pair(Name(b"F1"), font)
-            .pair(Name(b"F2"), bold);
-        page.finish();
+/// Objects every sheet has, whatever its length.
+const CATALOG: Ref = Ref::new(1);
+const PAGE_TREE: Ref = Ref::new(2);
+const FONT: Ref = Ref::new(3);
+const FONT_BOLD: Ref = Ref::new(4);
+const INFO: Ref = Ref::new(5);
+/// Objects of one page: the page, its content stream, and one QR image per card.
+const REFS_PER_PAGE: i32 = 2 + CARDS_PER_PAGE as i32;
+
+/// An A4 card sheet written page by page: each page's bytes can be sent (or written) as soon as
+/// it is made, so a sheet of ten thousand cards never sits in memory whole. The objects come
+/// from `pdf-writer`, one object per chunk so each one's offset is known as it goes out; the
+/// cross-reference table that lists those offsets is written at the end. Fonts (the standard
+/// Helvetica pair) are shared by every page; page streams are deflated; each QR is a 1-bit image
+/// mask, about 250 bytes.
+#[derive(Debug)]
+pub struct SheetWriter {
+    /// Bytes written so far (the next object's offset).
+    written: usize,
+    /// Offsets of the objects written, by object number.
+    offsets: Vec<(i32, usize)>,
+    pending: Vec<u8>,
+    pages: Vec<Ref>,
+    title: String,
+}
+
+impl SheetWriter {
+    /// A new sheet; its header is the first bytes to send.
+    pub fn new(title: &str) -> SheetWriter {
+        let header = b"%PDF-1.7\n%\x80\x81\x82\x83\n".to_vec();
+        SheetWriter {
+            written: header.len(),
+            offsets: Vec::new(),
+            pending: header,
+            pages: Vec::new(),
+            title: title.to_owned(),
+        }
+    }
+
+    /// Writes one chunk holding one object, recording its offset.
+    fn object(&mut self, id: Ref, chunk: &Chunk) {
+        self.offsets.push((id.get(), self.written));
+        self.pending.extend_from_slice(chunk.as_bytes());
+        self.written += chunk.len();
+    }
+
+    /// Adds a page of up to eight cards.
+    pub fn page(&mut self, cards: &[Card]) -> Result<(), QrError> {
+        let base = 6 + REFS_PER_PAGE * i32::try_from(self.pages.len()).unwrap_or(i32::MAX / 2);
+        let (page_id, content_id) = (Ref::new(base), Ref::new(base + 1));
         let mut content = Content::new();
         cut_marks(&mut content);
-        for (i, card) in page_cards.iter().enumerate() {
+        let mut images = Vec::with_capacity(cards.len());
+        for (i, card) in cards.iter().enumerate() {
             let x = MARGIN + (i % COLS) as f32 * CARD_W;
             let y = PAGE_H - MARGIN - ((i / COLS) + 1) as f32 * CARD_H;
-            draw_card(&mut content, card, x, y)?;
+            let name = format!("Q{i}");
+            draw_card(&mut content, card, &name, x, y);
+            let image = Ref::new(base + 2 + i32::try_from(i).unwrap_or(0));
+            self.object(image, &qr_image(image, &card.token)?);
+            images.push((name, image));
         }
-        pdf.stream(content_id, &content.finish());
+        let mut chunk = Chunk::new();
+        let mut page = chunk.page(page_id);
+        page.media_box(Rect::new(0.0, 0.0, PAGE_W, PAGE_H))
+            .parent(PAGE_TREE)
+            .contents(content_id);
+        let mut resources = page.resources();
+        resources
+            .fonts()
+            .pair(Name(b"F1"), FONT)
+            .pair(Name(b"F2"), FONT_BOLD);
+        let mut xobjects = resources.x_objects();
+        for (name, image) in &images {
+            xobjects.pair(Name(name.as_bytes()), *image);
+        }
+        xobjects.finish();
+        resources.finish();
+        page.finish();
+        self.object(page_id, &chunk);
+        let mut chunk = Chunk::new();
+        chunk
+            .stream(content_id, &deflate(&content.finish()))
+            .filter(Filter::FlateDecode);
+        self.object(content_id, &chunk);
+        self.pages.push(page_id);
+        Ok(())
     }
-    Ok(pdf.finish())
+
+    /// The bytes made since the last call (to send or write now).
+    pub fn take(&mut self) -> Vec<u8> {
+        std::mem::take(&mut self.pending)
+    }
+
+    /// Ends the sheet: the page tree, fonts, catalog, information, the cross-reference table
+    /// and the trailer. Returns the last bytes to send.
+    pub fn finish(mut self) -> Vec<u8> {
+        if self.pages.is_empty() {
+            // A sheet with no voucher is still a valid PDF: one empty page with its cut marks.
+            let _ = self.page(&[]);
+        }
+        let mut c = Chunk::new();
+        c.pages(PAGE_TREE)
+            .kids(self.pages.iter().copied())
+            .count(i32::try_from(self.pages.len()).unwrap_or(i32::MAX));
+        self.object(PAGE_TREE, &c);
+        for (id, base) in [
+            (FONT, &b"Helvetica"[..]),
+            (FONT_BOLD, &b"Helvetica-Bold"[..]),
+        ] {
+            let mut c = Chunk::new();
+            c.type1_font(id)
+                .base_font(Name(base))
+                .encoding_predefined(Name(b"WinAnsiEncoding"));
+            self.object(id, &c);
+        }
+        let mut c = Chunk::new();
+        c.indirect(CATALOG)
+            .dict()
+            .pair(Name(b"Type"), Name(b"Catalog"))
+            .pair(Name(b"Pages"), PAGE_TREE);
+        self.object(CATALOG, &c);
+        let mut c = Chunk::new();
+        c.indirect(INFO)
+            .start::<pdf_writer::writers::DocumentInfo>()
+            .title(pdf_writer::TextStr(&self.title))
+            .creator(pdf_writer::TextStr("RELASI"));
+        self.object(INFO, &c);
+        let xref = self.written;
+        self.pending
+            .extend_from_slice(cross_reference(&mut self.offsets, xref).as_bytes());
+        self.take()
+    }
+}
+
+/// The cross-reference table and trailer for objects 1..=n at `offsets` (PDF 1.7, 7.5.4).
+fn cross_reference(offsets: &mut [(i32, usize)], xref_at: usize) -> String {
+    offsets.sort_unstable();
+    let size = offsets.last().map_or(1, |(id, _)| id + 1);
+    let mut out = format!("xref\n0 {size}\n0000000000 65535 f\r\n");
+    let mut expected = 1;
+    for (id, offset) in offsets.iter() {
+        // Numbers never used (there are none: every page writes all its numbers) are free.
+        while expected < *id {
+            out.push_str("0000000000 65535 f\r\n");
+            expected += 1;
+        }
+        out.push_str(&format!("{offset:010} 00000 n\r\n"));
+        expected += 1;
+    }
+    out.push_str(&format!(
+        "trailer\n<< /Size {size} /Root {} 0 R /Info {} 0 R >>\nstartxref\n{xref_at}\n%%EOF\n",
+        CATALOG.get(),
+        INFO.get()
+    ));
+    out
+}
+
+/// zlib-deflated bytes (a `FlateDecode` stream).
+fn deflate(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+    // Writing to a Vec cannot fail.
+    let _ = z.write_all(bytes);
+    z.finish().unwrap_or_default()
+}
+
+/// A QR as a 1-bit image mask: one sample per module, the quiet zone included; 0 paints.
+fn qr_image(id: Ref, token: &str) -> Result<Chunk, QrError> {
+    let grid = qr::modules(&qr::encode(token)?);
+    let side = grid.len() + 2 * QUIET_ZONE;
+    let row_bytes = side.div_ceil(8);
+    let mut samples = vec![0xffu8; row_bytes * side];
+    for (y, row) in grid.iter().enumerate() {
+        for (x, dark) in row.iter().enumerate() {
+            if *dark {
+                let (col, line) = (x + QUIET_ZONE, y + QUIET_ZONE);
+                samples[line * row_bytes + col / 8] &= !(0x80 >> (col % 8));
+            }
+        }
+    }
+    let side = i32::try_from(side).map_err(|_| QrError::TooLong)?;
+    let data = deflate(&samples);
+    let mut chunk = Chunk::new();
+    let mut image = chunk.image_xobject(id, &data);
+    image
+        .width(side)
+        .height(side)
+        .image_mask(true)
+        .bits_per_component(1)
+        .interpolate(false);
+    image.filter(Filter::FlateDecode);
+    image.finish();
+    Ok(chunk)
+}
+
+/// Renders the cards as one A4 PDF in memory (small sheets and tests; the API streams).
+pub fn render(cards: &[Card], title: &str) -> Result<Vec<u8>, QrError> {
+    let mut sheet = SheetWriter::new(title);
+    let mut out = Vec::new();
+    for page in cards.chunks(CARDS_PER_PAGE) {
+        sheet.page(page)?;
+        out.extend(sheet.take());
+    }
+    out.extend(sheet.finish());
+    Ok(out)
 }
 
 /// Dashed cut lines between cards and crop marks at the sheet's card corners.
@@ -143,11 +300,16 @@ fn text(c: &mut Content, font: &[u8], size: f32, x: f32, y: f32, line: &str) {
     c.end_text();
 }
 
-fn draw_card(c: &mut Content, card: &Card, x: f32, y: f32) -> Result<(), QrError> {
+fn draw_card(c: &mut Content, card: &Card, image: &str, x: f32, y: f32) {
     let pad = 4.0 * MM;
     let qr_x = x + pad;
     let qr_y = y + CARD_H - pad - QR_MM * MM;
-    draw_qr(c, &card.token, qr_x, qr_y)?;
+    // The QR image (its quiet zone included) fills a QR_MM square; black paints its dark modules.
+    c.save_state();
+    c.set_fill_gray(0.0);
+    c.transform([QR_MM * MM, 0.0, 0.0, QR_MM * MM, qr_x, qr_y]);
+    c.x_object(Name(image.as_bytes()));
+    c.restore_state();
     draw_words(
         c,
         card,
@@ -167,28 +329,6 @@ fn draw_card(c: &mut Content, card: &Card, x: f32, y: f32) -> Result<(), QrError
     ] {
         text(c, b"F1", 7.0, x + pad, bottom + line, words);
     }
-    Ok(())
-}
-
-/// The QR symbol, `QR_MM` wide, its lower-left corner at (`x`, `y`).
-fn draw_qr(c: &mut Content, token: &str, x: f32, y: f32) -> Result<(), QrError> {
-    let grid = qr::modules(&qr::encode(token)?);
-    let side_modules = grid.len() + 2 * QUIET_ZONE;
-    let module = QR_MM * MM / side_modules as f32;
-    c.save_state();
-    c.set_fill_gray(0.0);
-    for (row, cells) in grid.iter().enumerate() {
-        for (col, dark) in cells.iter().enumerate() {
-            if *dark {
-                let mx = x + (col + QUIET_ZONE) as f32 * module;
-                let my = y + QR_MM * MM - (row + QUIET_ZONE + 1) as f32 * module;
-                c.rect(mx, my, module, module);
-            }
-        }
-    }
-    c.fill_nonzero();
-    c.restore_state();
-    Ok(())
 }
 
 /// The card's words beside the QR, from the line at `top` down.

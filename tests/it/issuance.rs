@@ -347,6 +347,13 @@ async fn printed_cards_scan_back_to_verified_tokens() {
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["content-type"], "application/pdf");
     let pdf = res.bytes().await.unwrap();
+    // A kader downloads this over mobile data: at most 8 KB a card, fonts and all.
+    assert!(
+        pdf.len() <= 8 * 1024 * ampelsari.len(),
+        "{} bytes for {} cards",
+        pdf.len(),
+        ampelsari.len()
+    );
     let dir = tempfile::tempdir().unwrap();
     let pdf_path = dir.path().join("cards.pdf");
     std::fs::write(&pdf_path, &pdf).unwrap();
