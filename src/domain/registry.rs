@@ -119,15 +119,54 @@ fn columns<R: std::io::Read>(
         .ok_or_else(|| Refused::file("header must name every column of the SPEC format"))
 }
 
-fn records<R: std::io::Read>(
-    reader: &mut csv::Reader<R>,
+/// Line numbers as an editor or spreadsheet shows the file (the header is line 1), counted from
+/// each record's byte offset: the csv crate's own count is one short on CRLF files, which is
+/// what Excel writes.
+struct Lines<'a> {
+    bytes: &'a [u8],
+    counted_to: usize,
+    line: u64,
+}
+
+impl<'a> Lines<'a> {
+    fn new(bytes: &'a [u8]) -> Self {
+        Lines {
+            bytes,
+            counted_to: 0,
+            line: 1,
+        }
+    }
+
+    /// The line of the record starting at byte `offset` (offsets only grow as the reader moves
+    /// on). The reader places a record after blank lines at the first of them: skip those.
+    fn at(&mut self, offset: u64) -> u64 {
+        let mut end = usize::try_from(offset).map_or(self.bytes.len(), |o| o.min(self.bytes.len()));
+        while self
+            .bytes
+            .get(end)
+            .is_some_and(|b| matches!(b, b'\r' | b'\n'))
+        {
+            end += 1;
+        }
+        if let Some(skipped) = self.bytes.get(self.counted_to..end) {
+            self.line += skipped.iter().filter(|b| **b == b'\n').count() as u64;
+            self.counted_to = end;
+        }
+        self.line
+    }
+}
+
+fn records(
+    bytes: &[u8],
+    reader: &mut csv::Reader<&[u8]>,
     mut each: impl FnMut(u64, &csv::StringRecord) -> Result<(), Invalid>,
 ) -> Result<usize, Refused> {
     let mut errors = Vec::new();
     let mut rows = 0usize;
     let mut record = csv::StringRecord::new();
+    let mut lines = Lines::new(bytes);
     loop {
-        let line = reader.position().line();
+        let line = lines.at(reader.position().byte());
         match reader.read_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {
@@ -135,7 +174,7 @@ fn records<R: std::io::Read>(
                 if rows > MAX_ROWS {
                     return Err(Refused::file("more than 500000 rows: split the file"));
                 }
-                let line = record.position().map_or(line, csv::Position::line);
+                let line = record.position().map_or(line, |p| lines.at(p.byte()));
                 if let Err(e) = each(line, &record) {
                     errors.push(RowError {
                         line,
@@ -145,7 +184,7 @@ fn records<R: std::io::Read>(
                 }
             }
             Err(e) => {
-                let line = e.position().map_or(line, csv::Position::line);
+                let line = e.position().map_or(line, |p| lines.at(p.byte()));
                 errors.push(RowError {
                     line,
                     field: "row",
@@ -213,7 +252,7 @@ pub fn parse_households(bytes: &[u8], known: &Known) -> Result<Vec<Household>, R
     let at = columns(&mut reader, &HOUSEHOLD_COLUMNS)?;
     let mut out = Vec::new();
     let mut seen: HashMap<String, u64> = HashMap::new();
-    records(&mut reader, |line, r| {
+    records(bytes, &mut reader, |line, r| {
         let get = |i: usize| r.get(at[i]).unwrap_or_default();
         let no_kk = Kk::parse(get(0))?;
         let nik_kepala = Nik::parse(get(1)).map_err(|e| Invalid::new("nik_kepala", e.reason))?;
@@ -256,7 +295,7 @@ pub fn parse_members(
     let at = columns(&mut reader, &MEMBER_COLUMNS)?;
     let mut out = Vec::new();
     let mut seen: HashSet<(String, String)> = HashSet::new();
-    records(&mut reader, |_, r| {
+    records(bytes, &mut reader, |_, r| {
         let get = |i: usize| r.get(at[i]).unwrap_or_default();
         let nik = Nik::parse(get(0))?;
         let no_kk = Kk::parse(get(1))?;
@@ -332,6 +371,30 @@ mod tests {
         assert_eq!(rows.len(), 1);
         assert_eq!(rows[0].nama_kepala, "Budi Santoso");
         assert!(rows[0].krs);
+    }
+
+    #[test]
+    fn lines_are_named_as_an_editor_shows_them_with_crlf_blank_lines_and_quoted_newlines() {
+        let good =
+            |i: u32| format!("35140500000{i:05},35140501018{i:05},Budi,35.14.05.2005,2,1,aktif\n");
+        let bad = "351405000000002,3514050101800002,Agus,35.14.05.2005,2,1,aktif\n";
+        let mut text = H.to_owned();
+        (2..540).for_each(|i| text += &good(i)); // lines 2..=539
+        text += "\n"; // line 540, skipped by the reader
+        text += bad; // line 541
+        let unix = parse_households(text.as_bytes(), &known()).unwrap_err();
+        let crlf = text.replace('\n', "\r\n");
+        let excel = parse_households(crlf.as_bytes(), &known()).unwrap_err();
+        let quoted = text.replacen(",Budi,", ",\"Budi\nSantoso\",", 1);
+        let multi = parse_households(quoted.as_bytes(), &known()).unwrap_err();
+        let lines = |r: &Refused| r.errors.iter().map(|e| e.line).collect::<Vec<_>>();
+        assert_eq!(lines(&unix), [541]);
+        assert_eq!(lines(&excel), [541]);
+        assert_eq!(
+            lines(&multi),
+            [2, 542],
+            "the quoted newline is a line of its own in an editor"
+        );
     }
 
     #[test]
