@@ -1,4 +1,5 @@
-//! Partner shops: registration by the admin; a shop may read its own record.
+//! Partner shops: registration by the admin, pairing a shop's phone; a shop may read its own
+//! record.
 
 use super::AppState;
 use super::error::{ApiError, ApiResult};
@@ -9,12 +10,14 @@ use crate::domain::merchant::Merchant;
 use crate::domain::programme::Category;
 use crate::domain::wilayah::{Level, WilayahCode};
 use crate::store::NewMerchant;
+use crate::usecases;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use relasi_codes::Code;
 use serde::Deserialize;
+use serde_json::{Value, json};
 
 /// Most service-area codes and categories one shop may list.
 const MAX_LIST: usize = 100;
@@ -23,6 +26,7 @@ pub(super) fn router() -> Router<AppState> {
     Router::new()
         .route("/v1/merchants", post(create))
         .route("/v1/merchants/{id}", get(show))
+        .route("/v1/merchants/{id}/pairing", post(pairing))
 }
 
 #[derive(Deserialize)]
@@ -91,16 +95,53 @@ async fn create(
     Ok((StatusCode::CREATED, Json(merchant)))
 }
 
+#[derive(Deserialize)]
+struct PairingRequest {
+    base_url: String,
+}
+
+/// `POST /v1/merchants/{id}/pairing {base_url}` (admin) → 201 with a new token for the shop's
+/// phone inside a sign-in link and its QR (`usecases::pairing`). Never cached: it is a secret.
+async fn pairing(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<PairingRequest>,
+) -> ApiResult<(
+    StatusCode,
+    [(header::HeaderName, &'static str); 1],
+    Json<Value>,
+)> {
+    caller.require(&[Role::Admin])?;
+    let id = merchant_id(&id)?;
+    let pairing =
+        usecases::pairing::pair(&state.store, id, &body.base_url, &caller.actor()).await?;
+    let body = json!({
+        "merchant_id": pairing.merchant_id,
+        "merchant_name": pairing.merchant_name,
+        "link": pairing.link,
+        "qr_svg": pairing.qr_svg()?,
+    });
+    Ok((
+        StatusCode::CREATED,
+        [(header::CACHE_CONTROL, "no-store")],
+        Json(body),
+    ))
+}
+
+fn merchant_id(text: &str) -> Result<MerchantId, ApiError> {
+    text.parse::<i64>()
+        .map(MerchantId)
+        .map_err(|_| ApiError::new(Code::NotFound))
+}
+
 /// `GET /v1/merchants/{id}`: admins, finance and auditors see any shop; a shop sees itself.
 async fn show(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Merchant>> {
-    let id = id
-        .parse::<i64>()
-        .map(MerchantId)
-        .map_err(|_| ApiError::new(Code::NotFound))?;
+    let id = merchant_id(&id)?;
     let own = caller.principal.role == Role::Merchant && caller.principal.merchant_id == Some(id);
     if !own {
         caller.require(&[Role::Admin, Role::Finance, Role::Auditor])?;

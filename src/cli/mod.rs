@@ -4,6 +4,7 @@
 mod audit;
 mod cycles;
 mod keys;
+mod merchant;
 mod programme;
 mod registry;
 mod serve;
@@ -62,6 +63,9 @@ enum Command {
     Cards(cycles::CardsArgs),
     /// Voucher signing keys.
     Keys(keys::KeysArgs),
+    /// Partner shops: pair a shop's phone.
+    #[command(subcommand)]
+    Merchant(merchant::MerchantCommand),
 }
 
 /// Runs one command.
@@ -93,6 +97,7 @@ async fn run_on(store: &Store, command: Command) -> anyhow::Result<()> {
         Command::Cycle(args) => cycles::cycle(store, args).await,
         Command::Cards(args) => cycles::cards(store, args).await,
         Command::Keys(args) => keys::keys(store, args).await,
+        Command::Merchant(c) => merchant::merchant(store, c).await,
         Command::Serve(_) | Command::Demo(_) | Command::Migrate => Ok(()),
     }
 }

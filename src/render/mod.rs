@@ -1,4 +1,5 @@
-//! Rendering for people: QR images and printable card sheets.
+//! Rendering for people: QR images, printable card sheets and shop pairing sheets.
 
 pub mod cards;
+pub mod pairing;
 pub mod qr;

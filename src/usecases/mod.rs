@@ -5,6 +5,7 @@
 pub mod balance;
 pub mod cycles;
 pub mod lokus;
+pub mod pairing;
 pub mod programmes;
 pub mod receipt;
 pub mod registry;

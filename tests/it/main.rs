@@ -41,6 +41,7 @@ mod issuance;
 mod ledger;
 mod merchant;
 mod merchant_cli;
+mod pairing;
 mod planning;
 mod redemption;
 mod registry;
