@@ -1,16 +1,29 @@
 //! The server's view of its voucher keys: published public keys, parsed once and refreshed (every 10 s,
 //! or at most once a second when a token names an unknown kid), and the active private key for
-//! signing receipts, loaded from the key directory when the active key changes.
+//! signing receipts, loaded from the key directory when the active key changes. Tokens that
+//! verified strictly are remembered by their exact bytes, so a voucher's later sales skip the
+//! signature arithmetic (never the key's status and window, checked on every call).
 
 use crate::domain::keys::{KeyStatus, SigningKeyMeta};
 use crate::signing::{self, Signer};
 use crate::store::{Store, StoreError};
-use relasi_token::{DeploymentId, Kid, SignedToken, TokenError, VerifyingKey};
+use relasi_token::{DeploymentId, Kid, SignedToken, TOKEN_LEN, TokenError, VerifyingKey};
+use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 const UNKNOWN_KID_RETRY: Duration = Duration::from_secs(1);
+
+/// Most tokens remembered as verified (about 140 bytes each: ~2.3 MiB); when full the memo
+/// starts again empty, so its memory is bounded whatever the load.
+pub const VERIFIED_MEMO_CAPACITY: usize = 16_384;
+
+/// Exact token bytes → the deployment and public key they verified strictly against. Ed25519
+/// verification is a pure function of (message, signature, key), the message being the
+/// deployment and the token's claims: the same inputs always give the same answer, so
+/// remembering a success is sound.
+type VerifiedMemo = Mutex<HashMap<[u8; TOKEN_LEN], (DeploymentId, [u8; 32])>>;
 
 /// Why a token is not trusted.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,6 +48,7 @@ pub struct KeyRing {
     snapshot: Arc<RwLock<Arc<Snapshot>>>,
     refresh: Arc<tokio::sync::Mutex<()>>,
     max_age: Duration,
+    verified: Arc<VerifiedMemo>,
 }
 
 impl std::fmt::Debug for KeyRing {
@@ -58,6 +72,7 @@ impl KeyRing {
             snapshot: Arc::new(RwLock::new(Arc::new(empty))),
             refresh: Arc::new(tokio::sync::Mutex::new(())),
             max_age,
+            verified: Arc::new(Mutex::new(HashMap::new())),
         }
     }
 
@@ -129,10 +144,39 @@ impl KeyRing {
         if usable.is_empty() && snap.keys.iter().any(|(m, _)| m.kid == token.claims.kid) {
             return Ok(Err(Distrust::KeyRevoked));
         }
-        Ok(token
-            .verify(deployment, usable)
-            .map(|_| ())
-            .map_err(Distrust::Token))
+        let bytes = token.to_bytes();
+        if self.remembered(&bytes, deployment, &usable) {
+            return Ok(Ok(()));
+        }
+        match token.verify(deployment, usable) {
+            Ok(key) => {
+                self.remember(bytes, deployment, key);
+                Ok(Ok(()))
+            }
+            Err(e) => Ok(Err(Distrust::Token(e))),
+        }
+    }
+
+    /// Whether these exact bytes verified before, for this deployment, against a key that is
+    /// still usable now.
+    fn remembered(
+        &self,
+        bytes: &[u8; TOKEN_LEN],
+        deployment: &DeploymentId,
+        usable: &[&VerifyingKey],
+    ) -> bool {
+        let memo = self.verified.lock().unwrap_or_else(|p| p.into_inner());
+        memo.get(bytes).is_some_and(|(signed_for, key)| {
+            signed_for == deployment && usable.iter().any(|k| k.as_bytes() == key)
+        })
+    }
+
+    fn remember(&self, bytes: [u8; TOKEN_LEN], deployment: &DeploymentId, key: &VerifyingKey) {
+        let mut memo = self.verified.lock().unwrap_or_else(|p| p.into_inner());
+        if memo.len() >= VERIFIED_MEMO_CAPACITY {
+            memo.clear();
+        }
+        memo.insert(bytes, (deployment.clone(), *key.as_bytes()));
     }
 
     /// The key receipts are signed with, if this server holds it.
