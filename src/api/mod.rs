@@ -57,6 +57,8 @@ pub struct Config {
     /// How often the server signs a checkpoint over new journal rows (0: never; `relasi audit
     /// checkpoint` still does on demand).
     pub checkpoint_interval_secs: u64,
+    /// How concurrent sales share transactions (group commit).
+    pub sale_batch: crate::store::BatchSettings,
 }
 
 impl Config {
@@ -82,6 +84,7 @@ impl Default for Config {
             balance_limit: balance::BalanceLimit::default(),
             key_cache_ms: Config::DEFAULT_KEY_CACHE_MS,
             checkpoint_interval_secs: Config::DEFAULT_CHECKPOINT_INTERVAL_SECS,
+            sale_batch: crate::store::BatchSettings::default(),
         }
     }
 }
@@ -103,6 +106,7 @@ pub struct AppState {
 impl AppState {
     /// State over a store, with this deployment's id.
     pub fn new(store: Store, config: Config, deployment: DeploymentId) -> AppState {
+        let store = store.with_sale_batching(config.sale_batch);
         let keys = crate::keyring::KeyRing::new(
             store.clone(),
             config.key_dir.clone(),

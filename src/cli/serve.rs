@@ -6,7 +6,7 @@ use clap::Args;
 use relasi::api::{AppState, BalanceLimit, Config};
 use relasi::domain::auth::Role;
 use relasi::domain::ids::MerchantId;
-use relasi::store::PoolSettings;
+use relasi::store::{BatchSettings, PoolSettings};
 use relasi::{demo, server};
 use std::fmt::Write as _;
 use std::net::SocketAddr;
@@ -41,6 +41,12 @@ pub struct ServeArgs {
     /// Seconds between signed journal checkpoints (0: only `relasi audit checkpoint`).
     #[arg(long, env = "RELASI_CHECKPOINT_SECS", default_value_t = Config::DEFAULT_CHECKPOINT_INTERVAL_SECS)]
     checkpoint_secs: u64,
+    /// Most sales committed together in one transaction (group commit); 1 turns it off.
+    #[arg(long, env = "RELASI_SALE_BATCH", default_value_t = BatchSettings::DEFAULT_MAX_SALES)]
+    sale_batch: usize,
+    /// Longest a batch waits for more sales while under load, in microseconds.
+    #[arg(long, env = "RELASI_SALE_BATCH_WAIT_US", default_value_t = BatchSettings::DEFAULT_MAX_WAIT_US)]
+    sale_batch_wait_us: u64,
 }
 
 #[derive(Args, Debug)]
@@ -76,6 +82,11 @@ pub async fn serve(database_url: &str, args: ServeArgs) -> anyhow::Result<()> {
             refill_ms: args.balance_refill_ms,
         },
         checkpoint_interval_secs: args.checkpoint_secs,
+        sale_batch: BatchSettings {
+            max_sales: args.sale_batch.max(1),
+            max_wait: std::time::Duration::from_micros(args.sale_batch_wait_us),
+            ..BatchSettings::default()
+        },
         ..Config::default()
     };
     let (listener, addr) = server::bind(&args.bind)

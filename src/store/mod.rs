@@ -7,6 +7,7 @@
 //! next to the query, and the conformance suite (`tests/it`) runs every story on both.
 
 mod audit;
+mod batch;
 mod budgets;
 mod cycles;
 mod deployment;
@@ -22,6 +23,7 @@ mod vouchers;
 mod wilayah;
 
 pub(crate) use audit::AuditWriter;
+pub use batch::{BatchSettings, BatchStats, SaleDebit};
 pub use cycles::Opened;
 pub use households::{Progress, UpsertCounts};
 pub(crate) use journal::{JournalWriter, NewEntry};
@@ -29,8 +31,8 @@ pub use journal::{StoredCheckpoint, VoucherLedger};
 pub use keys::Revocation;
 pub use merchants::NewMerchant;
 pub use redemptions::{
-    Answer, BalanceFacts, Debit, DebitResult, Decline, LedgerRow, Reversal, ReversalRefusal,
-    Reversed, StoredAnswer,
+    Answer, AnswerFn, BalanceFacts, Debit, DebitResult, Decline, LedgerRow, Reversal,
+    ReversalRefusal, Reversed, StoredAnswer,
 };
 pub use sales::ShopEntry;
 pub use vouchers::{NewVoucher, Remaining, ReplaceRefusal};
@@ -119,10 +121,12 @@ enum Pool {
     },
 }
 
-/// Handle to the database. Cheap to clone (it is a pool).
+/// Handle to the database. Cheap to clone (it is a pool, and the queue of the sale batch
+/// workers when batching is on).
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: Pool,
+    batcher: Option<std::sync::Arc<batch::Batcher>>,
 }
 
 /// Runs `$body` with `$pool` bound to whichever pool the store holds. The body is compiled
@@ -374,7 +378,29 @@ impl Store {
                 "DATABASE_URL must start with sqlite: or postgres:",
             ));
         };
-        Ok(Store { pool })
+        Ok(Store {
+            pool,
+            batcher: None,
+        })
+    }
+
+    /// The same database without the sale batch workers (what the workers themselves use).
+    fn without_batching(&self) -> Store {
+        Store {
+            pool: self.pool.clone(),
+            batcher: None,
+        }
+    }
+
+    fn batched(self, batcher: batch::Batcher) -> Store {
+        Store {
+            pool: self.pool,
+            batcher: Some(std::sync::Arc::new(batcher)),
+        }
+    }
+
+    fn batcher(&self) -> Option<&batch::Batcher> {
+        self.batcher.as_deref()
     }
 
     /// Which engine this is.

@@ -128,8 +128,23 @@ fn decline_for(
     }
 }
 
-/// Reads and writes of a debit that are not the deciding statement, inside its transaction.
-trait DebitTx {
+/// What one sale's statements decided inside a transaction (alone, or one of a batch).
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub(super) enum Step {
+    /// The answer decided and stored under the key (it holds once the transaction commits).
+    Decided(u16, String),
+    /// Another request holds the key: its answer is replayed once this transaction ends.
+    KeyTaken,
+}
+
+/// Builds the stored answer from a debit's result (it signs the receipt).
+pub type AnswerFn = dyn Fn(DebitResult) -> (u16, String) + Send + Sync;
+
+/// Reads and writes of a debit inside its transaction.
+pub(super) trait DebitTx {
+    /// Claims the key, runs the one conditional debit, appends the chained journal row and its
+    /// basket, and stores the answer: everything one sale writes.
+    async fn decide(&mut self, d: &Debit<'_>, answer: &AnswerFn) -> StoreResult<Step>;
     /// Why the conditional debit matched no row (read only after it did not).
     async fn why_declined(&mut self, d: &Debit<'_>) -> StoreResult<Decline>;
     /// The basket lines of a journal row.
@@ -143,6 +158,53 @@ trait DebitTx {
 macro_rules! impl_debit_tx {
     ($db:ty) => {
         impl DebitTx for sqlx::Transaction<'_, $db> {
+            async fn decide(&mut self, d: &Debit<'_>, answer: &AnswerFn) -> StoreResult<Step> {
+                // 1. Claim the key. A concurrent request with the same key waits here for ours.
+                if !claim_key!(*self, d.merchant, d.idempotency_key, d.request_sha256, d.now_us) {
+                    return Ok(Step::KeyTaken);
+                }
+                // 2. The debit: one conditional statement decides (and locks the voucher's row,
+                //    which orders its journal chain).
+                let balance: Option<(i64,)> = sqlx::query_as(
+                    "update vouchers set spent_rp = spent_rp + $1 \
+                     where id = $2 and status = 'active' and valid_from_unix <= $3 and valid_until_unix >= $3 \
+                     and spent_rp + $1 <= face_value_rp \
+                     and exists (select 1 from merchants m join merchant_service_areas a on a.merchant_id = m.id \
+                                 where m.id = $4 and m.status = 'active' \
+                                 and (a.kode_wilayah = vouchers.kode_desa or vouchers.kode_desa like a.kode_wilayah || '.%')) \
+                     returning face_value_rp - spent_rp",
+                )
+                .bind(d.amount.as_i64()).bind(d.voucher.to_string()).bind(d.now_unix).bind(d.merchant.0)
+                .fetch_optional(&mut **self).await?;
+                let result = match balance {
+                    Some((balance_after,)) => {
+                        let id = self.append_entry(&NewEntry {
+                            voucher: d.voucher,
+                            kind: EntryKind::Debit,
+                            amount_rp: d.amount.as_i64(),
+                            merchant_id: Some(d.merchant.0),
+                            reverses_id: None,
+                            counterpart: None,
+                            idempotency_key: Some(d.idempotency_key),
+                            request_sha256: Some(d.request_sha256),
+                            created_at_us: d.now_us,
+                        }).await?;
+                        self.append_items(id, d.items).await?;
+                        debug_assert!(balance_after >= 0, "the schema keeps 0 <= spent_rp <= face_value_rp");
+                        let balance_after = Rupiah::new(balance_after).map_err(|_| StoreError::Corrupt("balance out of range"))?;
+                        DebitResult::Debited { redemption_id: RedemptionId(id), balance_after }
+                    }
+                    None => DebitResult::Declined(self.why_declined(d).await?),
+                };
+                let (status, body) = answer(result);
+                let redemption_id = match result {
+                    DebitResult::Debited { redemption_id, .. } => Some(redemption_id.0),
+                    DebitResult::Declined(_) => None,
+                };
+                store_answer!(*self, d.merchant, d.idempotency_key, status, body.clone(), redemption_id);
+                Ok(Step::Decided(status, body))
+            }
+
             async fn why_declined(&mut self, d: &Debit<'_>) -> StoreResult<Decline> {
                 let row: Option<VoucherFacts> = sqlx::query_as(
                     "select status, valid_from_unix, valid_until_unix, face_value_rp, spent_rp, kode_desa from vouchers where id = $1",
@@ -175,9 +237,6 @@ macro_rules! impl_debit_tx {
     };
 }
 
-impl_debit_tx!(sqlx::Postgres);
-impl_debit_tx!(sqlx::Sqlite);
-
 /// Claims a shop's key inside the caller's transaction: true if it was free (the caller now
 /// decides and stores the answer), false if another request holds it (a concurrent one waits
 /// here until that one commits).
@@ -209,6 +268,9 @@ macro_rules! store_answer {
     };
 }
 
+impl_debit_tx!(sqlx::Postgres);
+impl_debit_tx!(sqlx::Sqlite);
+
 impl Store {
     /// The answer stored under a shop's key, if it holds one.
     pub async fn stored_answer(
@@ -238,68 +300,49 @@ impl Store {
     /// Debits a voucher exactly once per (shop, idempotency key). `answer` builds the stored
     /// response from the result (it runs inside the transaction, so the receipt is signed before
     /// anything commits; it may run again if the transaction is retried).
-    pub async fn debit(
-        &self,
-        d: &Debit<'_>,
-        answer: impl Fn(DebitResult) -> (u16, String),
-    ) -> StoreResult<Answer> {
-        retry_busy(|| self.debit_once(d, &answer)).await
+    pub async fn debit(&self, d: &Debit<'_>, answer: &AnswerFn) -> StoreResult<Answer> {
+        retry_busy(|| self.debit_once(d, answer)).await
     }
 
-    async fn debit_once(
+    async fn debit_once(&self, d: &Debit<'_>, answer: &AnswerFn) -> StoreResult<Answer> {
+        let step = with_writer!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            let step = tx.decide(d, answer).await?;
+            match step {
+                Step::Decided(..) => tx.commit().await?,
+                Step::KeyTaken => tx.rollback().await?,
+            }
+            step
+        });
+        self.settle(d, step).await
+    }
+
+    /// Decides `sales` in order inside one transaction and commits once. An error leaves nothing
+    /// of the batch written (the transaction rolls back when dropped).
+    pub(super) async fn debit_batch(
         &self,
-        d: &Debit<'_>,
-        answer: &impl Fn(DebitResult) -> (u16, String),
-    ) -> StoreResult<Answer> {
+        sales: &[(Debit<'_>, &AnswerFn)],
+    ) -> StoreResult<super::batch::Steps> {
         with_writer!(self, pool => {
             let mut tx = pool.begin_write().await?;
-            // 1. Claim the key. A concurrent request with the same key waits here for ours.
-            if !claim_key!(tx, d.merchant, d.idempotency_key, d.request_sha256, d.now_us) {
-                tx.rollback().await?;
-                return self.replay(d.merchant, d.idempotency_key, d.request_sha256).await;
+            let mut steps = Vec::with_capacity(sales.len());
+            for (d, answer) in sales {
+                steps.push(tx.decide(d, *answer).await?);
             }
-            // 2. The debit: one conditional statement decides (and locks the voucher's row,
-            //    which orders its journal chain).
-            let balance: Option<(i64,)> = sqlx::query_as(
-                "update vouchers set spent_rp = spent_rp + $1 \
-                 where id = $2 and status = 'active' and valid_from_unix <= $3 and valid_until_unix >= $3 \
-                 and spent_rp + $1 <= face_value_rp \
-                 and exists (select 1 from merchants m join merchant_service_areas a on a.merchant_id = m.id \
-                             where m.id = $4 and m.status = 'active' \
-                             and (a.kode_wilayah = vouchers.kode_desa or vouchers.kode_desa like a.kode_wilayah || '.%')) \
-                 returning face_value_rp - spent_rp",
-            )
-            .bind(d.amount.as_i64()).bind(d.voucher.to_string()).bind(d.now_unix).bind(d.merchant.0)
-            .fetch_optional(&mut *tx).await?;
-            let result = match balance {
-                Some((balance_after,)) => {
-                    let id = tx.append_entry(&NewEntry {
-                        voucher: d.voucher,
-                        kind: EntryKind::Debit,
-                        amount_rp: d.amount.as_i64(),
-                        merchant_id: Some(d.merchant.0),
-                        reverses_id: None,
-                        counterpart: None,
-                        idempotency_key: Some(d.idempotency_key),
-                        request_sha256: Some(d.request_sha256),
-                        created_at_us: d.now_us,
-                    }).await?;
-                    tx.append_items(id, d.items).await?;
-                    debug_assert!(balance_after >= 0, "the schema keeps 0 <= spent_rp <= face_value_rp");
-                    let balance_after = Rupiah::new(balance_after).map_err(|_| StoreError::Corrupt("balance out of range"))?;
-                    DebitResult::Debited { redemption_id: RedemptionId(id), balance_after }
-                }
-                None => DebitResult::Declined(tx.why_declined(d).await?),
-            };
-            let (status, body) = answer(result);
-            let redemption_id = match result {
-                DebitResult::Debited { redemption_id, .. } => Some(redemption_id.0),
-                DebitResult::Declined(_) => None,
-            };
-            store_answer!(tx, d.merchant, d.idempotency_key, status, body.clone(), redemption_id);
             tx.commit().await?;
-            Ok(Answer::Fresh(status, body))
+            Ok(steps)
         })
+    }
+
+    /// The caller's answer once the transaction that decided `step` has ended.
+    pub(super) async fn settle(&self, d: &Debit<'_>, step: Step) -> StoreResult<Answer> {
+        match step {
+            Step::Decided(status, body) => Ok(Answer::Fresh(status, body)),
+            Step::KeyTaken => {
+                self.replay(d.merchant, d.idempotency_key, d.request_sha256)
+                    .await
+            }
+        }
     }
 
     /// Categories a shop is registered to sell.

@@ -9,11 +9,12 @@
 use super::receipt::{receipt_json, unsigned};
 use super::{KeyedAnswer, Ledger};
 use crate::domain::ids::{MerchantId, VoucherId};
+use crate::domain::money::Rupiah;
 use crate::domain::programme::Category;
 use crate::domain::sale::{self, SaleRefused, SaleRequest};
 use crate::keyring::Distrust;
 use crate::problem::{Code, Problem};
-use crate::store::{Answer, Debit, DebitResult, Decline, StoreError};
+use crate::store::{Answer, DebitResult, Decline, SaleDebit, StoreError};
 use relasi_token::SignedToken;
 use relasi_token::receipt::Receipt;
 
@@ -109,29 +110,40 @@ pub async fn redeem(
         .signer()
         .await?
         .ok_or_else(|| Problem::new(Code::ReceiptsUnavailable))?;
-    let debit = Debit {
+    let sale = SaleDebit {
         merchant,
-        idempotency_key: key,
-        request_sha256: &request_sha256,
+        idempotency_key: key.to_owned(),
+        request_sha256,
         voucher: VoucherId::from_bytes(claims.voucher_id),
         amount: total,
-        items: &items,
+        items,
         now_unix,
         now_us,
     };
-    let answer = ledger
-        .store
-        .debit(&debit, |result| {
-            sale_answer(result, &debit, ledger.deployment, &signer)
-        })
-        .await?;
-    keyed(answer)
+    let facts = ReceiptFacts {
+        merchant,
+        voucher: sale.voucher,
+        amount: total,
+        now_us,
+    };
+    let deployment = ledger.deployment.clone();
+    let answer = Box::new(move |result| sale_answer(result, facts, &deployment, &signer));
+    keyed(ledger.store.debit_sale(sale, answer).await?)
+}
+
+/// What a sale's receipt states besides the result.
+#[derive(Clone, Copy, Debug)]
+struct ReceiptFacts {
+    merchant: MerchantId,
+    voucher: VoucherId,
+    amount: Rupiah,
+    now_us: i64,
 }
 
 /// The answer stored for a debit's result: a signed receipt, or the decline as problem+json.
 fn sale_answer(
     result: DebitResult,
-    d: &Debit<'_>,
+    d: ReceiptFacts,
     deployment: &relasi_token::DeploymentId,
     signer: &crate::signing::Signer,
 ) -> (u16, String) {
