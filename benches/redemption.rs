@@ -1,344 +1,448 @@
-//! Redemption benchmark (not a test): `POST /v1/redemptions` per second and its latency
-//! percentiles at 32 concurrent clients, through the whole HTTP stack, against the bare floor of
-//! the same database: on PostgreSQL, `pgbench` running the equivalent transaction (idempotency
-//! claim, conditional debit, journal insert) in the same run.
+//! The redemption harness (not a test): the real `relasi serve` binary, in its own process, on
+//! PostgreSQL or SQLite, driven over loopback by a load generator in this process. In one run it
+//! prints, beside the machine and the exact command: the yardstick `pgbench` TPC-B (scale 50,
+//! 32 clients, `-M prepared`) on the same PostgreSQL; closed-loop redemptions/s with p50/p99 at
+//! 1, 8, 32 and 128 clients; p99 at half the 32-client peak with a fixed arrival rate (open
+//! loop, latency counted from each sale's scheduled time); the server's CPU per sale and its
+//! resident memory (peak, and every few seconds of a sustained run).
 //!
 //! Run: `cargo bench --bench redemption` (SQLite), or with
 //! `RELASI_BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/DB` (a throw-away database).
-//! The clients run in the same process as the server, on the same two cores.
+//! `RELASI_BENCH_SECS` (default 8) sets each step's length; `RELASI_BENCH_SUSTAIN_SECS` (default
+//! 0) adds a sustained run at 64 clients sampling the server's RSS. `RELASI_SALE_BATCH=1` turns
+//! group commit off in the server, for comparison.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)] // a bench, not a service
 
 mod common;
 
-use chrono::{DateTime, NaiveDate};
-use relasi::api::{AppState, Config};
-use relasi::domain::auth::{ApiTokenSecret, Role};
-use relasi::domain::budget::SumberDana;
-use relasi::domain::household::{Desil, Household, HouseholdStatus};
-use relasi::domain::ids::{Kk, Nik, Period};
-use relasi::domain::money::Rupiah;
-use relasi::domain::programme::{Category, ProgrammeSettings};
-use relasi::domain::wilayah::WilayahCode;
-use relasi::store::{NewMerchant, PoolSettings, Store};
+use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-const CLIENTS: usize = 32;
-const VOUCHERS: usize = 2000;
-const RUN: Duration = Duration::from_secs(10);
+const VOUCHERS: usize = 3000;
+const CLOSED_LOOP_CLIENTS: [usize; 4] = [1, 8, 32, 128];
+const YARDSTICK_CLIENTS: usize = 32;
 
-fn pgbench(base: &str) -> Option<(f64, f64)> {
-    let script = std::env::temp_dir().join(format!("relasi-pgbench-{}.sql", std::process::id()));
-    let t = format!("relasi_pgbench_{}", std::process::id());
-    std::fs::write(
-        &script,
-        format!(
-            "\\set v random(1, {VOUCHERS})\n\\set k random(1, 2000000000)\nbegin;\n\
-             insert into {t}_idem (merchant_id, k) values (1, :k) on conflict do nothing;\n\
-             update {t}_v set spent = spent + 1000 where id = :v and spent + 1000 <= face;\n\
-             insert into {t}_j (voucher, amount) values (:v, 1000);\n\
-             update {t}_idem set body = 'ok' where merchant_id = 1 and k = :k;\ncommit;\n"
-        ),
+fn secs(var: &str, default: u64) -> Duration {
+    Duration::from_secs(
+        std::env::var(var)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default),
     )
-    .ok()?;
-    let setup = format!(
-        "create table {t}_v (id bigint primary key, face bigint not null, spent bigint not null check (spent <= face));\
-         insert into {t}_v select g, 100000000, 0 from generate_series(1, {VOUCHERS}) g;\
-         create table {t}_j (id bigint generated always as identity primary key, voucher bigint not null, amount bigint not null);\
-         create table {t}_idem (merchant_id bigint, k bigint, body text, primary key (merchant_id, k));"
-    );
+}
+
+/// The server binary in its own process, killed when this ends.
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Server {
+    fn start(db_url: &str, keys: &std::path::Path) -> Server {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new(env!("CARGO_BIN_EXE_relasi"))
+            .args(["serve"])
+            .env("DATABASE_URL", db_url)
+            .env("RELASI_BIND", format!("127.0.0.1:{port}"))
+            .env("RELASI_KEY_DIR", keys)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("the relasi binary");
+        Server {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+        }
+    }
+
+    /// utime + stime of the server process, in microseconds.
+    fn cpu_us(&self) -> u64 {
+        let stat =
+            std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).unwrap_or_default();
+        let after_name = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+        let fields: Vec<u64> = after_name
+            .split_whitespace()
+            .filter_map(|f| f.parse().ok())
+            .collect();
+        // After the name: state is not a number, so utime and stime are the 12th and 13th numbers.
+        let ticks = fields.get(10).copied().unwrap_or(0) + fields.get(11).copied().unwrap_or(0);
+        ticks * 1_000_000 / clock_ticks()
+    }
+
+    /// (current RSS, peak RSS) in MiB.
+    fn rss_mib(&self) -> (f64, f64) {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .unwrap_or_default();
+        let kib = |key: &str| {
+            status
+                .lines()
+                .find(|l| l.starts_with(key))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+                .unwrap_or(0.0)
+        };
+        (kib("VmRSS:") / 1024.0, kib("VmHWM:") / 1024.0)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn clock_ticks() -> u64 {
+    Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse().ok())
+        .unwrap_or(100)
+}
+
+/// What a step measured.
+#[derive(Default)]
+struct Step {
+    ok: u64,
+    other: u64,
+    latencies: Vec<Duration>,
+    elapsed: f64,
+    cpu_us: u64,
+}
+
+impl Step {
+    fn rate(&self) -> f64 {
+        self.ok as f64 / self.elapsed
+    }
+
+    fn pct_ms(&mut self, p: f64) -> f64 {
+        self.latencies.sort();
+        let n = self.latencies.len();
+        if n == 0 {
+            return f64::NAN;
+        }
+        self.latencies[((n as f64 * p) as usize).min(n - 1)].as_secs_f64() * 1000.0
+    }
+
+    fn cpu_per_sale_us(&self) -> f64 {
+        self.cpu_us as f64 / self.ok.max(1) as f64
+    }
+}
+
+struct Load {
+    http: reqwest::Client,
+    url: String,
+    shop: String,
+    tokens: Arc<Vec<String>>,
+    next_key: Arc<AtomicU64>,
+}
+
+impl Load {
+    /// One fresh Rp 100 sale on a voucher picked by `n`; its status.
+    async fn sale(&self, n: u64) -> u16 {
+        let token = &self.tokens[(n as usize * 104_729) % self.tokens.len()];
+        let body = serde_json::json!({ "token": token, "amount": "100", "items": [{ "category": "susu", "amount": "100" }] });
+        let key = format!("bench-{}", self.next_key.fetch_add(1, Ordering::Relaxed));
+        match self
+            .http
+            .post(&self.url)
+            .bearer_auth(&self.shop)
+            .header("idempotency-key", key)
+            .json(&body)
+            .send()
+            .await
+        {
+            Ok(res) => {
+                let status = res.status().as_u16();
+                let _ = res.bytes().await;
+                status
+            }
+            Err(_) => 0,
+        }
+    }
+
+    /// `clients` each selling back to back for `run` (after a 2 s warm-up).
+    async fn closed_loop(self: &Arc<Self>, server: &Server, clients: usize, run: Duration) -> Step {
+        let measuring = Arc::new(AtomicBool::new(false));
+        let stop = Arc::new(AtomicBool::new(false));
+        let tasks: Vec<_> = (0..clients)
+            .map(|c| {
+                let (load, measuring, stop) =
+                    (Arc::clone(self), Arc::clone(&measuring), Arc::clone(&stop));
+                tokio::spawn(async move {
+                    let mut step = Step::default();
+                    let mut i = c as u64 * 7919;
+                    while !stop.load(Ordering::Relaxed) {
+                        let started = Instant::now();
+                        let status = load.sale(i).await;
+                        if measuring.load(Ordering::Relaxed) {
+                            step.latencies.push(started.elapsed());
+                            if status == 201 {
+                                step.ok += 1
+                            } else {
+                                step.other += 1
+                            }
+                        }
+                        i += 1;
+                    }
+                    step
+                })
+            })
+            .collect();
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        let cpu_before = server.cpu_us();
+        measuring.store(true, Ordering::Relaxed);
+        let started = Instant::now();
+        tokio::time::sleep(run).await;
+        measuring.store(false, Ordering::Relaxed);
+        let elapsed = started.elapsed().as_secs_f64();
+        let cpu_us = server.cpu_us().saturating_sub(cpu_before);
+        stop.store(true, Ordering::Relaxed);
+        let mut total = Step {
+            elapsed,
+            cpu_us,
+            ..Step::default()
+        };
+        for t in tasks {
+            let s = t.await.unwrap();
+            total.ok += s.ok;
+            total.other += s.other;
+            total.latencies.extend(s.latencies);
+        }
+        total
+    }
+
+    /// Sales started at a fixed `rate` per second for `run`, whatever the answers' pace; each
+    /// latency counts from the moment its sale was due (so a stall is not hidden).
+    async fn open_loop(self: &Arc<Self>, rate: f64, run: Duration) -> Step {
+        let interval = Duration::from_secs_f64(1.0 / rate.max(1.0));
+        let started = Instant::now();
+        let mut tasks = Vec::new();
+        let mut n = 0u64;
+        while started.elapsed() < run {
+            let due = started + interval * u32::try_from(n).unwrap_or(u32::MAX);
+            tokio::time::sleep_until(due.into()).await;
+            let load = Arc::clone(self);
+            tasks.push(tokio::spawn(
+                async move { (load.sale(n).await, due.elapsed()) },
+            ));
+            n += 1;
+        }
+        let mut step = Step {
+            elapsed: started.elapsed().as_secs_f64(),
+            ..Step::default()
+        };
+        for t in tasks {
+            let (status, latency) = t.await.unwrap();
+            step.latencies.push(latency);
+            if status == 201 {
+                step.ok += 1
+            } else {
+                step.other += 1
+            }
+        }
+        step
+    }
+}
+
+/// `pgbench` TPC-B, scale 50, 32 clients, prepared statements, on a scratch database of the
+/// same server: its tps.
+fn pgbench_tpcb(pg_base: &str, run: Duration) -> Option<f64> {
+    let scratch = format!("relasi_tpcb_{}", std::process::id());
+    let admin = pg_base
+        .rsplit_once('/')
+        .map(|(server, _)| format!("{server}/postgres"))?;
+    let target = pg_base
+        .rsplit_once('/')
+        .map(|(server, _)| format!("{server}/{scratch}"))?;
     let psql = |sql: &str| {
-        std::process::Command::new("psql")
-            .args([base, "-q", "-c", sql])
+        Command::new("psql")
+            .args([admin.as_str(), "-q", "-c", sql])
             .output()
             .ok()
     };
-    psql(&setup)?;
-    let out = std::process::Command::new("pgbench")
-        .args([
-            "-n",
-            "-c",
-            &CLIENTS.to_string(),
-            "-j",
-            "2",
-            "-T",
-            &RUN.as_secs().to_string(),
-            "-f",
-        ])
-        .arg(&script)
-        .arg(base)
+    psql(&format!("create database {scratch}"))?;
+    let init = Command::new("pgbench")
+        .args(["-i", "-q", "-s", "50", &target])
         .output()
         .ok()?;
-    psql(&format!("drop table {t}_v, {t}_j, {t}_idem"));
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    // "tps = 1234.5 (…)" and "latency average = 12.3 ms": the number after "=".
-    let grab = |prefix: &str| {
-        let line = text.lines().find(|l| l.starts_with(prefix))?;
-        line.split('=')
-            .nth(1)?
-            .split_whitespace()
-            .next()?
-            .parse::<f64>()
+    let out = init.status.success().then(|| {
+        Command::new("pgbench")
+            .args([
+                "-c",
+                &YARDSTICK_CLIENTS.to_string(),
+                "-j",
+                "2",
+                "-M",
+                "prepared",
+                "-T",
+                &run.as_secs().to_string(),
+                &target,
+            ])
+            .output()
             .ok()
-    };
-    Some((grab("tps")?, grab("latency average")?))
+    });
+    psql(&format!("drop database if exists {scratch} with (force)"));
+    let text = String::from_utf8_lossy(&out??.stdout).into_owned();
+    let line = text.lines().find(|l| l.starts_with("tps"))?;
+    line.split('=')
+        .nth(1)?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
 }
 
-/// SQLite's floor: the same transaction (claim, conditional debit, journal row, stored answer)
-/// run directly on one connection to the same file, same pragmas, for the same time.
-async fn sqlite_floor(url: &str) -> f64 {
-    use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
-    use std::str::FromStr;
-    let options = SqliteConnectOptions::from_str(url)
-        .unwrap()
-        .journal_mode(SqliteJournalMode::Wal)
-        .synchronous(SqliteSynchronous::Full)
-        .pragma("cache_size", "-65536");
-    let pool = sqlx::pool::PoolOptions::<sqlx::Sqlite>::new()
-        .max_connections(1)
-        .connect_with(options)
-        .await
-        .unwrap();
-    for sql in [
-        "create table floor_v (id integer primary key, face bigint not null, spent bigint not null check (spent <= face))",
-        "create table floor_j (id integer primary key autoincrement, voucher bigint not null, amount bigint not null)",
-        "create table floor_idem (k text primary key, body text)",
-    ] {
-        sqlx::query(sql).execute(&pool).await.unwrap();
-    }
-    for i in 1..=VOUCHERS as i64 {
-        sqlx::query("insert into floor_v values ($1, 100000000, 0)")
-            .bind(i)
-            .execute(&pool)
-            .await
-            .unwrap();
-    }
-    let started = Instant::now();
-    let mut n = 0i64;
-    while started.elapsed() < RUN {
-        let mut tx = pool.begin_with("BEGIN IMMEDIATE").await.unwrap();
-        let v = 1 + (n * 104_729) % VOUCHERS as i64;
-        sqlx::query("insert into floor_idem (k, body) values ($1, '') on conflict do nothing")
-            .bind(format!("k{n}"))
-            .execute(&mut *tx)
-            .await
-            .unwrap();
-        sqlx::query("update floor_v set spent = spent + 1000 where id = $1 and spent + 1000 <= face returning face - spent").bind(v).fetch_optional(&mut *tx).await.unwrap();
-        sqlx::query("insert into floor_j (voucher, amount) values ($1, 1000)")
-            .bind(v)
-            .execute(&mut *tx)
-            .await
-            .unwrap();
-        sqlx::query("update floor_idem set body = 'ok' where k = $1")
-            .bind(format!("k{n}"))
-            .execute(&mut *tx)
-            .await
-            .unwrap();
-        tx.commit().await.unwrap();
-        n += 1;
-    }
-    n as f64 / started.elapsed().as_secs_f64()
+fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let model = cpu
+        .lines()
+        .find(|l| l.starts_with("model name"))
+        .and_then(|l| l.split(':').nth(1))
+        .unwrap_or("?")
+        .trim()
+        .to_owned();
+    let cores = std::thread::available_parallelism().map_or(0, std::num::NonZero::get);
+    let mem = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
+    let mem_gib = mem
+        .lines()
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        .unwrap_or(0.0)
+        / 1024.0
+        / 1024.0;
+    format!("{cores} cores ({model}), {mem_gib:.0} GiB")
 }
 
 #[tokio::main]
 async fn main() {
+    let run = secs("RELASI_BENCH_SECS", 8);
     let db = common::bench_db().await;
-    let store = Store::connect(
-        &db.url,
-        PoolSettings {
-            max_connections: 16,
-            ..PoolSettings::default()
-        },
-    )
-    .await
-    .unwrap();
-    let (db_url, pg_base) = (db.url.clone(), db.pg_base.clone());
-    let backend = store.backend().name();
-    let deployment = common::prepare(&store).await;
-    // Large vouchers, so the run measures sales, not empty balances.
-    let settings = ProgrammeSettings {
-        voucher_base: Rupiah::new(100_000_000).unwrap(),
-        voucher_cap: Rupiah::new(100_000_000).unwrap(),
-        ..ProgrammeSettings::default()
-    };
-    let programme = store
-        .create_programme(1, "Bench", 2026, &settings, "bench")
-        .await
-        .unwrap();
-    let rows: Vec<Household> = (0..VOUCHERS)
-        .map(|i| Household {
-            no_kk: Kk::parse(&format!("35140500{i:08}")).unwrap(),
-            nik_kepala: Nik::parse(&format!("35140501{i:08}")).unwrap(),
-            nama_kepala: format!("Kepala {i}"),
-            kode_desa: WilayahCode::parse("35.14.05.2005").unwrap(),
-            desil: Desil::new(1).unwrap(),
-            krs: true,
-            status: HouseholdStatus::Aktif,
-        })
-        .collect();
-    store
-        .upsert_households(
-            &rows,
-            NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
-            "bench",
-            &|_| {},
-        )
-        .await
-        .unwrap();
-    let everywhere = WilayahCode::parse("35.14").unwrap();
-    store
-        .add_budget_line(
-            programme.id,
-            2026,
-            SumberDana::Apbd,
-            &everywhere,
-            Rupiah::MAX,
-            "bench",
-        )
-        .await
-        .unwrap();
-    let period = Period::parse("2026-11").unwrap();
-    let (from, until) = (
-        DateTime::from_timestamp(1, 0).unwrap(),
-        DateTime::from_timestamp(4_000_000_000, 0).unwrap(),
-    );
-    store
-        .open_cycle(programme.id, period, from, until, "bench")
-        .await
-        .unwrap();
-    let keys = tempfile::tempdir().unwrap();
-    store
-        .add_signing_key(relasi::signing::generate(keys.path()).unwrap(), "bench")
-        .await
-        .unwrap();
-    relasi::jobs::issue::issue_cycle(&store, &programme, period, keys.path(), "bench", &|_| {})
-        .await
-        .unwrap();
-    let tokens: Arc<Vec<String>> = Arc::new(
-        store
-            .vouchers(programme.id, period, None, 0, VOUCHERS as i64)
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|v| v.token)
-            .collect(),
-    );
-    let shop = store
-        .create_merchant(
-            &NewMerchant {
-                name: "Toko Bench".into(),
-                kode_desa: WilayahCode::parse("35.14.05.2005").unwrap(),
-                service_area: vec![WilayahCode::parse("35.14.05").unwrap()],
-                categories: Category::defaults(),
-            },
-            "bench",
-        )
-        .await
-        .unwrap();
-    let secret = ApiTokenSecret::from_random(rand::random());
-    store
-        .create_api_token(&secret, Role::Merchant, Some(shop.id), "bench", "bench")
-        .await
-        .unwrap();
-
-    let config = Config {
-        key_dir: keys.path().to_owned(),
-        ..Config::default()
-    };
-    let base = common::support::serve(AppState::new(store.clone(), config, deployment)).await;
-
-    // reqwest's rustls comes without a provider in this workspace (the merchant client uses ring).
+    let store = db.store().await;
+    let seeded = common::sales::seed(&store, VOUCHERS).await;
+    drop(store);
+    let server = Server::start(&db.url, seeded.keys.path());
     let _ = rustls::crypto::ring::default_provider().install_default();
     let http = reqwest::Client::builder()
-        .pool_max_idle_per_host(CLIENTS)
+        .pool_max_idle_per_host(256)
         .build()
         .unwrap();
-    let url = format!("{base}/v1/redemptions");
-    let counter = Arc::new(AtomicU64::new(0));
-    let measuring = Arc::new(AtomicBool::new(false));
-    let stop = Arc::new(AtomicBool::new(false));
-    let mut tasks = Vec::new();
-    for c in 0..CLIENTS {
-        let (http, url, tokens, secret) = (
-            http.clone(),
-            url.clone(),
-            Arc::clone(&tokens),
-            secret.expose().to_owned(),
+    for _ in 0..100 {
+        if http
+            .get(format!("{}/healthz", server.base))
+            .send()
+            .await
+            .is_ok()
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let load = Arc::new(Load {
+        http,
+        url: format!("{}/v1/redemptions", server.base),
+        shop: seeded.shop_token.clone(),
+        tokens: Arc::new(seeded.tokens.clone()),
+        next_key: Arc::new(AtomicU64::new(0)),
+    });
+    println!("## redemption harness — {}", db.backend.name());
+    println!("machine: {}", machine());
+    println!(
+        "command: RELASI_BENCH_DATABASE_URL={} RELASI_SALE_BATCH={} cargo bench --bench redemption",
+        if db.pg_base.is_some() {
+            "postgres://…"
+        } else {
+            "(unset: SQLite)"
+        },
+        std::env::var("RELASI_SALE_BATCH").unwrap_or_else(|_| "64 (default)".into())
+    );
+    println!(
+        "{VOUCHERS} vouchers, Rp 100 sales, one shop, {}-second steps, server in its own process\n",
+        run.as_secs()
+    );
+    println!("| clients | redemptions/s | p50 ms | p99 ms | server CPU µs/sale | not 201 |");
+    println!("|---|---|---|---|---|---|");
+    let mut peak_32 = 0.0;
+    for clients in CLOSED_LOOP_CLIENTS {
+        let mut step = load.closed_loop(&server, clients, run).await;
+        if clients == 32 {
+            peak_32 = step.rate()
+        }
+        println!(
+            "| {clients} | {:.0} | {:.1} | {:.1} | {:.0} | {} |",
+            step.rate(),
+            step.pct_ms(0.5),
+            step.pct_ms(0.99),
+            step.cpu_per_sale_us(),
+            step.other
         );
-        let (counter, measuring, stop) = (
-            Arc::clone(&counter),
-            Arc::clone(&measuring),
-            Arc::clone(&stop),
-        );
-        tasks.push(tokio::spawn(async move {
-            let mut latencies = Vec::new();
-            let mut statuses = [0u64; 6];
-            let mut i = 0usize;
-            while !stop.load(Ordering::Relaxed) {
-                let token = &tokens[(c * 7919 + i * 104_729) % tokens.len()];
-                let body = serde_json::json!({ "token": token, "amount": "1000", "items": [{ "category": "susu", "amount": "1000" }] });
-                let key = format!("b-{c}-{}", counter.fetch_add(1, Ordering::Relaxed));
-                let started = Instant::now();
-                let res = http.post(&url).bearer_auth(&secret).header("idempotency-key", key).json(&body).send().await.unwrap();
-                let status = res.status().as_u16();
-                let _ = res.bytes().await;
-                if measuring.load(Ordering::Relaxed) {
-                    latencies.push(started.elapsed());
-                    statuses[usize::from(status / 100)] += 1;
+    }
+    let mut open = load.open_loop(peak_32 / 2.0, run).await;
+    println!(
+        "\nopen loop at half the 32-client peak ({:.0}/s): p50 {:.1} ms, p99 {:.1} ms, {} not 201",
+        peak_32 / 2.0,
+        open.pct_ms(0.5),
+        open.pct_ms(0.99),
+        open.other
+    );
+    let sustain = secs("RELASI_BENCH_SUSTAIN_SECS", 0);
+    if !sustain.is_zero() {
+        let mut samples = Vec::new();
+        let sampler = {
+            let pid = server.child.id();
+            tokio::spawn(async move {
+                let mut out = Vec::new();
+                loop {
+                    tokio::time::sleep(Duration::from_secs(10)).await;
+                    let status =
+                        std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+                    let rss = status
+                        .lines()
+                        .find(|l| l.starts_with("VmRSS:"))
+                        .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+                        .unwrap_or(0.0);
+                    out.push(rss / 1024.0);
+                    if out.len() as u64 * 10 >= sustain.as_secs() {
+                        return out;
+                    }
                 }
-                i += 1;
-            }
-            (latencies, statuses)
-        }));
+            })
+        };
+        let step = load.closed_loop(&server, 64, sustain).await;
+        samples.extend(sampler.await.unwrap());
+        let list: Vec<String> = samples.iter().map(|m| format!("{m:.0}")).collect();
+        println!(
+            "sustained 64 clients for {} s: {:.0} sales/s; RSS every 10 s (MiB): {}",
+            sustain.as_secs(),
+            step.rate(),
+            list.join(" → ")
+        );
     }
-    tokio::time::sleep(Duration::from_secs(2)).await; // warm-up
-    measuring.store(true, Ordering::Relaxed);
-    let started = Instant::now();
-    tokio::time::sleep(RUN).await;
-    measuring.store(false, Ordering::Relaxed);
-    let elapsed = started.elapsed().as_secs_f64();
-    stop.store(true, Ordering::Relaxed);
-    let mut latencies = Vec::new();
-    let mut statuses = [0u64; 6];
-    for t in tasks {
-        let (l, s) = t.await.unwrap();
-        latencies.extend(l);
-        for (a, b) in statuses.iter_mut().zip(s) {
-            *a += b;
-        }
-    }
-    latencies.sort();
-    let pct = |p: f64| {
-        latencies[((latencies.len() as f64 * p) as usize).min(latencies.len() - 1)].as_secs_f64()
-            * 1000.0
-    };
-    let rate = statuses[2] as f64 / elapsed;
-    println!("backend                 {backend}");
-    println!("clients                 {CLIENTS} (same process as the server, 2 cores)");
-    println!(
-        "redemptions             {rate:.0} /s over {elapsed:.1} s ({} ok, {} 4xx, {} 5xx)",
-        statuses[2], statuses[4], statuses[5]
-    );
-    println!(
-        "latency p50 / p99       {:.1} ms / {:.1} ms",
-        pct(0.50),
-        pct(0.99)
-    );
-    match pg_base.as_deref().and_then(pgbench) {
-        Some((tps, avg_ms)) => {
+    let (rss, peak) = server.rss_mib();
+    println!("server RSS now {rss:.0} MiB, peak {peak:.0} MiB");
+    drop(server);
+    let pg_base = db
+        .pg_base
+        .clone()
+        .or_else(|| std::env::var("RELASI_BENCH_PGBENCH_URL").ok());
+    match pg_base.as_deref().and_then(|base| pgbench_tpcb(base, run)) {
+        Some(tps) => {
             println!(
-                "pgbench same txn        {tps:.0} tps, average {avg_ms:.1} ms ({CLIENTS} clients, same run)"
+                "pgbench TPC-B (scale 50, {YARDSTICK_CLIENTS} clients, -M prepared): {tps:.0} tps"
             );
-            println!("ratio relasi / pgbench  {:.2}", rate / tps);
-        }
-        None if pg_base.is_some() => println!("pgbench                 not available"),
-        None => {
-            let floor = sqlite_floor(&db_url).await;
             println!(
-                "same txn, bare sqlx     {floor:.0} /s (one connection, same file and pragmas, same run)"
+                "**ratio: redemptions/s at 32 clients ÷ pgbench = {:.2}**",
+                peak_32 / tps
             );
-            println!("ratio relasi / bare     {:.2}", rate / floor);
         }
+        None => println!(
+            "pgbench: not run (set RELASI_BENCH_PGBENCH_URL=postgres://…/DB for the yardstick on SQLite runs)"
+        ),
     }
 }

@@ -6,6 +6,9 @@
 #[path = "../../tests/support/mod.rs"]
 pub mod support;
 
+#[allow(dead_code)] // the issuance bench does not sell
+pub mod sales;
+
 use relasi::store::Backend;
 pub use support::TestDb as BenchDb;
 
