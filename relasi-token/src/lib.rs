@@ -37,6 +37,25 @@ pub const TEXT_PREFIX: &str = "RLS1:";
 pub const TEXT_LEN: usize = 165;
 /// Longest input a decoder looks at; anything longer is refused before decoding.
 pub const MAX_TEXT_INPUT: usize = 256;
+/// The path before the token in the link form of the QR text.
+pub const LINK_PATH: &str = "/V/";
+
+/// The token part of a link (`http(s)://host/V/RLS1:…`, any case); other text as it is.
+fn token_of_link(text: &str) -> &str {
+    let lower_start = text
+        .get(..8)
+        .map(str::to_ascii_lowercase)
+        .unwrap_or_default();
+    if !(lower_start.starts_with("https://") || lower_start.starts_with("http://")) {
+        return text;
+    }
+    let upper = text.to_ascii_uppercase();
+    match upper.rfind(LINK_PATH) {
+        Some(at) => &text[at + LINK_PATH.len()..],
+        None => text,
+    }
+}
+
 /// The only format version this crate reads and writes.
 pub const FORMAT_VERSION: u8 = 1;
 /// Domain-separation tag that starts every signed message.
@@ -327,13 +346,21 @@ impl SignedToken {
         text
     }
 
+    /// The QR text as a link a phone's camera app opens: `BASE/V/RLS1:…`, all upper case so
+    /// the whole QR stays in alphanumeric mode (browsers read scheme and host in any case).
+    pub fn to_link(&self, base: &str) -> String {
+        let base = base.trim_end_matches('/').to_ascii_uppercase();
+        format!("{base}{LINK_PATH}{}", self.to_text())
+    }
+
     /// Parses QR text: refuses input over 256 characters before anything else, strips surrounding
-    /// whitespace (CR/LF included), accepts lower case.
+    /// whitespace (CR/LF included), accepts lower case, and accepts the link form
+    /// (`https://host/V/RLS1:…`, see [`SignedToken::to_link`]).
     pub fn parse_text(input: &str) -> Result<SignedToken, TokenError> {
         if input.len() > MAX_TEXT_INPUT {
             return Err(TokenError::Malformed("token text too long"));
         }
-        let text = input.trim();
+        let text = token_of_link(input.trim());
         let body = match text.get(..TEXT_PREFIX.len()) {
             Some(prefix) if prefix.eq_ignore_ascii_case(TEXT_PREFIX) => &text[TEXT_PREFIX.len()..],
             _ => return Err(TokenError::Malformed("token text must start with RLS1:")),
@@ -421,6 +448,31 @@ mod tests {
         assert_eq!(parsed, token);
         let vk = k.verifying_key();
         assert!(parsed.verify(&deployment(), [&vk]).is_ok());
+    }
+
+    #[test]
+    fn the_link_form_is_upper_case_alphanumeric_and_parses_back() {
+        let k = key();
+        let token = claims(&k).sign(&deployment(), &k);
+        let link = token.to_link("https://relasi.pasuruankab.go.id/");
+        assert!(
+            link.starts_with("HTTPS://RELASI.PASURUANKAB.GO.ID/V/RLS1:"),
+            "{link}"
+        );
+        let alphanumeric =
+            |b: u8| b.is_ascii_uppercase() || b.is_ascii_digit() || b" $%*+-./:".contains(&b);
+        assert!(link.bytes().all(alphanumeric), "{link}");
+        assert!(link.len() <= MAX_TEXT_INPUT);
+        for form in [
+            link.clone(),
+            link.to_ascii_lowercase(),
+            format!("http://127.0.0.1:8080/v/{}", token.to_text()),
+        ] {
+            assert_eq!(SignedToken::parse_text(&form).unwrap(), token, "{form}");
+        }
+        for bad in ["https://x/RLS1:AAAA", "https://x/V/", "ftp://x/V/RLS1:AAAA"] {
+            assert!(SignedToken::parse_text(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -108,7 +108,8 @@ async fn cards_pdf(
 ) -> ApiResult<Response> {
     let (programme, period, desa) = desa_sheet_args(&state, &caller, &period, query).await?;
     let disposition = format!("inline; filename=\"kartu-{period}-{desa}.pdf\"");
-    let sheet = cards::card_sheet_stream(state.store.clone(), programme, period, desa)
+    let link_base = state.config.public_url.clone();
+    let sheet = cards::card_sheet_stream(state.store.clone(), programme, period, desa, link_base)
         .await
         .map_err(cards_error)?;
     let body = axum::body::Body::from_stream(sheet.map(|bytes| {

@@ -59,6 +59,9 @@ pub struct Config {
     pub checkpoint_interval_secs: u64,
     /// How concurrent sales share transactions (group commit).
     pub sale_batch: crate::store::BatchSettings,
+    /// The address phones reach this server at (`https://host`), when set: card QRs then hold
+    /// the link a family's camera app opens (`HTTPS://HOST/V/RLS1:…`).
+    pub public_url: Option<String>,
 }
 
 impl Config {
@@ -85,6 +88,7 @@ impl Default for Config {
             key_cache_ms: Config::DEFAULT_KEY_CACHE_MS,
             checkpoint_interval_secs: Config::DEFAULT_CHECKPOINT_INTERVAL_SECS,
             sale_batch: crate::store::BatchSettings::default(),
+            public_url: None,
         }
     }
 }
@@ -170,6 +174,7 @@ pub fn app(state: AppState) -> Router {
         .merge(balance::router(state.config.balance_limit))
         .merge(crate::web::router())
         .merge(crate::web::toko::router())
+        .merge(crate::web::saldo::router())
         .fallback(|| async { error::ApiError::new(Code::NotFound) })
         .with_state(state)
         // The import route sets its own, larger DefaultBodyLimit; the outer layer only stops

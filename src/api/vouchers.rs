@@ -160,6 +160,7 @@ async fn qr_png(
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
     let v = find(&state, &caller, &id).await?;
-    let png = qr::png(&v.token).map_err(|_| ApiError::new(Code::Internal))?;
+    let text = qr::card_text(&v.token, state.config.public_url.as_deref());
+    let png = qr::png(&text).map_err(|_| ApiError::new(Code::Internal))?;
     Ok(([(header::CONTENT_TYPE, "image/png")], png).into_response())
 }

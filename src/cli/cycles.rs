@@ -48,6 +48,10 @@ pub struct CardsArgs {
     /// Programme number (needed when there are several).
     #[arg(long)]
     programme: Option<u16>,
+    /// The server's public address (https://host): each QR then holds the link a family's
+    /// camera app opens.
+    #[arg(long, env = "RELASI_PUBLIC_URL")]
+    public_url: Option<String>,
 }
 
 pub async fn cycle(store: &Store, args: CycleArgs) -> anyhow::Result<()> {
@@ -97,7 +101,8 @@ pub async fn cards(store: &Store, args: CardsArgs) -> anyhow::Result<()> {
         .await
         .map_err(refused)?;
     let output = &args.output;
-    write_sheet(store, &programme, period, &desa, output).await?;
+    let link_base = super::serve::public_url(args.public_url.as_deref())?;
+    write_sheet(store, &programme, period, &desa, link_base, output).await?;
     let list = output.with_extension("serah-terima.csv");
     std::fs::write(
         &list,
@@ -118,6 +123,7 @@ async fn write_sheet(
     programme: &relasi::domain::programme::Programme,
     period: Period,
     desa: &WilayahCode,
+    link_base: Option<String>,
     output: &std::path::Path,
 ) -> anyhow::Result<()> {
     use futures_util::StreamExt;
@@ -128,6 +134,7 @@ async fn write_sheet(
         programme.clone(),
         period,
         desa.clone(),
+        link_base,
     )
     .await?;
     let mut sheet = std::pin::pin!(sheet);

@@ -47,6 +47,10 @@ pub struct ServeArgs {
     /// Longest a batch waits for more sales while under load, in microseconds.
     #[arg(long, env = "RELASI_SALE_BATCH_WAIT_US", default_value_t = BatchSettings::DEFAULT_MAX_WAIT_US)]
     sale_batch_wait_us: u64,
+    /// The address phones reach this server at (https://host): card QRs then hold a link the
+    /// family's camera app opens.
+    #[arg(long, env = "RELASI_PUBLIC_URL")]
+    public_url: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -82,6 +86,7 @@ pub async fn serve(database_url: &str, args: ServeArgs) -> anyhow::Result<()> {
             refill_ms: args.balance_refill_ms,
         },
         checkpoint_interval_secs: args.checkpoint_secs,
+        public_url: public_url(args.public_url.as_deref())?,
         sale_batch: BatchSettings {
             max_sales: args.sale_batch.max(1),
             max_wait: std::time::Duration::from_micros(args.sale_batch_wait_us),
@@ -202,4 +207,14 @@ pub async fn demo(args: DemoArgs) -> anyhow::Result<()> {
     };
     server::serve(listener, AppState::new(store, config, deployment)).await?;
     Ok(())
+}
+
+/// The public address, checked (`http(s)://host[:port]`).
+pub fn public_url(text: Option<&str>) -> anyhow::Result<Option<String>> {
+    text.filter(|t| !t.trim().is_empty())
+        .map(|t| {
+            relasi::usecases::pairing::base_url(t)
+                .map_err(|p| anyhow::anyhow!("RELASI_PUBLIC_URL: {p}"))
+        })
+        .transpose()
 }

@@ -108,10 +108,16 @@ fn local_date(t: DateTime<Utc>, offset_hours: i8) -> String {
         .to_string()
 }
 
-fn card(v: &Voucher, name: &str, desa_name: &str, programme: &Programme) -> Card {
+fn card(
+    v: &Voucher,
+    name: &str,
+    desa_name: &str,
+    programme: &Programme,
+    link_base: Option<&str>,
+) -> Card {
     let offset = programme.settings.utc_offset_hours;
     Card {
-        token: v.token.clone(),
+        token: crate::render::qr::card_text(&v.token, link_base),
         value: v.face_value.display_id(),
         validity: format!(
             "{} s.d. {}",
@@ -134,16 +140,19 @@ struct Streaming {
     head: SheetHead,
     writer: Option<SheetWriter>,
     offset: i64,
+    link_base: Option<String>,
 }
 
 /// The card sheet PDF of a desa, as it is made: each item is the next bytes of the file, eight
 /// pages at a time, so a large sheet never sits in memory whole. The desa is checked before the
-/// first byte, so an unknown desa is an error, not a broken file.
+/// first byte, so an unknown desa is an error, not a broken file. With `link_base` (the
+/// deployment's public address) each QR holds the link a phone's camera app opens.
 pub async fn card_sheet_stream(
     store: Store,
     programme: Programme,
     period: Period,
     desa: WilayahCode,
+    link_base: Option<String>,
 ) -> Result<impl Stream<Item = Result<Vec<u8>, CardsError>> + Send + 'static, CardsError> {
     let head = head(&store, &desa).await?;
     let title = format!("Kartu voucher {} {period}", head.desa_name);
@@ -155,6 +164,7 @@ pub async fn card_sheet_stream(
         head,
         writer: Some(SheetWriter::new(&title)),
         offset: 0,
+        link_base,
     };
     Ok(futures_util::stream::unfold(state, |mut s| async move {
         let writer = s.writer.take()?;
@@ -191,7 +201,10 @@ async fn step(
     s.offset += i64::try_from(read).unwrap_or(0);
     let cards: Vec<Card> = rows
         .iter()
-        .map(|(v, name)| card(v, name, &s.head.desa_name, &s.programme))
+        .map(|(v, name)| {
+            let link_base = s.link_base.as_deref();
+            card(v, name, &s.head.desa_name, &s.programme, link_base)
+        })
         .collect();
     let last = i64::try_from(read).unwrap_or(0) < limit || limit <= 0;
     // Drawing QR codes is CPU work: keep it off the async workers.

@@ -18,6 +18,15 @@ pub enum QrError {
     Png,
 }
 
+/// What a card's QR holds: the token text, or — when the deployment has a public address — the
+/// link form a phone's camera app opens (`HTTPS://HOST/V/RLS1:…`, upper case, alphanumeric mode).
+pub fn card_text(token_text: &str, link_base: Option<&str>) -> String {
+    match (link_base, relasi_token::SignedToken::parse_text(token_text)) {
+        (Some(base), Ok(token)) => token.to_link(base),
+        _ => token_text.to_owned(),
+    }
+}
+
 /// The QR code of a token text.
 pub fn encode(text: &str) -> Result<QrCode, QrError> {
     QrCode::with_error_correction_level(text.as_bytes(), EcLevel::Q).map_err(|_| QrError::TooLong)

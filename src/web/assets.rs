@@ -36,6 +36,7 @@ pub static ASSETS: &[Asset] = &[
     asset!("print.css", "text/css; charset=utf-8"),
     asset!("relasi.js", "text/javascript; charset=utf-8"),
     asset!("masuk.js", "text/javascript; charset=utf-8"),
+    asset!("saldo.js", "text/javascript; charset=utf-8"),
     asset!("toko.js", "text/javascript; charset=utf-8"),
     asset!("toko-sw.js", "text/javascript; charset=utf-8"),
 ];

@@ -245,6 +245,53 @@ messages! {
     TokoListsStale = "toko_lists_stale", "Daftar kunci dan pencabutan sudah usang: sambungkan ke internet lalu kirim antrean", "Key and revocation lists are out of date: go online and send the queue";
     /// Lists synced at.
     TokoListsAge = "toko_lists_age", "Daftar kunci diperbarui", "Key lists updated";
+    // The family's balance page.
+    /// Title.
+    SaldoTitle = "saldo_title", "Cek saldo kartu", "Check a card's balance";
+    /// What the page does.
+    SaldoIntro = "saldo_intro", "Arahkan kamera HP ke kode QR di kartu, atau ketik kode kartu. Tidak ada data pribadi yang ditampilkan.", "Point your phone's camera at the card's QR code, or type the card's code. Nothing personal is shown.";
+    /// The code field.
+    SaldoCodeLabel = "saldo_code_label", "Kode kartu (RLS1:…)", "Card code (RLS1:…)";
+    /// Check button.
+    SaldoCheck = "saldo_check", "Cek saldo", "Check balance";
+    /// Scan button.
+    SaldoScan = "saldo_scan", "Pindai kartu dengan kamera", "Scan the card with the camera";
+    /// While asking.
+    SaldoChecking = "saldo_checking", "Memeriksa…", "Checking…";
+    /// Camera unavailable.
+    SaldoCameraFailed = "saldo_camera_failed", "Kamera tidak bisa dipakai di sini: ketik kodenya.", "The camera cannot be used here: type the code.";
+    /// Balance.
+    SaldoBalance = "saldo_balance", "Sisa saldo", "Balance left";
+    /// Face value.
+    SaldoFaceValue = "saldo_face_value", "Nilai voucher", "Voucher value";
+    /// Status.
+    SaldoStatus = "saldo_status", "Status", "Status";
+    /// Valid until.
+    SaldoValidUntil = "saldo_valid_until", "Berlaku sampai", "Valid until";
+    /// Recent use.
+    SaldoRecent = "saldo_recent", "Pemakaian terakhir", "Recent use";
+    /// No use yet.
+    SaldoNoRecent = "saldo_no_recent", "Belum dipakai.", "Not used yet.";
+    /// Date column.
+    SaldoDate = "saldo_date", "Tanggal", "Date";
+    /// Shop column.
+    SaldoShop = "saldo_shop", "Toko", "Shop";
+    /// Amount column.
+    SaldoAmount = "saldo_amount", "Jumlah", "Amount";
+    /// Status words.
+    SaldoStatusActive = "saldo_status_active", "Aktif", "Active";
+    /// Expired.
+    SaldoStatusExpired = "saldo_status_expired", "Sudah tidak berlaku", "Expired";
+    /// Revoked or replaced.
+    SaldoStatusRevoked = "saldo_status_revoked", "Dicabut (kartu hilang atau diganti)", "Revoked (card lost or replaced)";
+    /// Not yet valid.
+    SaldoStatusNotYet = "saldo_status_not_yet", "Belum berlaku", "Not valid yet";
+    /// A sale.
+    SaldoKindDebit = "saldo_kind_debit", "Belanja", "Purchase";
+    /// A reversal.
+    SaldoKindReversal = "saldo_kind_reversal", "Pembatalan", "Reversal";
+    /// A move to a replacement card.
+    SaldoKindMove = "saldo_kind_move", "Pindah ke kartu pengganti", "Moved to a replacement card";
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@
 pub mod assets;
 pub mod format;
 pub mod i18n;
+pub mod saldo;
 pub mod session;
 pub mod toko;
 

@@ -46,6 +46,7 @@ mod pairing;
 mod planning;
 mod redemption;
 mod registry;
+mod saldo_page;
 mod schema;
 mod shop;
 mod store;

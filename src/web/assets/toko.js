@@ -82,8 +82,11 @@ function base32(text) {
 }
 const hex = (bytes) => [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
 function parseToken(input) {
-  const text = input.trim().toUpperCase();
-  if (text.length > 256 || !text.startsWith("RLS1:")) return null;
+  let text = input.trim().toUpperCase();
+  if (text.length > 256) return null;
+  // A card may carry the link form HTTPS://HOST/V/RLS1:… (the family's phone opens it).
+  if (/^HTTPS?:\/\//.test(text)) text = text.slice(text.lastIndexOf("/V/") + 3);
+  if (!text.startsWith("RLS1:")) return null;
   const bytes = base32(text.slice(5));
   if (!bytes || bytes.length !== 100 || bytes[0] !== 1 || (bytes[1] & 0xfe) !== 0) return null;
   const view = new DataView(bytes.buffer);
