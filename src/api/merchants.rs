@@ -89,7 +89,7 @@ async fn create(
     caller: Caller,
     ApiJson(body): ApiJson<CreateMerchant>,
 ) -> ApiResult<(StatusCode, Json<Merchant>)> {
-    caller.require(&[Role::Admin])?;
+    caller.require_district_role(&[Role::Admin])?;
     let new = body.parse()?;
     let merchant = state.store.create_merchant(&new, &caller.actor()).await?;
     Ok((StatusCode::CREATED, Json(merchant)))
@@ -146,5 +146,9 @@ async fn show(
     if !own {
         caller.require(&[Role::Admin, Role::Finance, Role::Auditor])?;
     }
-    Ok(Json(state.store.merchant(id).await?))
+    let merchant = state.store.merchant(id).await?;
+    if !own {
+        caller.require_area(&merchant.kode_desa)?;
+    }
+    Ok(Json(merchant))
 }

@@ -2,6 +2,7 @@
 //! passes through (tracing, metrics, limits, timeouts, problem+json for every error).
 
 use relasi_codes::Code;
+mod accounts;
 mod audit;
 mod balance;
 pub use balance::BalanceLimit;
@@ -59,6 +60,8 @@ pub struct Config {
     pub checkpoint_interval_secs: u64,
     /// How concurrent sales share transactions (group commit).
     pub sale_batch: crate::store::BatchSettings,
+    /// Sign-in rules: lock-out after failures, session lifetime.
+    pub login: crate::usecases::accounts::LoginPolicy,
 }
 
 impl Config {
@@ -85,6 +88,7 @@ impl Default for Config {
             key_cache_ms: Config::DEFAULT_KEY_CACHE_MS,
             checkpoint_interval_secs: Config::DEFAULT_CHECKPOINT_INTERVAL_SECS,
             sale_batch: crate::store::BatchSettings::default(),
+            login: crate::usecases::accounts::LoginPolicy::default(),
         }
     }
 }
@@ -156,6 +160,7 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .merge(registry::router(import_limit))
         .merge(health::router())
+        .merge(accounts::router())
         .merge(audit::router())
         .merge(keys::router())
         .merge(merchants::router())

@@ -47,6 +47,7 @@ mod planning;
 mod redemption;
 mod registry;
 mod schema;
+mod security;
 mod shop;
 mod store;
 mod toko_page;
