@@ -114,6 +114,7 @@ async fn pairing(
 )> {
     caller.require(&[Role::Admin])?;
     let id = merchant_id(&id)?;
+    caller.require_area(&state.store.merchant(id).await?.kode_desa)?;
     let pairing =
         usecases::pairing::pair(&state.store, id, &body.base_url, &caller.actor()).await?;
     let body = json!({

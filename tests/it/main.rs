@@ -34,6 +34,7 @@ mod helpers;
 
 mod api_errors;
 mod audit;
+mod authz;
 mod batching;
 mod browser;
 mod cli;
