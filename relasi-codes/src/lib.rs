@@ -57,6 +57,16 @@ codes! {
     CsrfFailed = "csrf_failed", 403, "Sesi halaman tidak sah: muat ulang halaman", "Page session check failed: reload the page";
     /// The caller's role (or shop) may not do this.
     Forbidden = "forbidden", 403, "Peran Anda tidak diizinkan", "Your role is not allowed to do this";
+    /// The caller's area (desa, kecamatan) does not cover what was asked for.
+    OutsideArea = "outside_area", 403, "Di luar wilayah tugas Anda", "Outside your area";
+    /// A whole-programme action asked by a caller bound to part of the district.
+    DistrictRoleRequired = "district_role_required", 403, "Hanya petugas tingkat kabupaten yang boleh", "Only a district-level officer may do this";
+    /// Wrong account name or password (which of the two is never said).
+    LoginFailed = "login_failed", 401, "Nama akun atau kata sandi salah", "Wrong account name or password";
+    /// Too many failed sign-ins: the account waits before it accepts a password again.
+    AccountLocked = "account_locked", 429, "Akun dikunci sementara karena terlalu banyak percobaan masuk", "Account locked for a while after too many failed sign-ins";
+    /// A new password that is too short or too long.
+    WeakPassword = "weak_password", 422, "Kata sandi harus 10-128 karakter", "The password must be 10 to 128 characters";
     /// No such resource.
     NotFound = "not_found", 404, "Tidak ditemukan", "Not found";
     /// No such programme.

@@ -20,7 +20,7 @@ pub(super) fn router() -> Router<AppState> {
 /// keys this server publishes; an auditor who kept a copy of `GET /v1/keys` can check against
 /// it with `relasi audit verify --keys FILE`.
 async fn verify(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Value>> {
-    caller.require(&[Role::Auditor, Role::Admin])?;
+    caller.require_district_role(&[Role::Auditor, Role::Admin])?;
     let keys = TrustedKeys::published(&state.store).await?;
     let r = verify_all(&state.store, &state.deployment, &keys).await?;
     let mut body = json!({

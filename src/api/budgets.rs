@@ -33,7 +33,7 @@ async fn add(
     caller: Caller,
     ApiJson(body): ApiJson<AddBudget>,
 ) -> ApiResult<(StatusCode, Json<BudgetLine>)> {
-    caller.require(&[Role::Admin, Role::Finance])?;
+    caller.require_district_role(&[Role::Admin, Role::Finance])?;
     let sumber_dana = SumberDana::parse(&body.sumber_dana)?;
     let kode_wilayah = WilayahCode::parse(&body.kode_wilayah)?;
     let amount = Rupiah::parse(&body.amount)?;
@@ -73,10 +73,16 @@ async fn list(
     let Query(query) =
         query.map_err(|_| ApiError::new(Code::InvalidJson).detail("bad query string"))?;
     let programme = crate::usecases::programmes::resolve(&state.store, query.programme).await?;
+    let lines = state
+        .store
+        .budget_lines(programme.id, query.year.unwrap_or(programme.year))
+        .await?;
+    // An officer bound to part of the district sees the lines of that part only.
+    let area = &caller.principal.area;
     Ok(Json(
-        state
-            .store
-            .budget_lines(programme.id, query.year.unwrap_or(programme.year))
-            .await?,
+        lines
+            .into_iter()
+            .filter(|l| area.covers(&l.kode_wilayah))
+            .collect(),
     ))
 }

@@ -44,7 +44,7 @@ async fn issue(
     Path(period): Path<String>,
     body: axum::body::Bytes,
 ) -> ApiResult<Json<IssueReport>> {
-    caller.require(&[Role::Admin, Role::Issuer])?;
+    caller.require_district_role(&[Role::Admin, Role::Issuer])?;
     let period = Period::parse(&period)?;
     // The body is optional: `{}` or nothing issues for the only programme.
     let body: IssueBody = if body.iter().all(u8::is_ascii_whitespace) {
@@ -83,6 +83,7 @@ async fn desa_sheet_args(
     let Query(q) =
         query.map_err(|_| ApiError::new(Code::ValidationFailed).detail("desa=KODE is required"))?;
     let desa = WilayahCode::parse(&q.desa)?;
+    caller.require_area(&desa)?;
     let programme = programmes::resolve(&state.store, q.programme).await?;
     Ok((programme, period, desa))
 }
@@ -166,7 +167,7 @@ async fn open(
     caller: Caller,
     ApiJson(body): ApiJson<OpenCycle>,
 ) -> ApiResult<(StatusCode, Json<Cycle>)> {
-    caller.require(&[Role::Admin, Role::Issuer])?;
+    caller.require_district_role(&[Role::Admin, Role::Issuer])?;
     let period = Period::parse(&body.period)?;
     let programme = programmes::resolve(&state.store, body.programme).await?;
     let (cycle, opened) = cycles::open(

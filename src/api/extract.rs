@@ -5,6 +5,7 @@ use super::AppState;
 use super::error::ApiError;
 use crate::domain::auth::{ApiTokenSecret, Principal, Role};
 use crate::domain::ids::ApiTokenId;
+use crate::domain::wilayah::WilayahCode;
 use crate::web::session;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, FromRequestParts, Request};
@@ -46,7 +47,7 @@ fn json_rejection(rejection: &JsonRejection) -> ApiError {
 }
 
 /// An authenticated caller: the token's id and what it may do.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct Caller {
     /// Which token (for the audit trail).
     pub token_id: ApiTokenId,
@@ -62,6 +63,31 @@ impl Caller {
         } else {
             Err(ApiError::new(Code::Forbidden))
         }
+    }
+
+    /// 403 `outside_area` unless the caller's area covers `code` (a desa, or a wider area).
+    pub fn require_area(&self, code: &WilayahCode) -> Result<(), ApiError> {
+        if self.principal.area.covers(code) {
+            Ok(())
+        } else {
+            Err(ApiError::new(Code::OutsideArea))
+        }
+    }
+
+    /// 403 `district_role_required` unless the caller acts for the whole district: actions
+    /// on the whole programme (imports, budgets, lokus, cycles, issuance) are not split by area.
+    pub fn require_district(&self) -> Result<(), ApiError> {
+        if self.principal.area.is_district() {
+            Ok(())
+        } else {
+            Err(ApiError::new(Code::DistrictRoleRequired))
+        }
+    }
+
+    /// `require(roles)`, then `require_district()`.
+    pub fn require_district_role(&self, roles: &[Role]) -> Result<(), ApiError> {
+        self.require(roles)?;
+        self.require_district()
     }
 
     /// How the audit chain names this caller.

@@ -89,7 +89,7 @@ async fn create(
     caller: Caller,
     ApiJson(body): ApiJson<CreateMerchant>,
 ) -> ApiResult<(StatusCode, Json<Merchant>)> {
-    caller.require(&[Role::Admin])?;
+    caller.require_district_role(&[Role::Admin])?;
     let new = body.parse()?;
     let merchant = state.store.create_merchant(&new, &caller.actor()).await?;
     Ok((StatusCode::CREATED, Json(merchant)))
@@ -114,6 +114,7 @@ async fn pairing(
 )> {
     caller.require(&[Role::Admin])?;
     let id = merchant_id(&id)?;
+    caller.require_area(&state.store.merchant(id).await?.kode_desa)?;
     let pairing =
         usecases::pairing::pair(&state.store, id, &body.base_url, &caller.actor()).await?;
     let body = json!({
@@ -146,5 +147,9 @@ async fn show(
     if !own {
         caller.require(&[Role::Admin, Role::Finance, Role::Auditor])?;
     }
-    Ok(Json(state.store.merchant(id).await?))
+    let merchant = state.store.merchant(id).await?;
+    if !own {
+        caller.require_area(&merchant.kode_desa)?;
+    }
+    Ok(Json(merchant))
 }

@@ -2,6 +2,7 @@
 //! passes through (tracing, metrics, limits, timeouts, problem+json for every error).
 
 use relasi_codes::Code;
+mod accounts;
 mod audit;
 mod balance;
 pub use balance::BalanceLimit;
@@ -62,6 +63,8 @@ pub struct Config {
     /// The address phones reach this server at (`https://host`), when set: card QRs then hold
     /// the link a family's camera app opens (`HTTPS://HOST/V/RLS1:…`).
     pub public_url: Option<String>,
+    /// Sign-in rules: lock-out after failures, session lifetime.
+    pub login: crate::usecases::accounts::LoginPolicy,
 }
 
 impl Config {
@@ -89,6 +92,7 @@ impl Default for Config {
             checkpoint_interval_secs: Config::DEFAULT_CHECKPOINT_INTERVAL_SECS,
             sale_batch: crate::store::BatchSettings::default(),
             public_url: None,
+            login: crate::usecases::accounts::LoginPolicy::default(),
         }
     }
 }
@@ -160,6 +164,7 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .merge(registry::router(import_limit))
         .merge(health::router())
+        .merge(accounts::router())
         .merge(audit::router())
         .merge(keys::router())
         .merge(merchants::router())

@@ -36,7 +36,7 @@ async fn add_lokus(
     caller: Caller,
     ApiJson(body): ApiJson<LokusBody>,
 ) -> ApiResult<Json<Value>> {
-    caller.require(&[Role::Admin])?;
+    caller.require_district_role(&[Role::Admin])?;
     let LokusAdded { added, total } =
         lokus::add(&state.store, body.year, &body.desa, &caller.actor()).await?;
     Ok(Json(

@@ -35,7 +35,7 @@ async fn import(
     query: Result<Query<ImportQuery>, axum::extract::rejection::QueryRejection>,
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> ApiResult<Json<ImportReport>> {
-    caller.require(&[Role::Admin])?;
+    caller.require_district_role(&[Role::Admin])?;
     let is_csv = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())

@@ -45,6 +45,7 @@ async fn revoke(
 ) -> ApiResult<Json<Value>> {
     caller.require(&[Role::Admin])?;
     let id = voucher_id(&id)?;
+    caller.require_area(&state.store.voucher(id).await?.kode_desa)?;
     if !state.store.revoke_voucher(id, &caller.actor()).await? {
         // Unknown (404 from the read below) or revoked already.
         state.store.voucher(id).await?;
@@ -62,6 +63,7 @@ async fn replace(
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     caller.require(&[Role::Admin])?;
     let id = voucher_id(&id)?;
+    caller.require_area(&state.store.voucher(id).await?.kode_desa)?;
     let new_id = crate::usecases::replacement::replace(state.ledger(), id, &caller.actor()).await?;
     Ok((
         StatusCode::CREATED,
@@ -105,7 +107,7 @@ async fn list(
     let Query(q) = query
         .map_err(|_| ApiError::new(Code::ValidationFailed).detail("period=YYYY-MM is required"))?;
     let period = Period::parse(&q.period)?;
-    let desa = q.desa.as_deref().map(WilayahCode::parse).transpose()?;
+    let desa = list_area(&caller, q.desa.as_deref())?;
     let page = q.page.unwrap_or(1);
     if !(1..=100_000).contains(&page) {
         return Err(ApiError::new(Code::ValidationFailed).detail("page must be 1 or more"));
@@ -130,7 +132,28 @@ async fn list(
 async fn find(state: &AppState, caller: &Caller, id: &str) -> ApiResult<Voucher> {
     caller.require(ROLES)?;
     let id = VoucherId::parse(id).map_err(|_| ApiError::new(Code::NotFound))?;
-    Ok(state.store.voucher(id).await?)
+    let voucher = state.store.voucher(id).await?;
+    caller.require_area(&voucher.kode_desa)?;
+    Ok(voucher)
+}
+
+/// The area a list covers: the `desa` asked for (403 outside the caller's area), else the
+/// caller's one area code; a caller with several codes names one (422).
+fn list_area(caller: &Caller, desa: Option<&str>) -> ApiResult<Option<WilayahCode>> {
+    let area = &caller.principal.area;
+    match desa {
+        Some(text) => {
+            let code = WilayahCode::parse(text)?;
+            caller.require_area(&code)?;
+            Ok(Some(code))
+        }
+        None if area.is_district() => Ok(None),
+        None => match area.codes() {
+            [only] => Ok(Some(only.clone())),
+            _ => Err(ApiError::new(Code::ValidationFailed)
+                .detail("name one desa of your area: desa=KODE")),
+        },
+    }
 }
 
 /// `GET /v1/vouchers/{id}`.

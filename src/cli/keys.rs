@@ -1,11 +1,8 @@
-//! `relasi keys` (voucher signing keys) and `relasi token` (API tokens).
+//! `relasi keys`: voucher signing keys.
 
 use super::CLI_ACTOR;
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
-use rand::Rng;
-use relasi::domain::auth::{ApiTokenSecret, Role};
-use relasi::domain::ids::MerchantId;
 use relasi::signing;
 use relasi::store::Store;
 use relasi_token::Kid;
@@ -36,22 +33,6 @@ enum KeysCommand {
     Revoke {
         /// kid, 8 hex digits.
         kid: String,
-    },
-}
-
-#[derive(Subcommand, Debug)]
-pub enum TokenCommand {
-    /// Create a token; prints it alone on stdout (shown once, stored hashed).
-    Create {
-        /// Role.
-        #[arg(long, value_enum)]
-        role: Role,
-        /// The shop, for a merchant token.
-        #[arg(long)]
-        merchant: Option<i64>,
-        /// A note saying who holds it.
-        #[arg(long, default_value = "")]
-        label: String,
     },
 }
 
@@ -97,43 +78,4 @@ async fn list(store: &Store) -> anyhow::Result<()> {
         );
     }
     Ok(())
-}
-
-pub async fn token(store: &Store, command: TokenCommand) -> anyhow::Result<()> {
-    let TokenCommand::Create {
-        role,
-        merchant,
-        label,
-    } = command;
-    let secret = create_token(store, role, merchant.map(MerchantId), &label).await?;
-    println!("{}", secret.expose());
-    Ok(())
-}
-
-/// A new API token (random, shown once, stored as SHA-256).
-pub async fn create_token(
-    store: &Store,
-    role: Role,
-    merchant: Option<MerchantId>,
-    label: &str,
-) -> anyhow::Result<ApiTokenSecret> {
-    if role == Role::Merchant && merchant.is_none() {
-        bail!("a merchant token needs --merchant ID");
-    }
-    if role != Role::Merchant && merchant.is_some() {
-        bail!("--merchant is only for --role merchant");
-    }
-    if let Some(id) = merchant {
-        store
-            .merchant(id)
-            .await
-            .with_context(|| format!("merchant {id}"))?;
-    }
-    let mut bytes = [0u8; 32];
-    rand::rng().fill_bytes(&mut bytes);
-    let secret = ApiTokenSecret::from_random(bytes);
-    store
-        .create_api_token(&secret, role, merchant, label, CLI_ACTOR)
-        .await?;
-    Ok(secret)
 }

@@ -8,6 +8,7 @@ mod merchant;
 mod programme;
 mod registry;
 mod serve;
+mod tokens;
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
@@ -42,7 +43,10 @@ enum Command {
     Demo(serve::DemoArgs),
     /// API tokens.
     #[command(subcommand)]
-    Token(keys::TokenCommand),
+    Token(tokens::TokenCommand),
+    /// Officers' accounts (a name and a password).
+    #[command(subcommand)]
+    Account(tokens::AccountCommand),
     /// Programmes.
     #[command(subcommand)]
     Programme(programme::ProgrammeCommand),
@@ -88,7 +92,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 
 async fn run_on(store: &Store, command: Command) -> anyhow::Result<()> {
     match command {
-        Command::Token(c) => keys::token(store, c).await,
+        Command::Token(c) => tokens::token(store, c).await,
+        Command::Account(c) => tokens::account(store, c).await,
         Command::Programme(c) => programme::programme(store, c).await,
         Command::Lokus(c) => registry::lokus(store, c).await,
         Command::Wilayah(c) => registry::wilayah(store, c).await,

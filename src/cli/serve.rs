@@ -178,9 +178,9 @@ pub async fn demo(args: DemoArgs) -> anyhow::Result<()> {
     )
     .await
     .map_err(super::refused)?;
-    let admin = super::keys::create_token(&store, Role::Admin, None, "demo admin").await?;
+    let admin = super::tokens::create_token(&store, Role::Admin, None, "demo admin").await?;
     let merchant =
-        super::keys::create_token(&store, Role::Merchant, Some(MerchantId(1)), "demo toko 1")
+        super::tokens::create_token(&store, Role::Merchant, Some(MerchantId(1)), "demo toko 1")
             .await?;
     let (listener, addr) = server::bind(&args.bind)
         .await

@@ -1,7 +1,9 @@
 //! API roles and bearer tokens. Tokens are 256 random bits shown once; only their SHA-256 is
 //! stored (a high-entropy secret needs no slow password hash).
 
-use super::ids::MerchantId;
+use super::Invalid;
+use super::ids::{AccountId, MerchantId};
+use super::wilayah::{Level, WilayahCode};
 use data_encoding::BASE32_NOPAD;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -54,13 +56,116 @@ impl Role {
     }
 }
 
+/// Where a caller may look and act: the whole deployment (district roles), or some wilayah
+/// (a kader's desa, a kecamatan officer's kecamatan). A caller sees a desa when one of its
+/// codes covers it.
+#[derive(Clone, PartialEq, Eq, Debug, Default)]
+pub struct Area(Vec<WilayahCode>);
+
+/// Most codes one token or account may carry.
+pub const MAX_AREA_CODES: usize = 200;
+
+impl Area {
+    /// The whole deployment.
+    pub fn everywhere() -> Area {
+        Area(Vec::new())
+    }
+
+    /// Some wilayah (sorted, without duplicates); none means the whole deployment.
+    pub fn of(mut codes: Vec<WilayahCode>) -> Result<Area, Invalid> {
+        if codes.len() > MAX_AREA_CODES {
+            return Err(Invalid::new("areas", "at most 200 wilayah codes"));
+        }
+        codes.sort();
+        codes.dedup();
+        Ok(Area(codes))
+    }
+
+    /// True for a district role (no area, or a kabupaten or province code among its codes).
+    pub fn is_district(&self) -> bool {
+        self.0.is_empty() || self.0.iter().any(|c| c.level() <= Level::Kabupaten)
+    }
+
+    /// True when the caller may see `code` (a desa, or a wider area wholly inside its own).
+    pub fn covers(&self, code: &WilayahCode) -> bool {
+        self.0.is_empty() || self.0.iter().any(|mine| mine.covers(code))
+    }
+
+    /// The codes (empty for the whole deployment).
+    pub fn codes(&self) -> &[WilayahCode] {
+        &self.0
+    }
+
+    /// The stored text: codes separated by one space.
+    pub fn to_stored(&self) -> String {
+        let codes: Vec<&str> = self.0.iter().map(WilayahCode::as_str).collect();
+        codes.join(" ")
+    }
+
+    /// From the stored text.
+    pub fn from_stored(text: &str) -> Result<Area, Invalid> {
+        let codes = text
+            .split_ascii_whitespace()
+            .map(WilayahCode::parse)
+            .collect::<Result<Vec<_>, _>>()?;
+        Area::of(codes)
+    }
+}
+
+/// What a token or account is allowed: its role, its shop (merchants) and its area.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Grant {
+    /// Role.
+    pub role: Role,
+    /// For a merchant, its shop.
+    pub merchant_id: Option<MerchantId>,
+    /// Where it may look.
+    pub area: Area,
+}
+
+impl Grant {
+    /// Checks the rules that bind role, shop and area: a merchant names one shop and no area
+    /// (the shop's own service area applies); a kader is bound to one or more desa.
+    pub fn new(role: Role, merchant_id: Option<MerchantId>, area: Area) -> Result<Grant, Invalid> {
+        if (role == Role::Merchant) != merchant_id.is_some() {
+            return Err(Invalid::new(
+                "merchant_id",
+                "a merchant, and only a merchant, names its shop",
+            ));
+        }
+        if role == Role::Merchant && !area.codes().is_empty() {
+            return Err(Invalid::new(
+                "areas",
+                "a merchant's area is its shop's service area",
+            ));
+        }
+        if role == Role::Kader
+            && (area.codes().is_empty() || area.codes().iter().any(|c| c.level() != Level::Desa))
+        {
+            return Err(Invalid::new(
+                "areas",
+                "a kader is bound to one or more desa codes",
+            ));
+        }
+        Ok(Grant {
+            role,
+            merchant_id,
+            area,
+        })
+    }
+}
+
 /// The caller an authenticated request acts for.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Clone, PartialEq, Eq, Debug)]
 pub struct Principal {
     /// Role.
     pub role: Role,
     /// For a merchant token, its shop.
     pub merchant_id: Option<MerchantId>,
+    /// Where the caller may look.
+    pub area: Area,
+    /// The account behind a session token, if it is one.
+    pub account_id: Option<AccountId>,
 }
 
 /// Prefix that makes RELASI tokens recognisable to secret scanners.
@@ -117,6 +222,39 @@ mod tests {
         assert_ne!(s.hash(), ApiTokenSecret::from_random([2; 32]).hash());
         assert!(ApiTokenSecret::presented("Bearer x").is_none());
         assert!(ApiTokenSecret::presented(&format!("rls_{}", "a".repeat(200))).is_none());
+    }
+
+    #[test]
+    fn areas_cover_their_desa_only() {
+        let code = |t: &str| WilayahCode::parse(t).unwrap();
+        let kader = Area::of(vec![code("35.14.05.2005")]).unwrap();
+        assert!(kader.covers(&code("35.14.05.2005")));
+        assert!(!kader.covers(&code("35.14.05.2006")));
+        assert!(!kader.covers(&code("35.14.05")));
+        assert!(!kader.is_district());
+        let kecamatan = Area::of(vec![code("35.14.05")]).unwrap();
+        assert!(kecamatan.covers(&code("35.14.05.2006")));
+        assert!(!kecamatan.covers(&code("35.14.06.2001")));
+        assert!(Area::everywhere().covers(&code("35.14.06.2001")));
+        assert!(Area::of(vec![code("35.14")]).unwrap().is_district());
+        let stored = Area::of(vec![code("35.14.05.2006"), code("35.14.05.2005")]).unwrap();
+        assert_eq!(stored.to_stored(), "35.14.05.2005 35.14.05.2006");
+        assert_eq!(Area::from_stored(&stored.to_stored()).unwrap(), stored);
+        assert!(Area::from_stored("35.14 '; drop").is_err());
+    }
+
+    #[test]
+    fn grants_bind_role_shop_and_area() {
+        let code = |t: &str| WilayahCode::parse(t).unwrap();
+        let desa = Area::of(vec![code("35.14.05.2005")]).unwrap();
+        assert!(Grant::new(Role::Kader, None, desa.clone()).is_ok());
+        assert!(Grant::new(Role::Kader, None, Area::everywhere()).is_err());
+        let kec = Area::of(vec![code("35.14.05")]).unwrap();
+        assert!(Grant::new(Role::Kader, None, kec.clone()).is_err());
+        assert!(Grant::new(Role::Issuer, None, kec).is_ok());
+        assert!(Grant::new(Role::Merchant, None, Area::everywhere()).is_err());
+        assert!(Grant::new(Role::Merchant, Some(MerchantId(1)), desa).is_err());
+        assert!(Grant::new(Role::Admin, Some(MerchantId(1)), Area::everywhere()).is_err());
     }
 
     #[test]

@@ -245,6 +245,10 @@ row_id!(
     /// An API token record (not the secret).
     ApiTokenId
 );
+row_id!(
+    /// An officer's account (a person with a name and a password).
+    AccountId
+);
 
 #[cfg(test)]
 mod tests {

@@ -12,6 +12,7 @@ pub mod journal;
 pub mod keys;
 pub mod merchant;
 pub mod money;
+pub mod password;
 pub mod programme;
 pub mod registry;
 pub mod sale;

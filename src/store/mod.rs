@@ -6,6 +6,7 @@
 //! so the same SQL text serves both. Where the dialects differ, the SQL is chosen per backend
 //! next to the query, and the conformance suite (`tests/it`) runs every story on both.
 
+mod accounts;
 mod audit;
 mod batch;
 mod budgets;
@@ -22,6 +23,7 @@ mod tokens;
 mod vouchers;
 mod wilayah;
 
+pub use accounts::LoginRecord;
 pub(crate) use audit::AuditWriter;
 pub use batch::{BatchSettings, BatchStats, SaleDebit};
 pub use cycles::Opened;
@@ -35,6 +37,7 @@ pub use redemptions::{
     ReversalRefusal, Reversed, StoredAnswer,
 };
 pub use sales::ShopEntry;
+pub use tokens::{TokenInfo, TokenOptions};
 pub use vouchers::{NewVoucher, Remaining, ReplaceRefusal};
 
 use relasi_codes::Code;

@@ -401,7 +401,8 @@ impl Store {
         voucher_from_row(row)
     }
 
-    /// Vouchers of a programme's cycle, optionally of one desa, ordered by desa and KK, one page.
+    /// Vouchers of a programme's cycle, optionally of one area (a desa, or every desa of a
+    /// kecamatan), ordered by desa and KK, one page.
     pub async fn vouchers(
         &self,
         programme: ProgrammeId,
@@ -413,7 +414,7 @@ impl Store {
         let rows: Vec<VoucherRow> = with_pool!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "select {VOUCHER_COLUMNS} from vouchers where programme_id = $1 \
              and cycle_id = (select id from cycles where programme_id = $1 and period = $2) \
-             and ($3 is null or kode_desa = $3) order by kode_desa, no_kk, issued_at_us limit $4 offset $5"
+             and ($3 is null or kode_desa = $3 or kode_desa like $3 || '.%') order by kode_desa, no_kk, issued_at_us limit $4 offset $5"
         ))).bind(programme.0).bind(period.to_string()).bind(desa.map(|d| d.as_str().to_owned()))
             .bind(limit).bind(offset).fetch_all(pool).await)?;
         rows.into_iter().map(voucher_from_row).collect()

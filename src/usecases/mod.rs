@@ -2,6 +2,7 @@
 //! CLI and the pages alike. Each checks the rules (domain), talks to the store, signs what must
 //! be signed, and answers with a [`Problem`](crate::problem::Problem) when it refuses.
 
+pub mod accounts;
 pub mod balance;
 pub mod cycles;
 pub mod lokus;

@@ -162,6 +162,105 @@ async fn token_create_prints_only_the_token_and_it_works() {
 }
 story!(token_create_prints_only_the_token_and_it_works);
 
+async fn token_areas_expiry_list_revoke_and_accounts_from_the_cli() {
+    let db = crate::helpers::test_db().await;
+    let store = db.store().await;
+    crate::support::seed_pasuruan(&store).await;
+    let run = |args: &[&str]| {
+        relasi()
+            .args(args)
+            .env("DATABASE_URL", &db.url)
+            .env("RELASI_ACCOUNT_PASSWORD", "sepuluh karakter")
+            .output()
+            .unwrap()
+    };
+    let out = run(&[
+        "token",
+        "create",
+        "--role",
+        "kader",
+        "--desa",
+        "35.14.05.2005",
+        "35.14.05.2007",
+        "--expires",
+        "30d",
+        "--label",
+        "kader Sibon",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let token = String::from_utf8(out.stdout).unwrap().trim_end().to_owned();
+    let secret = relasi::domain::auth::ApiTokenSecret::presented(&token).unwrap();
+    let (id, principal) = store.principal_for(&secret).await.unwrap().unwrap();
+    assert_eq!(principal.area.to_stored(), "35.14.05.2005 35.14.05.2007");
+    // A kader without a desa, an unknown desa and an expiry in the past are refused.
+    for bad in [
+        &["token", "create", "--role", "kader"][..],
+        &[
+            "token",
+            "create",
+            "--role",
+            "kader",
+            "--desa",
+            "35.14.05.2099",
+        ],
+        &[
+            "token",
+            "create",
+            "--role",
+            "auditor",
+            "--expires",
+            "2020-01-01T00:00:00Z",
+        ],
+    ] {
+        let out = run(bad);
+        assert!(!out.status.success() && out.stdout.is_empty(), "{bad:?}");
+    }
+    let list = String::from_utf8(run(&["token", "list"]).stdout).unwrap();
+    let line = list
+        .lines()
+        .find(|l| l.starts_with(&format!("{}\t", id.0)))
+        .unwrap();
+    assert!(
+        line.contains("kader") && line.contains("35.14.05.2007") && line.contains("kader Sibon")
+    );
+    assert!(!list.contains(&token), "secrets are never listed");
+    assert!(
+        run(&["token", "revoke", &id.0.to_string()])
+            .status
+            .success()
+    );
+    assert!(store.principal_for(&secret).await.unwrap().is_none());
+    assert!(
+        !run(&["token", "revoke", &id.0.to_string()])
+            .status
+            .success()
+    );
+    // An officer's account; the password comes from the environment, never the command line.
+    let out = run(&[
+        "account",
+        "create",
+        "--name",
+        "camat.pasrepan",
+        "--role",
+        "issuer",
+        "--area",
+        "35.14.05",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let record = store.login_record("camat.pasrepan").await.unwrap().unwrap();
+    assert!(record.password_phc.starts_with("$argon2id$"));
+    assert_eq!(record.grant.area.to_stored(), "35.14.05");
+}
+story!(token_areas_expiry_list_revoke_and_accounts_from_the_cli);
+
 async fn migrate_on_an_empty_database_then_programme_create_and_show() {
     let db = crate::helpers::test_db().await;
     let run = |args: &[&str]| {

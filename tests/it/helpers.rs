@@ -3,10 +3,11 @@
 //! dropped when the test ends), and a server bound to port 0.
 
 use relasi::api::{AppState, Config};
-use relasi::domain::auth::{ApiTokenSecret, Role};
+use relasi::domain::auth::{ApiTokenSecret, Area, Grant, Role};
 use relasi::domain::ids::MerchantId;
 use relasi::domain::programme::ProgrammeSettings;
-use relasi::store::{Backend, Store};
+use relasi::domain::wilayah::WilayahCode;
+use relasi::store::{Backend, Store, TokenOptions};
 use relasi_token::DeploymentId;
 
 /// The environment variable that names the PostgreSQL database the stories also run on.
@@ -109,20 +110,41 @@ pub async fn spawn_app_full(mut config: Config, settings: ProgrammeSettings) -> 
 }
 
 impl TestApp {
-    /// A fresh bearer token for a non-merchant role.
+    /// A fresh bearer token for a non-merchant role, for the whole district; a kader's is bound
+    /// to Desa Ampelsari (35.14.05.2007), as a kader always is to some desa.
     pub async fn token(&self, role: Role) -> String {
-        self.create_token(role, None).await
+        let area: &[&str] = if role == Role::Kader {
+            &["35.14.05.2007"]
+        } else {
+            &[]
+        };
+        self.token_in(role, area).await
+    }
+
+    /// A fresh bearer token for a non-merchant role bound to these wilayah codes.
+    pub async fn token_in(&self, role: Role, codes: &[&str]) -> String {
+        let codes = codes
+            .iter()
+            .map(|c| WilayahCode::parse(c).unwrap())
+            .collect();
+        self.create_token(Grant::new(role, None, Area::of(codes).unwrap()).unwrap())
+            .await
     }
 
     /// A fresh bearer token for a shop.
     pub async fn merchant_token(&self, merchant: MerchantId) -> String {
-        self.create_token(Role::Merchant, Some(merchant)).await
+        self.create_token(Grant::new(Role::Merchant, Some(merchant), Area::everywhere()).unwrap())
+            .await
     }
 
-    async fn create_token(&self, role: Role, merchant: Option<MerchantId>) -> String {
+    async fn create_token(&self, grant: Grant) -> String {
         let secret = ApiTokenSecret::from_random(rand::random());
+        let options = TokenOptions {
+            label: "test".to_owned(),
+            ..TokenOptions::default()
+        };
         self.store
-            .create_api_token(&secret, role, merchant, "test", "test")
+            .create_token(&secret, &grant, &options, "test")
             .await
             .unwrap();
         secret.expose().to_owned()

@@ -8,7 +8,7 @@ const MEMBERS_HEADER: &str = "nik,no_kk,nama,tanggal_lahir,sasaran,mulai,selesai
 
 /// 120 households in four lokus desa (KRS every other one), 2 outside lokus, one moved, one
 /// rich; a budget line; an open cycle 2026-12; a signing key.
-async fn district(app: &TestApp, budget_rp: &str) {
+pub(crate) async fn district(app: &TestApp, budget_rp: &str) {
     app.import_csv(crate::registry::households_csv(1, 120, "aktif"))
         .await;
     app.import_csv(
@@ -87,7 +87,7 @@ async fn members_who_count_on_the_cycle_day_make_a_household_eligible() {
 }
 story!(members_who_count_on_the_cycle_day_make_a_household_eligible);
 
-async fn issue(app: &TestApp) -> reqwest::Response {
+pub(crate) async fn issue(app: &TestApp) -> reqwest::Response {
     app.http
         .post(app.url("/v1/cycles/2026-12/issue"))
         .bearer_auth(&app.admin)
@@ -408,10 +408,21 @@ async fn printed_cards_scan_back_to_verified_tokens() {
     ));
     assert_eq!(list.lines().count(), ampelsari.len() + 1);
     assert_problem(
-        app.get("/v1/cycles/2026-12/cards.pdf?desa=35.14.05.2099", &kader)
-            .await,
+        app.get(
+            "/v1/cycles/2026-12/cards.pdf?desa=35.14.05.2099",
+            &app.admin,
+        )
+        .await,
         422,
         "unknown_desa",
+    )
+    .await;
+    // A kader of Ampelsari prints no other desa's cards.
+    assert_problem(
+        app.get("/v1/cycles/2026-12/cards.pdf?desa=35.14.05.2005", &kader)
+            .await,
+        403,
+        "outside_area",
     )
     .await;
     let merchant = app.merchant("Toko").await;

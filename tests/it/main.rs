@@ -34,6 +34,7 @@ mod helpers;
 
 mod api_errors;
 mod audit;
+mod authz;
 mod batching;
 mod browser;
 mod cli;
@@ -48,6 +49,7 @@ mod redemption;
 mod registry;
 mod saldo_page;
 mod schema;
+mod security;
 mod shop;
 mod store;
 mod toko_page;

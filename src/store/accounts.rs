@@ -1,0 +1,130 @@
+//! Officers' accounts: a name, an argon2id PHC string and a grant; failed sign-ins counted
+//! toward a lock-out; sessions are `api_tokens` rows that name the account.
+
+use super::tokens::grant_from_row;
+use super::{AuditWriter, Engine, Store, StoreResult, now_us, with_pool, with_writer};
+use crate::domain::audit::AuditEvent;
+use crate::domain::auth::Grant;
+use crate::domain::ids::AccountId;
+
+/// What a sign-in needs to know about an account.
+#[derive(Clone, Debug)]
+pub struct LoginRecord {
+    /// Id.
+    pub id: AccountId,
+    /// The stored argon2id PHC string.
+    pub password_phc: String,
+    /// Role, shop and area its sessions get.
+    pub grant: Grant,
+    /// Locked until, µs (after too many failures).
+    pub locked_until_us: Option<i64>,
+}
+
+type LoginRow = (i64, String, String, Option<i64>, String, Option<i64>);
+
+impl Store {
+    /// A new account (names are unique: 409 `already_exists`).
+    pub async fn create_account(
+        &self,
+        name: &str,
+        password_phc: &str,
+        grant: &Grant,
+        actor: &str,
+    ) -> StoreResult<AccountId> {
+        with_writer!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            let (id,): (i64,) = sqlx::query_as(
+                "insert into accounts (name, password_phc, role, merchant_id, areas, created_at_us) \
+                 values ($1, $2, $3, $4, $5, $6) returning id",
+            )
+            .bind(name.to_owned())
+            .bind(password_phc.to_owned())
+            .bind(grant.role.as_str())
+            .bind(grant.merchant_id.map(|m| m.0))
+            .bind(grant.area.to_stored())
+            .bind(now_us())
+            .fetch_one(&mut *tx)
+            .await?;
+            tx.append_audit(&AuditEvent::new(actor, "account.create", format!("account:{id}"),
+                &serde_json::json!({ "role": grant.role, "merchant_id": grant.merchant_id,
+                    "areas": grant.area.to_stored() }))).await?;
+            tx.commit().await?;
+            Ok(AccountId(id))
+        })
+    }
+
+    /// The account of this name, unless it is disabled.
+    pub async fn login_record(&self, name: &str) -> StoreResult<Option<LoginRecord>> {
+        let row: Option<LoginRow> = with_pool!(self, pool => sqlx::query_as(
+            "select id, password_phc, role, merchant_id, areas, locked_until_us from accounts \
+             where name = $1 and disabled_at_us is null"
+        ).bind(name.to_owned()).fetch_optional(pool).await)?;
+        row.map(|(id, phc, role, merchant, areas, locked)| {
+            Ok(LoginRecord {
+                id: AccountId(id),
+                password_phc: phc,
+                grant: grant_from_row(&role, merchant, &areas)?,
+                locked_until_us: locked,
+            })
+        })
+        .transpose()
+    }
+
+    /// The account's record by id (for a password change).
+    pub async fn account_phc(&self, id: AccountId) -> StoreResult<Option<String>> {
+        let row: Option<(String,)> = with_pool!(self, pool => sqlx::query_as(
+            "select password_phc from accounts where id = $1 and disabled_at_us is null"
+        ).bind(id.0).fetch_optional(pool).await)?;
+        Ok(row.map(|(phc,)| phc))
+    }
+
+    /// Counts a failed sign-in; at `max_failures` in a row the account locks for `lock_us`.
+    pub async fn record_login_failure(
+        &self,
+        id: AccountId,
+        max_failures: i64,
+        lock_us: i64,
+    ) -> StoreResult<()> {
+        with_writer!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            sqlx::query(
+                "update accounts set failed_logins = failed_logins + 1, locked_until_us = \
+                 case when failed_logins + 1 >= $2 then $3 else locked_until_us end where id = $1",
+            ).bind(id.0).bind(max_failures).bind(now_us().saturating_add(lock_us))
+            .execute(&mut *tx).await?;
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    /// A good sign-in: the failure count starts again.
+    pub async fn record_login_success(&self, id: AccountId) -> StoreResult<()> {
+        with_writer!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            sqlx::query("update accounts set failed_logins = 0, locked_until_us = null where id = $1")
+                .bind(id.0).execute(&mut *tx).await?;
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    /// A new password; every session of the account ends with it.
+    pub async fn set_account_password(
+        &self,
+        id: AccountId,
+        password_phc: &str,
+        actor: &str,
+    ) -> StoreResult<()> {
+        with_writer!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            sqlx::query("update accounts set password_phc = $2, failed_logins = 0, locked_until_us = null where id = $1")
+                .bind(id.0).bind(password_phc.to_owned()).execute(&mut *tx).await?;
+            sqlx::query("update api_tokens set revoked_at_us = $2 where account_id = $1 and revoked_at_us is null")
+                .bind(id.0).bind(now_us()).execute(&mut *tx).await?;
+            tx.append_audit(&AuditEvent::new(actor, "account.password", format!("account:{}", id.0),
+                &serde_json::json!({}))).await?;
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+}

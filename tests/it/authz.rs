@@ -1,0 +1,568 @@
+//! The authorization matrix: every route of the router × every role (admin, issuer, kader,
+//! merchant, finance, auditor, none) × a caller inside and one outside the resource's area,
+//! with 401 (who are you?) and 403 (not you / not here) used correctly. A route added to the
+//! router without a row here fails `every_route_has_a_row`.
+
+use crate::helpers::{TestApp, spawn_app};
+use crate::redemption::{basket, redeem, redeemable, shop_in};
+use relasi::domain::auth::Role;
+use serde_json::{Value, json};
+use std::collections::BTreeSet;
+
+/// Who may pass a route's checks.
+#[derive(Clone, Copy, Debug)]
+enum Allow {
+    /// Anyone, without a token (pages answer with their own sign-in).
+    Public,
+    /// These roles.
+    Roles(&'static [Role]),
+    /// Only a signed-in account (an API token is refused 403).
+    Account,
+}
+
+/// Whether an allowed role bound elsewhere (another kecamatan, another desa, another shop)
+/// is refused.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Scope {
+    /// The answer does not depend on the caller's area (or is filtered, not refused).
+    Any,
+    /// The resource lies in the area of the "inside" callers: outside callers get 403.
+    Area,
+}
+
+/// One route: how the router names it, how the test calls it, who may.
+struct Row {
+    method: &'static str,
+    route: &'static str,
+    uri: &'static str,
+    allow: Allow,
+    scope: Scope,
+    body: Body,
+}
+
+#[derive(Clone, Copy)]
+enum Body {
+    None,
+    Json(fn() -> Value),
+    Csv(&'static str),
+    Bytes(&'static [u8]),
+}
+
+use Allow::{Account, Public, Roles};
+use Role::{Admin, Auditor, Finance, Issuer, Kader, Merchant};
+use Scope::{Any, Area};
+
+const ADMIN: &[Role] = &[Admin];
+const ISSUING: &[Role] = &[Admin, Issuer];
+const SHOP: &[Role] = &[Merchant];
+
+const fn row(
+    method: &'static str,
+    route: &'static str,
+    uri: &'static str,
+    allow: Allow,
+    scope: Scope,
+    body: Body,
+) -> Row {
+    Row {
+        method,
+        route,
+        uri,
+        allow,
+        scope,
+        body,
+    }
+}
+
+/// The table. `{voucher}`, `{shop}` and `{sale}` in a uri are a voucher of Desa Sibon, a shop of
+/// Sibon and that shop's sale, made by `setup`.
+fn table() -> Vec<Row> {
+    let n = Body::None;
+    vec![
+        row("GET", "/healthz", "/healthz", Public, Any, n),
+        row("GET", "/readyz", "/readyz", Public, Any, n),
+        row("GET", "/metrics", "/metrics", Public, Any, n),
+        row(
+            "GET",
+            "/assets/{file}",
+            "/assets/tidak-ada.css",
+            Public,
+            Any,
+            n,
+        ),
+        row("GET", "/masuk", "/masuk", Public, Any, n),
+        row("POST", "/masuk", "/masuk", Public, Any, n),
+        row("POST", "/keluar", "/keluar", Public, Any, n),
+        row("GET", "/toko", "/toko", Public, Any, n),
+        row("GET", "/toko-sw.js", "/toko-sw.js", Public, Any, n),
+        row("GET", "/saldo", "/saldo", Public, Any, n),
+        row("GET", "/v/{token}", "/v/RLS1:AAAA", Public, Any, n),
+        row("GET", "/V/{token}", "/V/RLS1:AAAA", Public, Any, n),
+        row("GET", "/v1/keys", "/v1/keys", Public, Any, n),
+        row("GET", "/v1/revocations", "/v1/revocations", Public, Any, n),
+        row(
+            "GET",
+            "/v1/offline-settings",
+            "/v1/offline-settings",
+            Public,
+            Any,
+            n,
+        ),
+        row(
+            "POST",
+            "/v1/balance",
+            "/v1/balance",
+            Public,
+            Any,
+            Body::Json(|| json!({ "token": "RLS1:AAAA" })),
+        ),
+        row(
+            "POST",
+            "/v1/login",
+            "/v1/login",
+            Public,
+            Any,
+            Body::Json(|| json!({ "name": "tidak.ada", "password": "x" })),
+        ),
+        row(
+            "POST",
+            "/v1/accounts",
+            "/v1/accounts",
+            Roles(ADMIN),
+            Area,
+            Body::Json(
+                || json!({ "name": "petugas.uji", "password": "sepuluh karakter", "role": "auditor" }),
+            ),
+        ),
+        row(
+            "POST",
+            "/v1/account/password",
+            "/v1/account/password",
+            Account,
+            Any,
+            Body::Json(|| json!({ "current_password": "a", "new_password": "kata sandi baru" })),
+        ),
+        row(
+            "POST",
+            "/v1/households/import",
+            "/v1/households/import",
+            Roles(ADMIN),
+            Area,
+            Body::Csv(
+                "no_kk,nik_kepala,nama_kepala,kode_desa,desil,krs,status\n3514050000000091,3514050100000091,Uji,35.14.05.2005,1,1,aktif\n",
+            ),
+        ),
+        row(
+            "POST",
+            "/v1/merchants",
+            "/v1/merchants",
+            Roles(ADMIN),
+            Area,
+            Body::Json(
+                || json!({ "name": "Toko Baru", "kode_desa": "35.14.05.2005", "service_area": ["35.14.05"] }),
+            ),
+        ),
+        row(
+            "GET",
+            "/v1/merchants/{id}",
+            "/v1/merchants/{shop}",
+            Roles(&[Admin, Finance, Auditor, Merchant]),
+            Area,
+            n,
+        ),
+        row(
+            "POST",
+            "/v1/merchants/{id}/pairing",
+            "/v1/merchants/{shop}/pairing",
+            Roles(ADMIN),
+            Area,
+            Body::Json(|| json!({ "base_url": "https://relasi.example" })),
+        ),
+        row(
+            "POST",
+            "/v1/budgets",
+            "/v1/budgets",
+            Roles(&[Admin, Finance]),
+            Area,
+            Body::Json(
+                || json!({ "year": 2026, "sumber_dana": "CSR", "kode_wilayah": "35.14", "amount": "1000" }),
+            ),
+        ),
+        row(
+            "GET",
+            "/v1/budgets",
+            "/v1/budgets",
+            Roles(&[Admin, Finance, Auditor]),
+            Any,
+            n,
+        ),
+        row(
+            "GET",
+            "/v1/programmes",
+            "/v1/programmes",
+            Roles(&[Admin, Issuer, Finance, Auditor]),
+            Any,
+            n,
+        ),
+        row(
+            "POST",
+            "/v1/lokus",
+            "/v1/lokus",
+            Roles(ADMIN),
+            Area,
+            Body::Json(|| json!({ "year": 2026, "desa": ["35.14.05.2005"] })),
+        ),
+        row(
+            "POST",
+            "/v1/cycles",
+            "/v1/cycles",
+            Roles(ISSUING),
+            Area,
+            Body::Json(|| json!({ "period": "2026-11" })),
+        ),
+        row(
+            "POST",
+            "/v1/cycles/{period}/issue",
+            "/v1/cycles/2026-11/issue",
+            Roles(ISSUING),
+            Area,
+            n,
+        ),
+        row(
+            "GET",
+            "/v1/cycles/{period}/cards.pdf",
+            "/v1/cycles/2026-11/cards.pdf?desa=35.14.05.2005",
+            Roles(&[Admin, Issuer, Kader]),
+            Area,
+            n,
+        ),
+        row(
+            "GET",
+            "/v1/cycles/{period}/handover.csv",
+            "/v1/cycles/2026-11/handover.csv?desa=35.14.05.2005",
+            Roles(&[Admin, Issuer, Kader]),
+            Area,
+            n,
+        ),
+        row(
+            "GET",
+            "/v1/vouchers",
+            "/v1/vouchers?period=2026-11&desa=35.14.05.2005",
+            Roles(ISSUING),
+            Area,
+            n,
+        ),
+        row(
+            "GET",
+            "/v1/vouchers/{id}",
+            "/v1/vouchers/{voucher}",
+            Roles(ISSUING),
+            Area,
+            n,
+        ),
+        row(
+            "GET",
+            "/v1/vouchers/{id}/qr.svg",
+            "/v1/vouchers/{voucher}/qr.svg",
+            Roles(ISSUING),
+            Area,
+            n,
+        ),
+        row(
+            "GET",
+            "/v1/vouchers/{id}/qr.png",
+            "/v1/vouchers/{voucher}/qr.png",
+            Roles(ISSUING),
+            Area,
+            n,
+        ),
+        row(
+            "POST",
+            "/v1/vouchers/{id}/replace",
+            "/v1/vouchers/{spare}/replace",
+            Roles(ADMIN),
+            Area,
+            n,
+        ),
+        row(
+            "POST",
+            "/v1/vouchers/{id}/revoke",
+            "/v1/vouchers/{spare}/revoke",
+            Roles(ADMIN),
+            Area,
+            n,
+        ),
+        row(
+            "POST",
+            "/v1/redemptions",
+            "/v1/redemptions",
+            Roles(SHOP),
+            Any,
+            Body::Json(|| basket("RLS1:BUKAN-VOUCHER", 1000)),
+        ),
+        row(
+            "GET",
+            "/v1/redemptions",
+            "/v1/redemptions?date=2026-11-29",
+            Roles(SHOP),
+            Any,
+            n,
+        ),
+        row(
+            "POST",
+            "/v1/redemptions/{id}/reversal",
+            "/v1/redemptions/{sale}/reversal",
+            Roles(SHOP),
+            Area,
+            n,
+        ),
+        row(
+            "POST",
+            "/v1/scan",
+            "/v1/scan",
+            Roles(SHOP),
+            Any,
+            Body::Bytes(b"bukan gambar"),
+        ),
+        row(
+            "GET",
+            "/v1/audit/verify",
+            "/v1/audit/verify",
+            Roles(&[Auditor, Admin]),
+            Area,
+            n,
+        ),
+    ]
+}
+
+/// Every `.route("PATH", get(..).post(..))` in src/, as (METHOD, PATH).
+fn routes_in_source() -> BTreeSet<(String, String)> {
+    let mut found = BTreeSet::new();
+    let mut files = vec![std::path::PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/src"
+    ))];
+    while let Some(path) = files.pop() {
+        if path.is_dir() {
+            files.extend(std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()));
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            routes_in_file(&std::fs::read_to_string(&path).unwrap(), &mut found);
+        }
+    }
+    found
+}
+
+fn routes_in_file(text: &str, found: &mut BTreeSet<(String, String)>) {
+    for (start, _) in text.match_indices(".route(") {
+        let rest = &text[start + ".route(".len()..];
+        let mut depth = 1;
+        let end = rest
+            .char_indices()
+            .find(|&(_, c)| {
+                depth += match c {
+                    '(' => 1,
+                    ')' => -1,
+                    _ => 0,
+                };
+                depth == 0
+            })
+            .map(|(i, _)| i)
+            .unwrap();
+        let call = &rest[..end];
+        let path = call.split('"').nth(1).unwrap().to_owned();
+        for method in ["get", "post", "put", "patch", "delete"] {
+            let mut from = 0;
+            while let Some(i) = call[from..].find(&format!("{method}(")) {
+                let at = from + i;
+                let before = call[..at].chars().last();
+                if matches!(before, Some('.' | ':' | ' ' | '\n' | ',')) {
+                    found.insert((method.to_uppercase(), path.clone()));
+                }
+                from = at + method.len();
+            }
+        }
+    }
+}
+
+#[test]
+fn every_route_has_a_row() {
+    let rows: BTreeSet<(String, String)> = table()
+        .iter()
+        .map(|r| (r.method.to_owned(), r.route.to_owned()))
+        .collect();
+    let routes = routes_in_source();
+    assert!(routes.len() > 30, "the scan found the router: {routes:?}");
+    let missing: Vec<_> = routes.difference(&rows).collect();
+    assert!(
+        missing.is_empty(),
+        "routes without a row in the authorization matrix: {missing:?}"
+    );
+    let stale: Vec<_> = rows.difference(&routes).collect();
+    assert!(
+        stale.is_empty(),
+        "rows for routes the router no longer has: {stale:?}"
+    );
+}
+
+/// A caller of the matrix: a role (or none), inside or outside the resources' area.
+struct Caller {
+    role: Option<Role>,
+    inside: bool,
+    token: Option<String>,
+}
+
+struct World {
+    voucher: String,
+    spare: String,
+    shop: String,
+    sale: String,
+    callers: Vec<Caller>,
+}
+
+async fn setup(app: &TestApp) -> World {
+    let vouchers = redeemable(app).await;
+    let (shop, shop_token) = shop_in(app, "35.14.05").await;
+    let (_, other_shop) = shop_in(app, "35.14.05").await;
+    let token = vouchers[0]["token"].as_str().unwrap();
+    let res = redeem(app, &shop_token, "matrix-1", &basket(token, 1000)).await;
+    assert_eq!(res.status(), 201);
+    let sale: Value = res.json().await.unwrap();
+    let mut callers = vec![Caller {
+        role: None,
+        inside: true,
+        token: None,
+    }];
+    for role in Role::ALL {
+        let (inside, outside) = match role {
+            Merchant => (shop_token.clone(), other_shop.clone()),
+            Kader => (
+                app.token_in(Kader, &["35.14.05.2005"]).await,
+                app.token_in(Kader, &["35.14.06.2002"]).await,
+            ),
+            _ => (
+                app.token(role).await,
+                app.token_in(role, &["35.14.06"]).await,
+            ),
+        };
+        callers.push(Caller {
+            role: Some(role),
+            inside: true,
+            token: Some(inside),
+        });
+        callers.push(Caller {
+            role: Some(role),
+            inside: false,
+            token: Some(outside),
+        });
+    }
+    World {
+        voucher: vouchers[0]["id"].as_str().unwrap().to_owned(),
+        spare: vouchers[7]["id"].as_str().unwrap().to_owned(),
+        shop: shop.0.to_string(),
+        sale: sale["redemption_id"]
+            .to_string()
+            .trim_matches('"')
+            .to_owned(),
+        callers,
+    }
+}
+
+/// The codes that mean "authorization refused".
+const REFUSALS: [&str; 5] = [
+    "unauthorized",
+    "forbidden",
+    "outside_area",
+    "district_role_required",
+    "csrf_failed",
+];
+
+async fn send(app: &TestApp, world: &World, row: &Row, caller: &Caller) -> (u16, String) {
+    let uri = row
+        .uri
+        .replace("{voucher}", &world.voucher)
+        .replace("{spare}", &world.spare)
+        .replace("{shop}", &world.shop)
+        .replace("{sale}", &world.sale);
+    let method = reqwest::Method::from_bytes(row.method.as_bytes()).unwrap();
+    let mut req = app
+        .http
+        .request(method, app.url(&uri))
+        .header("idempotency-key", "matrix-probe");
+    if let Some(token) = &caller.token {
+        req = req.bearer_auth(token);
+    }
+    req = match row.body {
+        Body::None => req,
+        Body::Json(make) => req.json(&make()),
+        Body::Csv(text) => req.header("content-type", "text/csv").body(text),
+        Body::Bytes(bytes) => req.header("content-type", "image/png").body(bytes),
+    };
+    let res = req.send().await.unwrap();
+    let status = res.status().as_u16();
+    let is_problem = res
+        .headers()
+        .get("content-type")
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
+    let code = if is_problem {
+        let body: Value = res.json().await.unwrap();
+        body["code"].as_str().unwrap_or_default().to_owned()
+    } else {
+        String::new()
+    };
+    (status, code)
+}
+
+/// What the matrix expects: `Err(status)` for a refusal, `Ok(())` for "past the checks".
+fn expected(row: &Row, caller: &Caller) -> Result<(), u16> {
+    let Some(role) = caller.role else {
+        return match row.allow {
+            Public => Ok(()),
+            _ => Err(401),
+        };
+    };
+    match row.allow {
+        Public => Ok(()),
+        Account => Err(403),
+        Roles(roles) if !roles.contains(&role) => Err(403),
+        Roles(_) if row.scope == Area && !caller.inside => Err(403),
+        Roles(_) => Ok(()),
+    }
+}
+
+async fn every_route_by_every_role_inside_and_outside_its_area() {
+    let app = spawn_app().await;
+    let world = setup(&app).await;
+    let mut failures = Vec::new();
+    let mut cells = 0;
+    for row in table() {
+        for caller in &world.callers {
+            let (status, code) = send(&app, &world, &row, caller).await;
+            cells += 1;
+            let who = format!(
+                "{} {} as {:?} ({})",
+                row.method,
+                row.uri,
+                caller.role,
+                if caller.inside { "inside" } else { "outside" }
+            );
+            let ok = match expected(&row, caller) {
+                Ok(()) => status < 500 && !REFUSALS.contains(&code.as_str()),
+                Err(want) => status == want && REFUSALS.contains(&code.as_str()),
+            };
+            if !ok {
+                failures.push(format!(
+                    "{who}: got {status} {code}, want {:?}",
+                    expected(&row, caller)
+                ));
+            }
+        }
+    }
+    assert!(cells >= 39 * 13, "{cells} cells");
+    assert!(
+        failures.is_empty(),
+        "{} of {cells} cells wrong:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+story!(every_route_by_every_role_inside_and_outside_its_area);

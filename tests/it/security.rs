@@ -1,0 +1,271 @@
+//! People and areas: tokens bound to desa and kecamatan see nothing outside them (403), whole-
+//! programme actions need a district role, revoked and expired tokens are refused at once, and
+//! officers sign in with a name and a password (lock-out, password change).
+
+use crate::helpers::{assert_problem, second_instance, spawn_app, spawn_app_with};
+use crate::issuance::{district, issue};
+use relasi::api::Config;
+use relasi::domain::auth::{ApiTokenSecret, Area, Grant, Role};
+use relasi::store::{TokenOptions, now_us};
+use relasi::usecases::accounts::LoginPolicy;
+use serde_json::{Value, json};
+
+async fn vouchers_of(app: &crate::helpers::TestApp, token: &str, query: &str) -> Vec<Value> {
+    let res = app
+        .get(&format!("/v1/vouchers?period=2026-12{query}"), token)
+        .await;
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    body["vouchers"].as_array().unwrap().clone()
+}
+
+async fn callers_see_only_their_area() {
+    let app = spawn_app().await;
+    district(&app, "100000000").await;
+    assert_eq!(issue(&app).await.status(), 200);
+    // A kader of Ampelsari: her desa's cards and hand-over list, no other desa's.
+    let kader = app.token_in(Role::Kader, &["35.14.05.2007"]).await;
+    for path in ["cards.pdf", "handover.csv"] {
+        let inside = format!("/v1/cycles/2026-12/{path}?desa=35.14.05.2007");
+        assert_eq!(app.get(&inside, &kader).await.status(), 200, "{path}");
+        let outside = format!("/v1/cycles/2026-12/{path}?desa=35.14.05.2005");
+        assert_problem(app.get(&outside, &kader).await, 403, "outside_area").await;
+    }
+    // An issuer of Sibon lists Sibon's vouchers only, and reads no other desa's voucher.
+    let issuer = app.token_in(Role::Issuer, &["35.14.05.2005"]).await;
+    let mine = vouchers_of(&app, &issuer, "").await;
+    assert!(!mine.is_empty());
+    assert!(mine.iter().all(|v| v["kode_desa"] == "35.14.05.2005"));
+    let all = vouchers_of(&app, &app.admin, "").await;
+    let elsewhere = all
+        .iter()
+        .find(|v| v["kode_desa"] == "35.14.05.2007")
+        .unwrap();
+    let path = format!("/v1/vouchers/{}", elsewhere["id"].as_str().unwrap());
+    assert_problem(app.get(&path, &issuer).await, 403, "outside_area").await;
+    assert_problem(
+        app.get(&format!("{path}/qr.png"), &issuer).await,
+        403,
+        "outside_area",
+    )
+    .await;
+    let other_desa = "/v1/vouchers?period=2026-12&desa=35.14.05.2007";
+    assert_problem(app.get(other_desa, &issuer).await, 403, "outside_area").await;
+    // A kecamatan officer sees every desa of Pasrepan and none of another kecamatan.
+    let kecamatan = app.token_in(Role::Issuer, &["35.14.05"]).await;
+    assert_eq!(vouchers_of(&app, &kecamatan, "").await.len(), all.len());
+    let other = app.token_in(Role::Issuer, &["35.14.06"]).await;
+    assert!(vouchers_of(&app, &other, "").await.is_empty());
+    // Whole-programme actions need the district.
+    assert_problem(
+        app.post("/v1/cycles", &kecamatan, &json!({ "period": "2027-01" }))
+            .await,
+        403,
+        "district_role_required",
+    )
+    .await;
+    // A finance officer of a kecamatan sees no district-wide budget line.
+    let finance = app.token_in(Role::Finance, &["35.14.05"]).await;
+    let lines: Value = app.get("/v1/budgets", &finance).await.json().await.unwrap();
+    assert_eq!(lines.as_array().unwrap().len(), 0);
+    // A shop lists no vouchers at all.
+    let shop = app.merchant("Toko").await;
+    let shop = app.merchant_token(shop).await;
+    assert_problem(app.get(other_desa, &shop).await, 403, "forbidden").await;
+}
+story!(callers_see_only_their_area);
+
+async fn revoked_and_expired_tokens_are_refused_at_once() {
+    let app = spawn_app().await;
+    let other_instance = second_instance(&app).await;
+    let grant = Grant::new(Role::Auditor, None, Area::everywhere()).unwrap();
+    let make = |expires_at_us| {
+        let store = app.store.clone();
+        let grant = grant.clone();
+        async move {
+            let secret = ApiTokenSecret::from_random(rand::random());
+            let options = TokenOptions {
+                expires_at_us,
+                ..TokenOptions::default()
+            };
+            let id = store
+                .create_token(&secret, &grant, &options, "test")
+                .await
+                .unwrap();
+            (id, secret.expose().to_owned())
+        }
+    };
+    let (_, expired) = make(Some(now_us() - 1)).await;
+    assert_problem(
+        app.get("/v1/audit/verify", &expired).await,
+        401,
+        "unauthorized",
+    )
+    .await;
+    let (id, live) = make(Some(now_us() + 3_600_000_000)).await;
+    assert_eq!(app.get("/v1/audit/verify", &live).await.status(), 200);
+    let at_other = app
+        .http
+        .get(format!("{other_instance}/v1/audit/verify"))
+        .bearer_auth(&live);
+    assert_eq!(
+        at_other.try_clone().unwrap().send().await.unwrap().status(),
+        200
+    );
+    assert!(app.store.revoke_api_token(id, "test").await.unwrap());
+    assert!(!app.store.revoke_api_token(id, "test").await.unwrap());
+    assert_problem(
+        app.get("/v1/audit/verify", &live).await,
+        401,
+        "unauthorized",
+    )
+    .await;
+    assert_problem(at_other.send().await.unwrap(), 401, "unauthorized").await;
+}
+story!(revoked_and_expired_tokens_are_refused_at_once);
+
+async fn login(app: &crate::helpers::TestApp, name: &str, password: &str) -> reqwest::Response {
+    app.http
+        .post(app.url("/v1/login"))
+        .json(&json!({ "name": name, "password": password }))
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn accounts_sign_in_lock_out_and_change_password() {
+    let config = Config {
+        login: LoginPolicy {
+            max_failures: 3,
+            ..LoginPolicy::default()
+        },
+        ..Config::default()
+    };
+    let app = spawn_app_with(config).await;
+    let kader = json!({ "name": "bidan.sibon", "password": "sepuluh karakter",
+        "role": "kader", "areas": ["35.14.05.2005"] });
+    let res = app.post("/v1/accounts", &app.admin, &kader).await;
+    assert_eq!(res.status(), 201);
+    assert_problem(
+        app.post("/v1/accounts", &app.admin, &kader).await,
+        409,
+        "already_exists",
+    )
+    .await;
+    let weak = json!({ "name": "kader.dua", "password": "pendek", "role": "kader", "areas": ["35.14.05.2005"] });
+    assert_problem(
+        app.post("/v1/accounts", &app.admin, &weak).await,
+        422,
+        "weak_password",
+    )
+    .await;
+    let unbound = json!({ "name": "kader.tiga", "password": "sepuluh karakter", "role": "kader" });
+    assert_problem(
+        app.post("/v1/accounts", &app.admin, &unbound).await,
+        422,
+        "validation_failed",
+    )
+    .await;
+    let unknown = json!({ "name": "kader.empat", "password": "sepuluh karakter", "role": "kader", "areas": ["35.14.05.2099"] });
+    assert_problem(
+        app.post("/v1/accounts", &app.admin, &unknown).await,
+        422,
+        "unknown_wilayah",
+    )
+    .await;
+    let auditor = app.token(Role::Auditor).await;
+    assert_problem(
+        app.post("/v1/accounts", &auditor, &kader).await,
+        403,
+        "forbidden",
+    )
+    .await;
+
+    // A session carries the account's role and area.
+    let res = login(&app, "bidan.sibon", "sepuluh karakter").await;
+    assert_eq!(res.status(), 201);
+    let session: Value = res.json().await.unwrap();
+    assert_eq!(session["role"], "kader");
+    assert_eq!(session["areas"], json!(["35.14.05.2005"]));
+    assert!(session["expires_at"].is_string());
+    let token = session["token"].as_str().unwrap();
+    let outside = "/v1/cycles/2026-12/cards.pdf?desa=35.14.05.2007";
+    assert_problem(app.get(outside, token).await, 403, "outside_area").await;
+
+    // A wrong name and a wrong password read the same; three wrong passwords lock the account.
+    assert_problem(
+        login(&app, "tidak.ada", "sepuluh karakter").await,
+        401,
+        "login_failed",
+    )
+    .await;
+    for _ in 0..3 {
+        assert_problem(
+            login(&app, "bidan.sibon", "salah sekali").await,
+            401,
+            "login_failed",
+        )
+        .await;
+    }
+    assert_problem(
+        login(&app, "bidan.sibon", "sepuluh karakter").await,
+        429,
+        "account_locked",
+    )
+    .await;
+
+    // A password change checks the current one and ends every session.
+    let finance = json!({ "name": "bendahara", "password": "sepuluh karakter", "role": "finance" });
+    assert_eq!(
+        app.post("/v1/accounts", &app.admin, &finance)
+            .await
+            .status(),
+        201
+    );
+    let session: Value = login(&app, "bendahara", "sepuluh karakter")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let token = session["token"].as_str().unwrap();
+    let change =
+        |current: &str, new: &str| json!({ "current_password": current, "new_password": new });
+    let path = "/v1/account/password";
+    assert_problem(
+        app.post(path, token, &change("salah sekali", "kata sandi baru"))
+            .await,
+        401,
+        "login_failed",
+    )
+    .await;
+    assert_problem(
+        app.post(path, token, &change("sepuluh karakter", "baru"))
+            .await,
+        422,
+        "weak_password",
+    )
+    .await;
+    assert_problem(
+        app.post(path, &auditor, &change("a", "kata sandi baru"))
+            .await,
+        403,
+        "forbidden",
+    )
+    .await;
+    let res = app
+        .post(path, token, &change("sepuluh karakter", "kata sandi baru"))
+        .await;
+    assert_eq!(res.status(), 204);
+    assert_problem(app.get("/v1/budgets", token).await, 401, "unauthorized").await;
+    assert_problem(
+        login(&app, "bendahara", "sepuluh karakter").await,
+        401,
+        "login_failed",
+    )
+    .await;
+    assert_eq!(
+        login(&app, "bendahara", "kata sandi baru").await.status(),
+        201
+    );
+}
+story!(accounts_sign_in_lock_out_and_change_password);
