@@ -15,6 +15,7 @@ mod keys;
 mod merchants;
 mod offline;
 mod programmes;
+mod reconciliations;
 mod redemptions;
 mod registry;
 mod sales;
@@ -163,6 +164,7 @@ pub fn app(state: AppState) -> Router {
         .merge(budgets::router())
         .merge(cycles::router())
         .merge(vouchers::router())
+        .merge(reconciliations::router())
         .merge(redemptions::router())
         .merge(sales::router())
         .merge(scan::router())

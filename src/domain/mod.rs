@@ -13,6 +13,7 @@ pub mod keys;
 pub mod merchant;
 pub mod money;
 pub mod programme;
+pub mod reconcile;
 pub mod registry;
 pub mod sale;
 pub mod voucher;

@@ -3,3 +3,4 @@
 pub mod cards;
 pub mod pairing;
 pub mod qr;
+pub mod report_csv;

@@ -16,6 +16,7 @@ mod journal;
 mod keys;
 mod merchants;
 mod programmes;
+mod reconcile;
 mod redemptions;
 mod sales;
 mod tokens;
@@ -30,6 +31,7 @@ pub(crate) use journal::{JournalWriter, NewEntry};
 pub use journal::{StoredCheckpoint, VoucherLedger};
 pub use keys::Revocation;
 pub use merchants::NewMerchant;
+pub use reconcile::{MonthFacts, MonthScope, NewRun, RunHead};
 pub use redemptions::{
     Answer, AnswerFn, BalanceFacts, Debit, DebitResult, Decline, LedgerRow, Reversal,
     ReversalRefusal, Reversed, StoredAnswer,

@@ -8,6 +8,7 @@ pub mod lokus;
 pub mod pairing;
 pub mod programmes;
 pub mod receipt;
+pub mod reconciliation;
 pub mod registry;
 pub mod replacement;
 pub mod reversal;

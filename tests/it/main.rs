@@ -44,6 +44,7 @@ mod merchant;
 mod merchant_cli;
 mod pairing;
 mod planning;
+mod reconcile;
 mod redemption;
 mod registry;
 mod schema;
