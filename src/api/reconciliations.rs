@@ -85,22 +85,29 @@ async fn list(
     Ok(Json(json!({ "runs": runs })))
 }
 
-/// `GET /v1/reconciliations/{id}` (JSON with the report) and `{id}.csv`.
+/// `GET /v1/reconciliations/{id}` (the run with its report), `{id}.json` (the signed canonical
+/// bytes, for `docs/reconciliation.md`'s check) and `{id}.csv`.
 async fn read(
     State(state): State<AppState>,
     caller: Caller,
     Path(file): Path<String>,
 ) -> ApiResult<Response> {
     caller.require(&READERS)?;
-    let (id, ext) = file.split_once('.').unwrap_or((file.as_str(), "json"));
+    let (id, ext) = file.split_once('.').unwrap_or((file.as_str(), ""));
     let id: i64 = id.parse().map_err(|_| ApiError::new(Code::NotFound))?;
     let (head, report, content) = reconciliation::read(&state.store, id).await?;
     let name = format!("rekonsiliasi-{}-v{}", head.period, head.version);
     match ext {
-        "json" => {
+        "" => {
             let value: Value = serde_json::from_str(&content).unwrap_or_default();
             Ok(Json(body_of(&head, value)).into_response())
         }
+        // The stored canonical bytes, exactly: what content_sha256 is over and the key signed.
+        "json" => Ok(download(
+            content.into_bytes(),
+            "application/json",
+            &format!("{name}.json"),
+        )),
         "csv" => {
             let bytes = crate::render::report_csv::report_csv(&report)
                 .map_err(|_| ApiError::new(Code::Internal))?;

@@ -483,3 +483,92 @@ async fn a_rerun_never_changes_an_earlier_version() {
     assert_eq!(read_run(&app, &finance, id).await, before);
 }
 story!(a_rerun_never_changes_an_earlier_version);
+
+/// The report as `GET /v1/reconciliations/{id}.json` serves it, and the published keys, saved
+/// as an auditor would, in `dir`.
+async fn save_report_and_keys(app: &TestApp, reader: &str, id: i64, dir: &std::path::Path) {
+    let res = app
+        .get(&format!("/v1/reconciliations/{id}.json"), reader)
+        .await;
+    assert_eq!(res.status(), 200);
+    std::fs::write(dir.join("laporan.json"), res.bytes().await.unwrap()).unwrap();
+    let keys = app.http.get(app.url("/v1/keys")).send().await.unwrap();
+    std::fs::write(dir.join("keys.json"), keys.bytes().await.unwrap()).unwrap();
+}
+
+fn verify_report(dir: &std::path::Path, run: &Value) -> std::process::Output {
+    std::process::Command::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scripts/verify-report"
+    ))
+    .arg(dir.join("laporan.json"))
+    .arg(run["content_sha256"].as_str().unwrap())
+    .arg(run["kid"].as_str().unwrap())
+    .arg(run["signature"].as_str().unwrap())
+    .arg(dir.join("keys.json"))
+    .output()
+    .unwrap()
+}
+
+async fn the_signed_digest_verifies_with_the_published_key_and_nothing_else() {
+    let app = spawn_app().await;
+    let v = month(&app, 3, &[], "").await;
+    let a = shop(&app, "Toko Adil").await;
+    sell(&app, a, &v[1].1, 30_000, wib("02 09:30:00")).await;
+    let finance = app.token(Role::Finance).await;
+    let run = reconcile(&app, &finance).await;
+    let auditor = app.token(Role::Auditor).await;
+    let dir = tempfile::tempdir().unwrap();
+    save_report_and_keys(&app, &auditor, run["id"].as_i64().unwrap(), dir.path()).await;
+    // The documented check (docs/reconciliation.md) passes with sha256sum and openssl alone.
+    let ok = verify_report(dir.path(), &run);
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    // One rupiah changed in the file: the digest no longer matches.
+    let text = std::fs::read_to_string(dir.path().join("laporan.json")).unwrap();
+    let edited = text.replacen("\"30000\"", "\"30001\"", 1);
+    assert_ne!(edited, text);
+    std::fs::write(dir.path().join("laporan.json"), &edited).unwrap();
+    assert!(!verify_report(dir.path(), &run).status.success());
+    // A digest recomputed over the edit is not what the key signed.
+    let mut forged = run.clone();
+    forged["content_sha256"] = json!(relasi::domain::reconcile::content_sha256(edited.as_bytes()));
+    let out = verify_report(dir.path(), &forged);
+    assert!(!out.status.success(), "a forged digest verified");
+    // The CLI writes the same canonical bytes and prints the digest it stored.
+    let json_path = dir.path().join("cli.json");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_relasi"))
+        .env("RUST_LOG", "warn")
+        .env("DATABASE_URL", &app.db.url)
+        .env("RELASI_KEY_DIR", app.keys_path())
+        .args(["reconcile", PERIOD, "-o"])
+        .arg(&json_path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("versi 2"), "{stdout}");
+    let sha = relasi::domain::reconcile::content_sha256(&std::fs::read(&json_path).unwrap());
+    assert!(stdout.contains(&format!("sha256 {sha}")), "{stdout}");
+    let csv_path = dir.path().join("cli.csv");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_relasi"))
+        .env("RUST_LOG", "warn")
+        .env("DATABASE_URL", &app.db.url)
+        .env("RELASI_KEY_DIR", app.keys_path())
+        .args(["reconcile", PERIOD, "-o"])
+        .arg(&csv_path)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let csv = std::fs::read_to_string(&csv_path).unwrap();
+    assert!(csv.starts_with("bagian,kode,uraian"), "{csv}");
+    assert!(csv.contains("toko,"), "{csv}");
+}
+story!(the_signed_digest_verifies_with_the_published_key_and_nothing_else);
