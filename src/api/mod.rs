@@ -20,6 +20,7 @@ mod redemptions;
 mod registry;
 mod sales;
 mod scan;
+mod settlements;
 mod vouchers;
 
 use crate::store::Store;
@@ -167,6 +168,7 @@ pub fn app(state: AppState) -> Router {
         .merge(reconciliations::router())
         .merge(redemptions::router())
         .merge(sales::router())
+        .merge(settlements::router())
         .merge(scan::router())
         .merge(offline::router())
         .merge(balance::router(state.config.balance_limit))

@@ -16,6 +16,7 @@ pub mod programme;
 pub mod reconcile;
 pub mod registry;
 pub mod sale;
+pub mod settlement;
 pub mod voucher;
 pub mod wilayah;
 

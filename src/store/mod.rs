@@ -19,6 +19,7 @@ mod programmes;
 mod reconcile;
 mod redemptions;
 mod sales;
+mod settlements;
 mod tokens;
 mod vouchers;
 mod wilayah;
@@ -37,6 +38,7 @@ pub use redemptions::{
     ReversalRefusal, Reversed, StoredAnswer,
 };
 pub use sales::ShopEntry;
+pub use settlements::{Flag, Settlement, StatementEntry};
 pub use vouchers::{NewVoucher, Remaining, ReplaceRefusal};
 
 use relasi_codes::Code;

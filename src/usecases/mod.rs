@@ -13,6 +13,7 @@ pub mod registry;
 pub mod replacement;
 pub mod reversal;
 pub mod sale;
+pub mod settlement;
 
 use crate::keyring::KeyRing;
 use crate::store::Store;

@@ -48,6 +48,7 @@ mod reconcile;
 mod redemption;
 mod registry;
 mod schema;
+mod settlement;
 mod shop;
 mod store;
 mod toko_page;
