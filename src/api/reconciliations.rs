@@ -86,7 +86,7 @@ async fn list(
 }
 
 /// `GET /v1/reconciliations/{id}` (the run with its report), `{id}.json` (the signed canonical
-/// bytes, for `docs/reconciliation.md`'s check) and `{id}.csv`.
+/// bytes, for `docs/reconciliation.md`'s check), `{id}.csv` and `{id}.xlsx`.
 async fn read(
     State(state): State<AppState>,
     caller: Caller,
@@ -117,9 +117,17 @@ async fn read(
                 &format!("{name}.csv"),
             ))
         }
+        "xlsx" => {
+            let bytes = crate::render::report_xlsx::report_xlsx(&report, &head.content_sha256)
+                .map_err(|_| ApiError::new(Code::Internal))?;
+            Ok(download(bytes, XLSX, &format!("{name}.xlsx")))
+        }
         _ => Err(ApiError::new(Code::NotFound)),
     }
 }
+
+/// The media type of an Excel workbook.
+pub(super) const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 /// A file to save, named for the month and version.
 pub(super) fn download(bytes: Vec<u8>, content_type: &'static str, filename: &str) -> Response {

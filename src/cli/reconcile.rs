@@ -1,4 +1,4 @@
-//! `relasi reconcile PERIOD [-o FILE.json|.csv]`: run the month's reconciliation as the next
+//! `relasi reconcile PERIOD [-o FILE.json|.csv|.xlsx]`: run the month's reconciliation as the next
 //! version, print its status, digest and signature, and write the report.
 
 use anyhow::Context;
@@ -10,7 +10,7 @@ use relasi::store::Store;
 pub struct ReconcileArgs {
     /// Month, e.g. 2026-10.
     period: String,
-    /// Write the report here: .json (the signed canonical bytes) or .csv.
+    /// Write the report here: .json (the signed canonical bytes), .csv or .xlsx.
     #[arg(short = 'o', long)]
     output: Option<std::path::PathBuf>,
     /// Programme number (needed only when there are several).
@@ -67,7 +67,10 @@ pub async fn reconcile(store: &Store, args: ReconcileArgs) -> anyhow::Result<()>
         let bytes = match path.extension().and_then(|e| e.to_str()) {
             Some("csv") => relasi::render::report_csv::report_csv(&report)?,
             Some("json") => report.canonical(),
-            _ => anyhow::bail!("-o takes a .json or .csv file"),
+            Some("xlsx") => {
+                relasi::render::report_xlsx::report_xlsx(&report, &head.content_sha256)?
+            }
+            _ => anyhow::bail!("-o takes a .json, .csv or .xlsx file"),
         };
         std::fs::write(&path, bytes).with_context(|| format!("writing {}", path.display()))?;
         eprintln!("ditulis / written: {}", path.display());

@@ -4,3 +4,4 @@ pub mod cards;
 pub mod pairing;
 pub mod qr;
 pub mod report_csv;
+pub mod report_xlsx;
