@@ -147,6 +147,10 @@ codes! {
     NothingToReplace = "nothing_to_replace", 409, "Saldo voucher sudah habis", "No balance left to move";
     /// The card was replaced before.
     AlreadyReplaced = "already_replaced", 409, "Kartu ini sudah diganti", "This card was already replaced";
+    /// Every sale and reversal up to the period's end is in a settlement already.
+    NothingToSettle = "nothing_to_settle", 409, "Tidak ada transaksi yang belum diselesaikan", "Nothing left to settle";
+    /// The settlement is not in the state this step needs (approve a draft, pay an approved one).
+    SettlementState = "settlement_state", 409, "Status penyelesaian tidak mengizinkan langkah ini", "The settlement's state does not allow this step";
     /// This server holds no private key to sign receipts with.
     ReceiptsUnavailable = "receipts_unavailable", 503, "Server tidak dapat menandatangani struk", "This server cannot sign receipts (signing key missing)";
     /// A wilayah code that is not in the reference table.

@@ -16,10 +16,12 @@ mod keys;
 mod merchants;
 mod offline;
 mod programmes;
+mod reconciliations;
 mod redemptions;
 mod registry;
 mod sales;
 mod scan;
+mod settlements;
 mod vouchers;
 
 use crate::store::Store;
@@ -172,8 +174,10 @@ pub fn app(state: AppState) -> Router {
         .merge(budgets::router())
         .merge(cycles::router())
         .merge(vouchers::router())
+        .merge(reconciliations::router())
         .merge(redemptions::router())
         .merge(sales::router())
+        .merge(settlements::router())
         .merge(scan::router())
         .merge(offline::router())
         .merge(balance::router(state.config.balance_limit))

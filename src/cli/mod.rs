@@ -6,6 +6,7 @@ mod cycles;
 mod keys;
 mod merchant;
 mod programme;
+mod reconcile;
 mod registry;
 mod serve;
 mod tokens;
@@ -70,6 +71,8 @@ enum Command {
     /// Partner shops: pair a shop's phone.
     #[command(subcommand)]
     Merchant(merchant::MerchantCommand),
+    /// Reconcile a month: the next signed, immutable version of its report.
+    Reconcile(reconcile::ReconcileArgs),
 }
 
 /// Runs one command.
@@ -103,6 +106,7 @@ async fn run_on(store: &Store, command: Command) -> anyhow::Result<()> {
         Command::Cards(args) => cycles::cards(store, args).await,
         Command::Keys(args) => keys::keys(store, args).await,
         Command::Merchant(c) => merchant::merchant(store, c).await,
+        Command::Reconcile(args) => reconcile::reconcile(store, args).await,
         Command::Serve(_) | Command::Demo(_) | Command::Migrate => Ok(()),
     }
 }

@@ -14,8 +14,10 @@ pub mod merchant;
 pub mod money;
 pub mod password;
 pub mod programme;
+pub mod reconcile;
 pub mod registry;
 pub mod sale;
+pub mod settlement;
 pub mod voucher;
 pub mod wilayah;
 

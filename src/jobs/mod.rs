@@ -5,3 +5,4 @@ pub mod audit;
 pub mod cards;
 pub mod import;
 pub mod issue;
+pub mod reconcile;

@@ -3,3 +3,5 @@
 pub mod cards;
 pub mod pairing;
 pub mod qr;
+pub mod report_csv;
+pub mod report_xlsx;

@@ -17,8 +17,10 @@ mod journal;
 mod keys;
 mod merchants;
 mod programmes;
+mod reconcile;
 mod redemptions;
 mod sales;
+mod settlements;
 mod tokens;
 mod vouchers;
 mod wilayah;
@@ -32,11 +34,13 @@ pub(crate) use journal::{JournalWriter, NewEntry};
 pub use journal::{StoredCheckpoint, VoucherLedger};
 pub use keys::Revocation;
 pub use merchants::NewMerchant;
+pub use reconcile::{MonthFacts, MonthScope, NewRun, RunHead};
 pub use redemptions::{
     Answer, AnswerFn, BalanceFacts, Debit, DebitResult, Decline, LedgerRow, Reversal,
     ReversalRefusal, Reversed, StoredAnswer,
 };
 pub use sales::ShopEntry;
+pub use settlements::{Flag, Settlement, StatementEntry};
 pub use tokens::{TokenInfo, TokenOptions};
 pub use vouchers::{NewVoucher, Remaining, ReplaceRefusal};
 

@@ -9,10 +9,12 @@ pub mod lokus;
 pub mod pairing;
 pub mod programmes;
 pub mod receipt;
+pub mod reconciliation;
 pub mod registry;
 pub mod replacement;
 pub mod reversal;
 pub mod sale;
+pub mod settlement;
 
 use crate::keyring::KeyRing;
 use crate::store::Store;

@@ -28,6 +28,9 @@ enum Scope {
     Any,
     /// The resource lies in the area of the "inside" callers: outside callers get 403.
     Area,
+    /// Whole-programme data: a district role bound to a smaller area gets 403; a shop's claim
+    /// to the record is checked on the record itself (the uri names none here).
+    District,
 }
 
 /// One route: how the router names it, how the test calls it, who may.
@@ -50,11 +53,13 @@ enum Body {
 
 use Allow::{Account, Public, Roles};
 use Role::{Admin, Auditor, Finance, Issuer, Kader, Merchant};
-use Scope::{Any, Area};
+use Scope::{Any, Area, District};
 
 const ADMIN: &[Role] = &[Admin];
 const ISSUING: &[Role] = &[Admin, Issuer];
 const SHOP: &[Role] = &[Merchant];
+const FINANCE: &[Role] = &[Finance];
+const FINANCE_READERS: &[Role] = &[Finance, Auditor];
 
 const fn row(
     method: &'static str,
@@ -96,6 +101,96 @@ fn table() -> Vec<Row> {
         row("GET", "/toko", "/toko", Public, Any, n),
         row("GET", "/toko-sw.js", "/toko-sw.js", Public, Any, n),
         row("GET", "/saldo", "/saldo", Public, Any, n),
+        row(
+            "GET",
+            "/v1/reconciliations",
+            "/v1/reconciliations",
+            Roles(FINANCE_READERS),
+            Area,
+            n,
+        ),
+        row(
+            "POST",
+            "/v1/reconciliations",
+            "/v1/reconciliations",
+            Roles(FINANCE),
+            Area,
+            Body::Json(|| json!({ "period": "2026-11" })),
+        ),
+        row(
+            "GET",
+            "/v1/reconciliations/{file}",
+            "/v1/reconciliations/999999",
+            Roles(FINANCE_READERS),
+            Area,
+            n,
+        ),
+        row(
+            "POST",
+            "/v1/settlements",
+            "/v1/settlements",
+            Roles(FINANCE),
+            Area,
+            Body::Json(|| json!({ "period": "2026-11" })),
+        ),
+        row(
+            "GET",
+            "/v1/settlements",
+            "/v1/settlements",
+            Roles(FINANCE_READERS),
+            Area,
+            n,
+        ),
+        row(
+            "GET",
+            "/v1/settlements/{file}",
+            "/v1/settlements/999999",
+            Roles(&[Finance, Auditor, Merchant]),
+            District,
+            n,
+        ),
+        row(
+            "POST",
+            "/v1/settlements/{file}/approve",
+            "/v1/settlements/999999/approve",
+            Roles(FINANCE),
+            Area,
+            n,
+        ),
+        row(
+            "POST",
+            "/v1/settlements/{file}/paid",
+            "/v1/settlements/999999/paid",
+            Roles(FINANCE),
+            Area,
+            Body::Json(|| json!({ "reference": "TRF-1" })),
+        ),
+        row(
+            "POST",
+            "/v1/settlements/{file}/flags",
+            "/v1/settlements/999999/flags",
+            Roles(SHOP),
+            Any,
+            Body::Json(|| json!({ "redemption_id": 1, "reason": "salah" })),
+        ),
+        row(
+            "GET",
+            "/v1/merchants/{id}/bank",
+            "/v1/merchants/{shop}/bank",
+            Roles(&[Finance, Admin, Merchant]),
+            Area,
+            n,
+        ),
+        row(
+            "PUT",
+            "/v1/merchants/{id}/bank",
+            "/v1/merchants/{shop}/bank",
+            Roles(&[Finance, Admin]),
+            Area,
+            Body::Json(
+                || json!({ "bank_name": "BRI", "bank_account": "0123456789", "bank_holder": "Toko" }),
+            ),
+        ),
         row("GET", "/v/{token}", "/v/RLS1:AAAA", Public, Any, n),
         row("GET", "/V/{token}", "/V/RLS1:AAAA", Public, Any, n),
         row("GET", "/v1/keys", "/v1/keys", Public, Any, n),
@@ -525,6 +620,7 @@ fn expected(row: &Row, caller: &Caller) -> Result<(), u16> {
         Account => Err(403),
         Roles(roles) if !roles.contains(&role) => Err(403),
         Roles(_) if row.scope == Area && !caller.inside => Err(403),
+        Roles(_) if row.scope == District && !caller.inside && role != Merchant => Err(403),
         Roles(_) => Ok(()),
     }
 }

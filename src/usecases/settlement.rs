@@ -1,0 +1,141 @@
+//! Paying the shops: settle a month, approve, record the payment, a shop's own draft and its
+//! flags, payout details, and the payout file a bank's bulk transfer takes.
+
+use crate::domain::ids::{MerchantId, Period};
+use crate::domain::programme::Programme;
+use crate::domain::settlement::{BankDetails, SettlementStatus, transfer_reference};
+use crate::jobs::reconcile::month_bounds_us;
+use crate::problem::{Code, Problem};
+use crate::store::{Settlement, Store, StoreError};
+
+/// Longest flag reason and bank reference, in characters (the schema checks them too).
+pub const MAX_REASON_CHARS: usize = 500;
+/// Longest transfer reference.
+pub const MAX_REFERENCE_CHARS: usize = 140;
+
+fn not_found(e: StoreError) -> Problem {
+    match e {
+        StoreError::NotFound => Problem::new(Code::NotFound),
+        other => other.into(),
+    }
+}
+
+/// Claims every unsettled sale and reversal up to the end of `period` into a new draft.
+pub async fn create(
+    store: &Store,
+    programme: &Programme,
+    period: Period,
+    actor: &str,
+) -> Result<Settlement, Problem> {
+    let (_, end_us) = month_bounds_us(period, programme.settings.utc_offset_hours);
+    let id = store
+        .create_settlement(programme.id, period, end_us, actor)
+        .await?;
+    Ok(store.settlement(id).await?)
+}
+
+/// A settlement (404 when unknown).
+pub async fn read(store: &Store, id: i64) -> Result<Settlement, Problem> {
+    store.settlement(id).await.map_err(not_found)
+}
+
+/// The next step: approve a draft, or mark an approved one paid with the bank's reference.
+pub async fn advance(
+    store: &Store,
+    id: i64,
+    to: SettlementStatus,
+    reference: Option<&str>,
+    actor: &str,
+) -> Result<Settlement, Problem> {
+    if let Some(r) = reference {
+        let r = r.trim();
+        if r.is_empty() || r.chars().count() > MAX_REFERENCE_CHARS {
+            return Err(Problem::new(Code::ValidationFailed)
+                .detail("reference must be 1 to 140 characters"));
+        }
+    }
+    store
+        .advance_settlement(id, to, reference.map(str::trim), actor)
+        .await
+        .map_err(not_found)?;
+    read(store, id).await
+}
+
+/// A shop flags one of its own entries of a draft with a reason.
+pub async fn flag(
+    store: &Store,
+    id: i64,
+    merchant: MerchantId,
+    redemption_id: i64,
+    reason: &str,
+) -> Result<i64, Problem> {
+    let reason = reason.trim();
+    if reason.is_empty() || reason.chars().count() > MAX_REASON_CHARS {
+        return Err(
+            Problem::new(Code::ValidationFailed).detail("reason must be 1 to 500 characters")
+        );
+    }
+    store
+        .flag_entry(id, merchant, redemption_id, reason)
+        .await
+        .map_err(not_found)
+}
+
+/// Checks and stores where a shop is paid.
+pub async fn set_bank(
+    store: &Store,
+    merchant: MerchantId,
+    bank: BankDetails,
+    actor: &str,
+) -> Result<(), Problem> {
+    let ok = |v: &Option<String>, max: usize, min: usize| {
+        v.as_deref()
+            .is_none_or(|t| (min..=max).contains(&t.chars().count()))
+    };
+    let digits = bank
+        .bank_account
+        .as_deref()
+        .is_none_or(|a| a.bytes().all(|b| b.is_ascii_digit()));
+    if !(ok(&bank.bank_name, 60, 1)
+        && ok(&bank.bank_account, 34, 4)
+        && ok(&bank.bank_holder, 120, 1)
+        && digits)
+    {
+        return Err(Problem::new(Code::ValidationFailed)
+            .detail("bank_name 1–60, bank_account 4–34 digits, bank_holder 1–120 characters"));
+    }
+    store
+        .set_bank_details(merchant, &bank, actor)
+        .await
+        .map_err(not_found)
+}
+
+/// The payout file: one row per shop with something to pay (net > 0), for a bank's bulk
+/// transfer upload. Header: nama_toko, bank, nomor_rekening, nama_pemilik, jumlah, referensi.
+/// A negative line is not paid; it carries into the shop's next statement by hand (docs).
+pub async fn payout_csv(store: &Store, s: &Settlement) -> Result<Vec<u8>, Problem> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let internal = |_| Problem::new(Code::Internal);
+    w.write_record([
+        "nama_toko",
+        "bank",
+        "nomor_rekening",
+        "nama_pemilik",
+        "jumlah",
+        "referensi",
+    ])
+    .map_err(internal)?;
+    for line in s.lines.iter().filter(|l| l.net > 0) {
+        let bank = store.bank_details(MerchantId(line.merchant_id)).await?;
+        w.write_record([
+            line.name.as_str(),
+            bank.bank_name.as_deref().unwrap_or(""),
+            bank.bank_account.as_deref().unwrap_or(""),
+            bank.bank_holder.as_deref().unwrap_or(""),
+            &line.net.to_string(),
+            &transfer_reference(&s.period, s.id, line.merchant_id),
+        ])
+        .map_err(internal)?;
+    }
+    w.into_inner().map_err(|_| Problem::new(Code::Internal))
+}

@@ -1,0 +1,574 @@
+//! The finance officer's month (issue 10): a month with planted faults reports each exactly once
+//! with its figures, a clean month balances, and a re-run never changes an earlier version.
+
+use crate::helpers::{TestApp, assert_problem, spawn_app};
+use relasi::domain::auth::Role;
+use relasi::domain::ids::MerchantId;
+use relasi::domain::reconcile::Thresholds;
+use relasi::domain::sale::SaleRequest;
+use serde_json::{Value, json};
+
+pub(crate) const PERIOD: &str = "2026-10";
+const SIBON: &str = "35.14.05.2005";
+
+/// KK number `i` in Sibon.
+pub(crate) fn kk(i: u32) -> String {
+    format!("35140500000010{i:02}")
+}
+
+/// Households `1..=n` in Sibon, desil 1; `krs` for all but those listed in `not_krs`.
+pub(crate) fn households(n: u32, not_krs: &[u32], status: &[(u32, &str)]) -> String {
+    let mut h = String::from("no_kk,nik_kepala,nama_kepala,kode_desa,desil,krs,status\n");
+    for i in 1..=n {
+        let krs = u8::from(!not_krs.contains(&i));
+        let st = status
+            .iter()
+            .find(|(k, _)| *k == i)
+            .map_or("aktif", |(_, s)| s);
+        h.push_str(&format!(
+            "{},35140501000010{i:02},Kepala {i},{SIBON},1,{krs},{st}\n",
+            kk(i)
+        ));
+    }
+    h
+}
+
+async fn import_at(app: &TestApp, csv: String, effective: &str) {
+    let res = app
+        .http
+        .post(app.url(&format!("/v1/households/import?effective={effective}")))
+        .bearer_auth(&app.admin)
+        .header("content-type", "text/csv")
+        .body(csv)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+}
+
+/// A month's cycle with `n` households' vouchers issued; the members CSV rows are given.
+/// Returns the vouchers by KK index (1-based) as `(id, token, face value)`.
+pub(crate) async fn month(
+    app: &TestApp,
+    n: u32,
+    not_krs: &[u32],
+    members: &str,
+) -> Vec<(String, String, i64)> {
+    import_at(app, households(n, not_krs, &[]), "2026-01-01").await;
+    if !members.is_empty() {
+        let csv = format!("nik,no_kk,nama,tanggal_lahir,sasaran,mulai,selesai,stunting\n{members}");
+        import_at(app, csv, "2026-01-01").await;
+    }
+    let budget = json!({ "year": 2026, "sumber_dana": "APBD", "kode_wilayah": "35.14", "amount": "100000000" });
+    assert_eq!(
+        app.post("/v1/budgets", &app.admin, &budget).await.status(),
+        201
+    );
+    let res = app
+        .post("/v1/cycles", &app.admin, &json!({ "period": PERIOD }))
+        .await;
+    assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+    app.generate_key().await;
+    let res = app
+        .http
+        .post(app.url(&format!("/v1/cycles/{PERIOD}/issue")))
+        .bearer_auth(&app.admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let list: Value = app
+        .get(&format!("/v1/vouchers?period={PERIOD}"), &app.admin)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let mut out = vec![(String::new(), String::new(), 0); n as usize + 1];
+    for v in list["vouchers"].as_array().unwrap() {
+        let i: usize = v["no_kk"].as_str().unwrap()[14..].parse().unwrap();
+        out[i] = (
+            v["id"].as_str().unwrap().to_owned(),
+            v["token"].as_str().unwrap().to_owned(),
+            v["face_value"].as_str().unwrap().parse().unwrap(),
+        );
+    }
+    out
+}
+
+/// A shop in Sibon serving Kecamatan Pasrepan.
+pub(crate) async fn shop(app: &TestApp, name: &str) -> MerchantId {
+    let res = app
+        .post(
+            "/v1/merchants",
+            &app.admin,
+            &json!({ "name": name, "kode_desa": SIBON, "service_area": ["35.14.05"] }),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    MerchantId(res.json::<Value>().await.unwrap()["id"].as_i64().unwrap())
+}
+
+/// Microseconds of a local (WIB) time in October 2026, `"15 10:00:00"` → 15 Oct 10:00 WIB.
+pub(crate) fn wib(day_time: &str) -> i64 {
+    chrono::DateTime::parse_from_rfc3339(&format!("2026-10-{}+07:00", day_time.replace(' ', "T")))
+        .unwrap()
+        .timestamp_micros()
+}
+
+/// A sale through the same use case the API calls, committed at `at_us`; its journal id.
+pub(crate) async fn sell(
+    app: &TestApp,
+    shop: MerchantId,
+    token: &str,
+    amount: i64,
+    at_us: i64,
+) -> i64 {
+    let keys = relasi::keyring::KeyRing::new(
+        app.store.clone(),
+        app.keys_path(),
+        std::time::Duration::ZERO,
+    );
+    let deployment = relasi_token::DeploymentId::parse("test-35.14").unwrap();
+    let ledger = relasi::usecases::Ledger {
+        store: &app.store,
+        keys: &keys,
+        deployment: &deployment,
+    };
+    let sale = SaleRequest {
+        token: token.to_owned(),
+        amount: amount.to_string(),
+        items: vec![("susu".into(), amount.to_string())],
+    };
+    let key = format!("k-{}-{at_us}-{amount}", shop.0);
+    let answer = relasi::usecases::sale::redeem(ledger, shop, &key, &sale, at_us)
+        .await
+        .unwrap();
+    assert_eq!(answer.status, 201, "{}", answer.body);
+    serde_json::from_str::<Value>(&answer.body).unwrap()["redemption_id"]
+        .as_i64()
+        .unwrap()
+}
+
+async fn reconcile(app: &TestApp, finance: &str) -> Value {
+    let res = app
+        .post("/v1/reconciliations", finance, &json!({ "period": PERIOD }))
+        .await;
+    assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+    res.json().await.unwrap()
+}
+
+fn rules<'a>(list: &'a Value, rule: &str) -> Vec<&'a Value> {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == rule)
+        .collect()
+}
+
+fn quiet_thresholds() -> Thresholds {
+    // No shop can dominate a desa of this size: the story's faults are the planted ones.
+    Thresholds {
+        desa_min_vouchers: 1000,
+        ..Thresholds::default()
+    }
+}
+
+/// The planted month: members that make household 4 count only through a baby who turns two
+/// on 5 October, and households 5 and 6 sharing one NIK.
+fn planted_members() -> String {
+    format!(
+        "3514054510240001,{},Bayi,2024-10-05,,,,0\n3514050101900099,{},Ani,1990-01-01,,,,0\n\
+         3514050101900099,{},Ani,1990-01-01,,,,0\n",
+        kk(4),
+        kk(5),
+        kk(6)
+    )
+}
+
+async fn every_planted_fault_is_reported_once_with_its_figures() {
+    let app = spawn_app().await;
+    let v = month(&app, 12, &[4], &planted_members()).await;
+    let programme = app.store.resolve_programme(None).await.unwrap();
+    app.store
+        .set_recon_settings(programme.id, &quiet_thresholds(), None, "test")
+        .await
+        .unwrap();
+    // The registry changes after issuance: 2 moved on 10 Oct, 3's head died on 5 Oct.
+    import_at(
+        &app,
+        households(3, &[], &[(2, "pindah"), (3, "meninggal")]),
+        "2026-10-10",
+    )
+    .await;
+    let a = shop(&app, "Toko Adil").await;
+    let b = shop(&app, "Toko Ramai").await;
+    let c = shop(&app, "Toko Jauh").await;
+    let clean = sell(&app, a, &v[1].1, 40_000, wib("03 10:00:00")).await;
+    let moved = sell(&app, a, &v[2].1, 30_000, wib("15 10:00:00")).await;
+    let dead = sell(&app, a, &v[3].1, 20_000, wib("12 10:00:00")).await;
+    let aged = sell(&app, a, &v[4].1, 25_000, wib("20 10:00:00")).await;
+    sell(&app, a, &v[5].1, 10_000, wib("06 10:00:00")).await;
+    let drained = sell(&app, a, &v[7].1, v[7].2, wib("22 21:00:00")).await;
+    for i in 0..10 {
+        let voucher = &v[8 + (i % 3) as usize].1;
+        sell(
+            &app,
+            b,
+            voucher,
+            5_000,
+            wib(&format!("25 11:00:{:02}", i * 5)),
+        )
+        .await;
+    }
+    let outside = sell(&app, c, &v[11].1, 15_000, wib("26 10:00:00")).await;
+    // Shop C's service area is narrowed afterwards: its sale to Pasrepan is now out of area.
+    let raw = app.db.raw().await;
+    raw.execute_owned(format!(
+        "delete from merchant_service_areas where merchant_id = {}",
+        c.0
+    ))
+    .await
+    .unwrap();
+    raw.execute_owned(format!(
+        "insert into merchant_service_areas values ({}, '35.14.06')",
+        c.0
+    ))
+    .await
+    .unwrap();
+
+    let finance = app.token(Role::Finance).await;
+    let run = reconcile(&app, &finance).await;
+    let r = &run["report"];
+    assert_eq!(r["balanced"], false);
+    // Eligibility: each planted household once, with its sale.
+    let e = &r["eligibility"];
+    assert_eq!(e.as_array().unwrap().len(), 4, "{e:#}");
+    let one = |rule: &str| {
+        let found = rules(e, rule);
+        assert_eq!(found.len(), 1, "{rule}: {e:#}");
+        found[0].clone()
+    };
+    let f = one("household_moved");
+    assert_eq!(
+        (f["redemption_id"].as_i64(), f["amount_rp"].as_str()),
+        (Some(moved), Some("30000"))
+    );
+    assert_eq!(f["no_kk"], json!([kk(2)]));
+    let f = one("household_deceased");
+    assert_eq!(
+        (f["redemption_id"].as_i64(), f["amount_rp"].as_str()),
+        (Some(dead), Some("20000"))
+    );
+    let f = one("no_member_counts");
+    assert_eq!(
+        (f["redemption_id"].as_i64(), f["day"].as_str()),
+        (Some(aged), Some("2026-10-20"))
+    );
+    let f = one("nik_in_two_kk");
+    assert_eq!(f["no_kk"], json!([kk(5), kk(6)]));
+    assert_eq!(f["nik_tail"], "0099");
+    assert!(f["redemption_id"].is_null() && f["voucher_ids"].as_array().unwrap().len() == 2);
+    // Anomalies: the drained voucher, the burst, the out-of-area sale; nothing else.
+    let an = &r["anomalies"];
+    assert_eq!(an.as_array().unwrap().len(), 3, "{an:#}");
+    let d = rules(an, "drained_at_closing");
+    assert_eq!(d.len(), 1);
+    assert_eq!(d[0]["evidence"][0]["redemption_id"].as_i64(), Some(drained));
+    assert_eq!(d[0]["amount_rp"], v[7].2.to_string());
+    let burst = rules(an, "burst");
+    assert_eq!(burst.len(), 1);
+    assert_eq!(
+        (burst[0]["merchant_id"].as_i64(), burst[0]["count"].as_i64()),
+        (Some(b.0), Some(10))
+    );
+    assert_eq!(burst[0]["amount_rp"], "50000");
+    let out = rules(an, "out_of_area");
+    assert_eq!(out.len(), 1);
+    assert_eq!(
+        (
+            out[0]["merchant_id"].as_i64(),
+            out[0]["count"].as_i64(),
+            out[0]["of"].as_i64()
+        ),
+        (Some(c.0), Some(1), Some(1))
+    );
+    assert_eq!(
+        out[0]["evidence"][0]["redemption_id"].as_i64(),
+        Some(outside)
+    );
+    assert_eq!(r["exceptions"], 7);
+    // The ledger balances; every voucher with balance left expired and returned once.
+    let l = &r["ledger"];
+    let sold: i64 = 40_000 + 30_000 + 20_000 + 25_000 + 10_000 + v[7].2 + 50_000 + 15_000;
+    assert_eq!(l["debits_rp"], sold.to_string());
+    assert!(l["broken"].as_array().unwrap().is_empty());
+    let issued: i64 = v.iter().map(|x| x.2).sum();
+    assert_eq!(l["issued_rp"], issued.to_string());
+    let returns = r["returns"].as_array().unwrap();
+    assert_eq!(
+        returns.len(),
+        11,
+        "every voucher but the drained one had balance left"
+    );
+    let returned: i64 = returns
+        .iter()
+        .map(|x| x["amount_rp"].as_str().unwrap().parse::<i64>().unwrap())
+        .sum();
+    assert_eq!(returned, issued - sold);
+    let line = &r["budget"][0];
+    assert_eq!(
+        (
+            line["committed_rp"].as_str(),
+            line["redeemed_rp"].as_str(),
+            line["returned_rp"].as_str()
+        ),
+        (
+            Some(issued.to_string().as_str()),
+            Some(sold.to_string().as_str()),
+            Some(returned.to_string().as_str())
+        )
+    );
+    assert_eq!(
+        line["remaining_rp"],
+        (100_000_000 - issued + returned).to_string()
+    );
+    // Merchants and the roll-up.
+    let m = &r["merchants"];
+    assert_eq!(m[0]["merchant_id"].as_i64(), Some(a.0));
+    assert_eq!(m[0]["count"], 6);
+    assert_eq!(m[2]["outside_count"], 1);
+    let roll = r["rollup"].as_array().unwrap();
+    assert_eq!(
+        (roll[0]["code"].as_str(), roll[0]["level"].as_i64()),
+        (Some("35.14"), Some(2))
+    );
+    assert_eq!(roll[0]["redeemed_rp"], sold.to_string());
+    assert_eq!(roll[0]["households_served"], 10);
+    assert_eq!(roll[2]["code"], SIBON);
+    let _ = clean;
+    // A second run returns nothing twice: the line's committed amount fell once.
+    let again = reconcile(&app, &finance).await;
+    assert_eq!(again["version"], 2);
+    assert_eq!(again["report"]["returns"], r["returns"]);
+    assert_eq!(again["report"]["eligibility"], r["eligibility"]);
+    let committed = raw.scalar("select committed_rp from budget_lines").await;
+    assert_eq!(committed, issued - returned);
+}
+story!(every_planted_fault_is_reported_once_with_its_figures);
+
+async fn a_clean_month_balances() {
+    let app = spawn_app().await;
+    let v = month(&app, 4, &[], "").await;
+    let a = shop(&app, "Toko Adil").await;
+    for (i, day) in ["02", "09", "16"].iter().enumerate() {
+        sell(
+            &app,
+            a,
+            &v[i + 1].1,
+            30_000,
+            wib(&format!("{day} 09:30:00")),
+        )
+        .await;
+    }
+    let finance = app.token(Role::Finance).await;
+    let run = reconcile(&app, &finance).await;
+    let r = &run["report"];
+    assert_eq!(
+        (r["balanced"].as_bool(), r["exceptions"].as_i64()),
+        (Some(true), Some(0)),
+        "{r:#}"
+    );
+    assert_eq!(run["balanced"], true);
+    assert_eq!(r["merchants"][0]["net_rp"], "90000");
+    assert_eq!(r["daily"].as_array().unwrap().len(), 3);
+    // Auditors read it; shops and kader may not run or read it.
+    let auditor = app.token(Role::Auditor).await;
+    let list: Value = app
+        .get(&format!("/v1/reconciliations?period={PERIOD}"), &auditor)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["runs"].as_array().unwrap().len(), 1);
+    let shop_token = app.merchant_token(a).await;
+    assert_problem(
+        app.post(
+            "/v1/reconciliations",
+            &shop_token,
+            &json!({ "period": PERIOD }),
+        )
+        .await,
+        403,
+        "forbidden",
+    )
+    .await;
+    assert_problem(
+        app.post(
+            "/v1/reconciliations",
+            &auditor,
+            &json!({ "period": PERIOD }),
+        )
+        .await,
+        403,
+        "forbidden",
+    )
+    .await;
+    assert_problem(
+        app.post(
+            "/v1/reconciliations",
+            &finance,
+            &json!({ "period": "2026-13" }),
+        )
+        .await,
+        422,
+        "validation_failed",
+    )
+    .await;
+    assert_problem(
+        app.post(
+            "/v1/reconciliations",
+            &finance,
+            &json!({ "period": "2025-01" }),
+        )
+        .await,
+        404,
+        "cycle_not_found",
+    )
+    .await;
+}
+story!(a_clean_month_balances);
+
+async fn read_run(app: &TestApp, finance: &str, id: i64) -> Value {
+    let res = app.get(&format!("/v1/reconciliations/{id}"), finance).await;
+    assert_eq!(res.status(), 200);
+    res.json().await.unwrap()
+}
+
+async fn a_rerun_never_changes_an_earlier_version() {
+    let app = spawn_app().await;
+    let v = month(&app, 3, &[], "").await;
+    let a = shop(&app, "Toko Adil").await;
+    sell(&app, a, &v[1].1, 30_000, wib("02 09:30:00")).await;
+    let finance = app.token(Role::Finance).await;
+    let first = reconcile(&app, &finance).await;
+    let id = first["id"].as_i64().unwrap();
+    let before = read_run(&app, &finance, id).await;
+    assert_eq!(before["content_sha256"], first["content_sha256"]);
+    // More happens in the month (a late sale recorded for the 30th), and the month is run again.
+    sell(&app, a, &v[2].1, 10_000, wib("30 09:30:00")).await;
+    let second = reconcile(&app, &finance).await;
+    assert_eq!(
+        (second["version"].as_i64(), first["version"].as_i64()),
+        (Some(2), Some(1))
+    );
+    assert_ne!(second["content_sha256"], first["content_sha256"]);
+    assert!(second["last_entry_id"].as_i64() > first["last_entry_id"].as_i64());
+    assert_eq!(
+        read_run(&app, &finance, id).await,
+        before,
+        "version 1 is as it was"
+    );
+    // Nobody can rewrite it, whoever connects.
+    let raw = app.db.raw().await;
+    for sql in [
+        format!("update reconciliation_runs set content = 'x' where id = {id}"),
+        format!("delete from reconciliation_runs where id = {id}"),
+        "delete from budget_returns".to_owned(),
+    ] {
+        assert!(
+            raw.execute_owned(sql.clone()).await.is_err(),
+            "accepted: {sql}"
+        );
+    }
+    assert_eq!(read_run(&app, &finance, id).await, before);
+}
+story!(a_rerun_never_changes_an_earlier_version);
+
+/// The report as `GET /v1/reconciliations/{id}.json` serves it, and the published keys, saved
+/// as an auditor would, in `dir`.
+async fn save_report_and_keys(app: &TestApp, reader: &str, id: i64, dir: &std::path::Path) {
+    let res = app
+        .get(&format!("/v1/reconciliations/{id}.json"), reader)
+        .await;
+    assert_eq!(res.status(), 200);
+    std::fs::write(dir.join("laporan.json"), res.bytes().await.unwrap()).unwrap();
+    let keys = app.http.get(app.url("/v1/keys")).send().await.unwrap();
+    std::fs::write(dir.join("keys.json"), keys.bytes().await.unwrap()).unwrap();
+}
+
+fn verify_report(dir: &std::path::Path, run: &Value) -> std::process::Output {
+    std::process::Command::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scripts/verify-report"
+    ))
+    .arg(dir.join("laporan.json"))
+    .arg(run["content_sha256"].as_str().unwrap())
+    .arg(run["kid"].as_str().unwrap())
+    .arg(run["signature"].as_str().unwrap())
+    .arg(dir.join("keys.json"))
+    .output()
+    .unwrap()
+}
+
+async fn the_signed_digest_verifies_with_the_published_key_and_nothing_else() {
+    let app = spawn_app().await;
+    let v = month(&app, 3, &[], "").await;
+    let a = shop(&app, "Toko Adil").await;
+    sell(&app, a, &v[1].1, 30_000, wib("02 09:30:00")).await;
+    let finance = app.token(Role::Finance).await;
+    let run = reconcile(&app, &finance).await;
+    let auditor = app.token(Role::Auditor).await;
+    let dir = tempfile::tempdir().unwrap();
+    save_report_and_keys(&app, &auditor, run["id"].as_i64().unwrap(), dir.path()).await;
+    // The documented check (docs/reconciliation.md) passes with sha256sum and openssl alone.
+    let ok = verify_report(dir.path(), &run);
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    // One rupiah changed in the file: the digest no longer matches.
+    let text = std::fs::read_to_string(dir.path().join("laporan.json")).unwrap();
+    let edited = text.replacen("\"30000\"", "\"30001\"", 1);
+    assert_ne!(edited, text);
+    std::fs::write(dir.path().join("laporan.json"), &edited).unwrap();
+    assert!(!verify_report(dir.path(), &run).status.success());
+    // A digest recomputed over the edit is not what the key signed.
+    let mut forged = run.clone();
+    forged["content_sha256"] = json!(relasi::domain::reconcile::content_sha256(edited.as_bytes()));
+    let out = verify_report(dir.path(), &forged);
+    assert!(!out.status.success(), "a forged digest verified");
+    // The CLI writes the same canonical bytes and prints the digest it stored.
+    let json_path = dir.path().join("cli.json");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_relasi"))
+        .env("RUST_LOG", "warn")
+        .env("DATABASE_URL", &app.db.url)
+        .env("RELASI_KEY_DIR", app.keys_path())
+        .args(["reconcile", PERIOD, "-o"])
+        .arg(&json_path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("versi 2"), "{stdout}");
+    let sha = relasi::domain::reconcile::content_sha256(&std::fs::read(&json_path).unwrap());
+    assert!(stdout.contains(&format!("sha256 {sha}")), "{stdout}");
+    let csv_path = dir.path().join("cli.csv");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_relasi"))
+        .env("RUST_LOG", "warn")
+        .env("DATABASE_URL", &app.db.url)
+        .env("RELASI_KEY_DIR", app.keys_path())
+        .args(["reconcile", PERIOD, "-o"])
+        .arg(&csv_path)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let csv = std::fs::read_to_string(&csv_path).unwrap();
+    assert!(csv.starts_with("bagian,kode,uraian"), "{csv}");
+    assert!(csv.contains("toko,"), "{csv}");
+}
+story!(the_signed_digest_verifies_with_the_published_key_and_nothing_else);

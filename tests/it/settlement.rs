@@ -1,0 +1,357 @@
+//! Paying the shops (issue 10): every sale and reversal is settled once, a reversal after its
+//! sale was settled is a negative line of the next settlement, two concurrent runs claim each
+//! entry once, and a draft moves to approved and paid as audited steps.
+
+use crate::helpers::{TestApp, assert_problem, spawn_app};
+use crate::reconcile::{month, sell, shop, wib};
+use relasi::domain::auth::Role;
+use relasi::domain::ids::MerchantId;
+use serde_json::{Value, json};
+
+async fn settle(app: &TestApp, finance: &str, period: &str) -> reqwest::Response {
+    app.post("/v1/settlements", finance, &json!({ "period": period }))
+        .await
+}
+
+async fn reverse(app: &TestApp, shop: MerchantId, sale: i64, at_us: i64) {
+    let keys = relasi::keyring::KeyRing::new(
+        app.store.clone(),
+        app.keys_path(),
+        std::time::Duration::ZERO,
+    );
+    let deployment = relasi_token::DeploymentId::parse("test-35.14").unwrap();
+    let ledger = relasi::usecases::Ledger {
+        store: &app.store,
+        keys: &keys,
+        deployment: &deployment,
+    };
+    let answer = relasi::usecases::reversal::reverse(ledger, shop, None, &sale.to_string(), at_us)
+        .await
+        .unwrap();
+    assert_eq!(answer.status, 201, "{}", answer.body);
+}
+
+fn line(s: &Value, shop: MerchantId) -> Value {
+    s["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["merchant_id"] == shop.0)
+        .cloned()
+        .unwrap_or(Value::Null)
+}
+
+/// Every journal entry of a shop is in exactly one settlement.
+async fn assert_each_entry_settled_once(app: &TestApp) {
+    let raw = app.db.raw().await;
+    let entries = raw
+        .scalar("select count(*) from redemptions where kind in ('debit', 'reversal')")
+        .await;
+    let claimed = raw.scalar("select count(*) from settlement_entries").await;
+    let distinct = raw
+        .scalar("select count(distinct redemption_id) from settlement_entries")
+        .await;
+    assert_eq!((claimed, distinct), (entries, entries));
+    let net = raw
+        .scalar("select cast(coalesce(sum(case when kind = 'debit' then amount_rp else -amount_rp end), 0) as bigint) from redemptions where kind in ('debit', 'reversal')")
+        .await;
+    assert_eq!(
+        raw.scalar("select cast(coalesce(sum(total_rp), 0) as bigint) from settlements")
+            .await,
+        net
+    );
+}
+
+async fn two_settlements_never_pay_one_sale_twice_and_a_late_reversal_is_a_negative_line() {
+    let app = spawn_app().await;
+    let v = month(&app, 3, &[], "").await;
+    let a = shop(&app, "Toko Adil").await;
+    let b = shop(&app, "Toko Baru").await;
+    let sale = sell(&app, a, &v[1].1, 30_000, wib("02 10:00:00")).await;
+    sell(&app, b, &v[2].1, 20_000, wib("03 10:00:00")).await;
+    let finance = app.token(Role::Finance).await;
+    let res = settle(&app, &finance, "2026-10").await;
+    assert_eq!(res.status(), 201);
+    let first: Value = res.json().await.unwrap();
+    assert_eq!(
+        (first["status"].as_str(), first["total"].as_str()),
+        (Some("draft"), Some("50000"))
+    );
+    assert_eq!(
+        line(&first, a),
+        json!({ "merchant_id": a.0, "name": "Toko Adil", "count": 1, "reversal_count": 0, "gross": "30000", "reversals": "0", "net": "30000" })
+    );
+    // Nothing is left to settle: a second run pays nothing twice.
+    assert_problem(
+        settle(&app, &finance, "2026-10").await,
+        409,
+        "nothing_to_settle",
+    )
+    .await;
+    // Shop A reverses its sale after it was settled: the next settlement carries it, negative.
+    reverse(&app, a, sale, wib("02 10:05:00")).await;
+    let res = settle(&app, &finance, "2026-11").await;
+    assert_eq!(res.status(), 201);
+    let second: Value = res.json().await.unwrap();
+    assert_eq!(second["lines"].as_array().unwrap().len(), 1);
+    let l = line(&second, a);
+    assert_eq!(
+        (l["count"].as_i64(), l["reversal_count"].as_i64()),
+        (Some(0), Some(1))
+    );
+    assert_eq!(
+        (l["reversals"].as_str(), l["net"].as_str()),
+        (Some("30000"), Some("-30000"))
+    );
+    assert_eq!(second["total"], "-30000");
+    assert_each_entry_settled_once(&app).await;
+}
+story!(two_settlements_never_pay_one_sale_twice_and_a_late_reversal_is_a_negative_line);
+
+async fn a_concurrent_pair_of_settlements_claims_each_entry_once() {
+    let app = spawn_app().await;
+    let v = month(&app, 6, &[], "").await;
+    let a = shop(&app, "Toko Adil").await;
+    let b = shop(&app, "Toko Baru").await;
+    for i in 0..24_i64 {
+        let s = if i % 2 == 0 { a } else { b };
+        sell(
+            &app,
+            s,
+            &v[1 + (i % 6) as usize].1,
+            1_000 + i,
+            wib(&format!("{:02} 10:00:00", 1 + i)),
+        )
+        .await;
+    }
+    let finance = app.token(Role::Finance).await;
+    let runs: Vec<_> = (0..2)
+        .map(|_| {
+            let (http, url, finance) = (
+                app.http.clone(),
+                app.url("/v1/settlements"),
+                finance.clone(),
+            );
+            tokio::spawn(async move {
+                let res = http
+                    .post(url)
+                    .bearer_auth(finance)
+                    .json(&json!({ "period": "2026-10" }))
+                    .send()
+                    .await
+                    .unwrap();
+                (res.status().as_u16(), res.json::<Value>().await.unwrap())
+            })
+        })
+        .collect();
+    let mut created = 0;
+    for run in runs {
+        let (status, body) = run.await.unwrap();
+        match status {
+            201 => created += 1,
+            409 => assert_eq!(body["code"], "nothing_to_settle"),
+            other => panic!("{other}: {body}"),
+        }
+    }
+    assert!(created >= 1);
+    assert_each_entry_settled_once(&app).await;
+}
+story!(
+    a_concurrent_pair_of_settlements_claims_each_entry_once,
+    multi_thread
+);
+
+async fn a_draft_is_checked_by_its_shops_then_approved_and_paid() {
+    let app = spawn_app().await;
+    let v = month(&app, 3, &[], "").await;
+    let a = shop(&app, "Toko Adil").await;
+    let b = shop(&app, "Toko Baru").await;
+    let sale_a = sell(&app, a, &v[1].1, 30_000, wib("02 10:00:00")).await;
+    let sale_b = sell(&app, b, &v[2].1, 20_000, wib("03 10:00:00")).await;
+    let finance = app.token(Role::Finance).await;
+    let admin = app.admin.clone();
+    // Where shop A is paid: finance sees the account, the admin and the shop only its tail.
+    let bank = json!({ "bank_name": "BRI", "bank_account": "002101000123567", "bank_holder": "Siti Aminah" });
+    let put = app
+        .http
+        .put(app.url(&format!("/v1/merchants/{}/bank", a.0)))
+        .bearer_auth(&finance)
+        .json(&bank)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(put.status(), 204);
+    let shop_a = app.merchant_token(a).await;
+    let shop_b = app.merchant_token(b).await;
+    let seen = |token: String| {
+        let app = &app;
+        async move {
+            app.get(&format!("/v1/merchants/{}/bank", a.0), &token)
+                .await
+                .json::<Value>()
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(
+        seen(finance.clone()).await["bank_account"],
+        "002101000123567"
+    );
+    assert_eq!(seen(admin.clone()).await["bank_account"], "***********3567");
+    assert_eq!(
+        seen(shop_a.clone()).await["bank_account"],
+        "***********3567"
+    );
+    assert_problem(
+        app.get(&format!("/v1/merchants/{}/bank", a.0), &shop_b)
+            .await,
+        403,
+        "forbidden",
+    )
+    .await;
+
+    let s: Value = settle(&app, &finance, "2026-10")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = s["id"].as_i64().unwrap();
+    // Each shop reads its own draft: its line and entries, nobody else's.
+    let own: Value = app
+        .get(&format!("/v1/settlements/{id}"), &shop_a)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(own["line"]["net"], "30000");
+    assert_eq!(own["entries"].as_array().unwrap().len(), 1);
+    assert_eq!(own["entries"][0]["redemption_id"].as_i64(), Some(sale_a));
+    assert!(!own.to_string().contains("Toko Baru"));
+    // A shop flags its own line, not another's.
+    let flag = json!({ "redemption_id": sale_a, "reason": "Struk saya Rp 25.000" });
+    assert_eq!(
+        app.post(&format!("/v1/settlements/{id}/flags"), &shop_a, &flag)
+            .await
+            .status(),
+        201
+    );
+    let other = json!({ "redemption_id": sale_b, "reason": "bukan punya saya" });
+    assert_problem(
+        app.post(&format!("/v1/settlements/{id}/flags"), &shop_a, &other)
+            .await,
+        404,
+        "not_found",
+    )
+    .await;
+    assert_problem(
+        app.post(&format!("/v1/settlements/{id}/flags"), &finance, &flag)
+            .await,
+        403,
+        "forbidden",
+    )
+    .await;
+    let seen_by_finance: Value = app
+        .get(&format!("/v1/settlements/{id}"), &finance)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        seen_by_finance["flags"][0]["reason"],
+        "Struk saya Rp 25.000"
+    );
+    // The payout file: shop, bank, account, holder, amount, reference.
+    let csv = app
+        .get(&format!("/v1/settlements/{id}.csv"), &finance)
+        .await
+        .text()
+        .await
+        .unwrap();
+    let rows: Vec<&str> = csv.lines().collect();
+    assert_eq!(
+        rows[0],
+        "nama_toko,bank,nomor_rekening,nama_pemilik,jumlah,referensi"
+    );
+    assert_eq!(
+        rows[1],
+        format!(
+            "Toko Adil,BRI,002101000123567,Siti Aminah,30000,RELASI 2026-10 S{id} T{}",
+            a.0
+        )
+    );
+    assert_eq!(
+        rows[2],
+        format!("Toko Baru,,,,20000,RELASI 2026-10 S{id} T{}", b.0)
+    );
+    assert_problem(
+        app.get(&format!("/v1/settlements/{id}.csv"), &shop_a).await,
+        403,
+        "forbidden",
+    )
+    .await;
+    // Steps in order only, each audited.
+    let paid = json!({ "reference": "BRI-20261105-0001" });
+    assert_problem(
+        app.post(&format!("/v1/settlements/{id}/paid"), &finance, &paid)
+            .await,
+        409,
+        "settlement_state",
+    )
+    .await;
+    let approved = app
+        .post(
+            &format!("/v1/settlements/{id}/approve"),
+            &finance,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(
+        approved.json::<Value>().await.unwrap()["status"],
+        "approved"
+    );
+    assert_problem(
+        app.post(
+            &format!("/v1/settlements/{id}/approve"),
+            &finance,
+            &json!({}),
+        )
+        .await,
+        409,
+        "settlement_state",
+    )
+    .await;
+    assert_problem(
+        app.post(&format!("/v1/settlements/{id}/flags"), &shop_a, &flag)
+            .await,
+        409,
+        "settlement_state",
+    )
+    .await;
+    assert_problem(
+        app.get(&format!("/v1/settlements/{id}"), &shop_a).await,
+        403,
+        "forbidden",
+    )
+    .await;
+    let done: Value = app
+        .post(&format!("/v1/settlements/{id}/paid"), &finance, &paid)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (done["status"].as_str(), done["paid_reference"].as_str()),
+        (Some("paid"), Some("BRI-20261105-0001"))
+    );
+    let raw = app.db.raw().await;
+    let steps = raw.scalar("select count(*) from audit_log where action in ('settlement.create', 'settlement.approved', 'settlement.paid')").await;
+    assert_eq!(steps, 3);
+    assert_problem(
+        app.post("/v1/settlements/999/approve", &finance, &json!({}))
+            .await,
+        404,
+        "not_found",
+    )
+    .await;
+}
+story!(a_draft_is_checked_by_its_shops_then_approved_and_paid);
