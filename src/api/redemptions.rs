@@ -7,7 +7,7 @@ use super::error::{ApiError, ApiResult, stored_response};
 use super::extract::{ApiJson, Caller};
 use crate::domain::auth::Role;
 use crate::domain::ids::MerchantId;
-use crate::domain::sale::SaleRequest;
+use crate::domain::sale::SaleBody;
 use crate::store::now_us;
 use crate::usecases::{KeyedAnswer, reversal, sale};
 use axum::Router;
@@ -16,26 +16,11 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::routing::post;
 use relasi_codes::Code;
-use serde::Deserialize;
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()
         .route("/v1/redemptions", post(redeem))
         .route("/v1/redemptions/{id}/reversal", post(reverse))
-}
-
-#[derive(Deserialize)]
-struct RedeemBody {
-    token: String,
-    amount: String,
-    #[serde(default)]
-    items: Vec<ItemBody>,
-}
-
-#[derive(Deserialize)]
-struct ItemBody {
-    category: String,
-    amount: String,
 }
 
 fn merchant_of(caller: &Caller) -> ApiResult<MerchantId> {
@@ -68,20 +53,12 @@ async fn redeem(
     State(state): State<AppState>,
     caller: Caller,
     headers: HeaderMap,
-    ApiJson(body): ApiJson<RedeemBody>,
+    ApiJson(body): ApiJson<SaleBody>,
 ) -> ApiResult<Response> {
     let merchant = merchant_of(&caller)?;
     let key =
         idempotency_key(&headers)?.ok_or_else(|| ApiError::new(Code::IdempotencyKeyRequired))?;
-    let request = SaleRequest {
-        token: body.token,
-        amount: body.amount,
-        items: body
-            .items
-            .into_iter()
-            .map(|i| (i.category, i.amount))
-            .collect(),
-    };
+    let request = body.into_request();
     let answer = sale::redeem(state.ledger(), merchant, key, &request, now_us()).await?;
     let outcome = if answer.status == 201 {
         "debited"

@@ -26,6 +26,37 @@ pub struct SaleRequest {
     pub items: Vec<(String, String)>,
 }
 
+/// A sale as it arrives over HTTP: `{token, amount, items:[{category, amount}]}` (more fields
+/// are ignored). One type for the API and the fuzz target of the redemption JSON.
+#[derive(Clone, Debug, serde::Deserialize)]
+pub struct SaleBody {
+    token: String,
+    amount: String,
+    #[serde(default)]
+    items: Vec<SaleBodyItem>,
+}
+
+#[derive(Clone, Debug, serde::Deserialize)]
+struct SaleBodyItem {
+    category: String,
+    amount: String,
+}
+
+impl SaleBody {
+    /// The request the sale use case takes.
+    pub fn into_request(self) -> SaleRequest {
+        SaleRequest {
+            token: self.token,
+            amount: self.amount,
+            items: self
+                .items
+                .into_iter()
+                .map(|i| (i.category, i.amount))
+                .collect(),
+        }
+    }
+}
+
 /// Why a sale request is refused before any voucher data is read.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SaleRefused {

@@ -41,6 +41,7 @@ mod cli;
 mod health;
 mod issuance;
 mod ledger;
+mod malformed;
 mod merchant;
 mod merchant_cli;
 mod pairing;
