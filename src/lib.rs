@@ -3,6 +3,7 @@
 pub mod api;
 pub mod domain;
 pub mod keyring;
+pub mod pii;
 pub mod problem;
 pub mod store;
 pub mod usecases;

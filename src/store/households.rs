@@ -32,6 +32,10 @@ fn state_of(h: &Household) -> StateRow {
     )
 }
 
+/// The columns names are sealed for (the associated data of each name's encryption).
+pub(super) const NAMA_KEPALA: &str = "households.nama_kepala";
+const NAMA_MEMBER: &str = "members.nama";
+
 /// Rows per multi-row statement: 8 parameters a row stays far below SQLite's 32766 and
 /// PostgreSQL's 65535 bound parameters.
 const BATCH_ROWS: usize = 1000;
@@ -57,8 +61,13 @@ impl Store {
             )
             .fetch_all(&mut *tx)
             .await?;
-            let existing: HashMap<String, StateRow> =
-                existing.into_iter().map(|(kk, a, b, c, d, e, f)| (kk, (a, b, c, d, e, f))).collect();
+            // Stored numbers and names are encrypted: compare in the clear.
+            let mut opened = HashMap::with_capacity(existing.len());
+            for (kk, nik, nama, c, d, e, f) in existing {
+                let state = (self.open_nik(&nik)?.as_str().to_owned(), self.open_name(NAMA_KEPALA, &nama)?, c, d, e, f);
+                opened.insert(self.open_kk(&kk)?.as_str().to_owned(), state);
+            }
+            let existing = opened;
             let mut counts = UpsertCounts::default();
             let mut changed: Vec<(&Household, StateRow)> = Vec::new();
             for h in households {
@@ -71,12 +80,19 @@ impl Store {
             }
             progress(counts.unchanged);
             let now = now_us();
-            for chunk in changed.chunks(BATCH_ROWS) {
+            // (stored KK, stored NIK, sealed name) of each changed row, made before the statements.
+            let sealed: Vec<(String, String, String)> = changed
+                .iter()
+                .map(|(h, s)| Ok((self.seal_kk(&h.no_kk)?, self.seal_nik(&h.nik_kepala)?, self.seal_name(NAMA_KEPALA, &s.1))))
+                .collect::<StoreResult<_>>()?;
+            for (chunk, sealed) in changed.chunks(BATCH_ROWS).zip(sealed.chunks(BATCH_ROWS)) {
+                let chunk: Vec<_> = chunk.iter().zip(sealed).collect();
+                let chunk = chunk.as_slice();
                 let mut q = sqlx::QueryBuilder::new(
                     "insert into households (no_kk, nik_kepala, nama_kepala, kode_desa, desil, krs, status, updated_at_us) ",
                 );
-                q.push_values(chunk, |mut b, (h, s)| {
-                    b.push_bind(h.no_kk.as_str().to_owned()).push_bind(s.0.clone()).push_bind(s.1.clone())
+                q.push_values(chunk, |mut b, ((_, s), (kk, nik, nama))| {
+                    b.push_bind(kk.clone()).push_bind(nik.clone()).push_bind(nama.clone())
                         .push_bind(s.2.clone()).push_bind(s.3).push_bind(s.4).push_bind(s.5.clone()).push_bind(now);
                 });
                 q.push(" on conflict (no_kk) do update set nik_kepala = excluded.nik_kepala, \
@@ -86,8 +102,8 @@ impl Store {
                 let mut q = sqlx::QueryBuilder::new(
                     "insert into household_history (no_kk, effective_from, kode_desa, desil, krs, status, recorded_at_us) ",
                 );
-                q.push_values(chunk, |mut b, (h, s)| {
-                    b.push_bind(h.no_kk.as_str().to_owned()).push_bind(effective_from).push_bind(s.2.clone())
+                q.push_values(chunk, |mut b, ((_, s), (kk, _, _))| {
+                    b.push_bind(kk.clone()).push_bind(effective_from).push_bind(s.2.clone())
                         .push_bind(s.3).push_bind(s.4).push_bind(s.5.clone()).push_bind(now);
                 });
                 q.build().execute(&mut *tx).await?;
@@ -111,20 +127,26 @@ impl Store {
     ) -> StoreResult<u64> {
         with_writer!(self, pool => {
             let mut tx = pool.begin_write().await?;
-            for chunk in members.chunks(BATCH_ROWS) {
+            let sealed: Vec<(String, String, String)> = members
+                .iter()
+                .map(|m| Ok((self.seal_kk(&m.no_kk)?, self.seal_nik(&m.nik)?, self.seal_name(NAMA_MEMBER, &m.nama))))
+                .collect::<StoreResult<_>>()?;
+            for (chunk, sealed) in members.chunks(BATCH_ROWS).zip(sealed.chunks(BATCH_ROWS)) {
+                let rows = chunk.len() as u64;
+                let chunk: Vec<_> = chunk.iter().zip(sealed).collect();
                 let mut q = sqlx::QueryBuilder::new(
                     "insert into members (no_kk, nik, nama, tanggal_lahir, sasaran, mulai, selesai, stunting) ",
                 );
-                q.push_values(chunk, |mut b, m| {
-                    b.push_bind(m.no_kk.as_str().to_owned()).push_bind(m.nik.as_str().to_owned())
-                        .push_bind(m.nama.clone()).push_bind(m.tanggal_lahir).push_bind(m.sasaran.map(|s| s.as_str()))
+                q.push_values(chunk, |mut b, (m, (kk, nik, nama))| {
+                    b.push_bind(kk.clone()).push_bind(nik.clone())
+                        .push_bind(nama.clone()).push_bind(m.tanggal_lahir).push_bind(m.sasaran.map(|s| s.as_str()))
                         .push_bind(m.mulai).push_bind(m.selesai).push_bind(m.stunting);
                 });
                 q.push(" on conflict (no_kk, nik) do update set nama = excluded.nama, \
                     tanggal_lahir = excluded.tanggal_lahir, sasaran = excluded.sasaran, mulai = excluded.mulai, \
                     selesai = excluded.selesai, stunting = excluded.stunting");
                 q.build().execute(&mut *tx).await?;
-                progress(chunk.len() as u64);
+                progress(rows);
             }
             tx.append_audit(&AuditEvent::new(actor, "members.import", "registry",
                 &serde_json::json!({ "rows": members.len() }))).await?;
@@ -139,7 +161,10 @@ impl Store {
         let kk: Vec<(String,)> = with_pool!(self, pool => sqlx::query_as("select no_kk from households").fetch_all(pool).await)?;
         Ok(Known {
             desa: desa.into_iter().map(|(c,)| c).collect(),
-            kk: kk.into_iter().map(|(k,)| k).collect(),
+            kk: kk
+                .into_iter()
+                .map(|(k,)| Ok(self.open_kk(&k)?.as_str().to_owned()))
+                .collect::<StoreResult<_>>()?,
         })
     }
 
@@ -157,7 +182,7 @@ impl Store {
     ) -> StoreResult<Vec<(NaiveDate, String)>> {
         let rows: Vec<(NaiveDate, String)> = with_pool!(self, pool => sqlx::query_as(
             "select effective_from, status from household_history where no_kk = $1 order by effective_from, id"
-        ).bind(kk.as_str().to_owned()).fetch_all(pool).await)?;
+        ).bind(self.seal_kk(kk)?).fetch_all(pool).await)?;
         Ok(rows)
     }
 }

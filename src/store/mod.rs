@@ -44,6 +44,8 @@ pub use settlements::{Flag, Settlement, StatementEntry};
 pub use tokens::{TokenInfo, TokenOptions};
 pub use vouchers::{NewVoucher, Remaining, ReplaceRefusal};
 
+use crate::domain::ids::{Kk, Nik};
+use crate::pii::NumberKind;
 use relasi_codes::Code;
 use sqlx::pool::PoolOptions;
 use sqlx::postgres::{PgConnectOptions, PgPool};
@@ -134,6 +136,8 @@ enum Pool {
 pub struct Store {
     pool: Pool,
     batcher: Option<std::sync::Arc<batch::Batcher>>,
+    /// Encrypts KK and NIK numbers and names on their way in, decrypts them on their way out.
+    pii: std::sync::Arc<crate::pii::PiiKey>,
 }
 
 /// Runs `$body` with `$pool` bound to whichever pool the store holds. The body is compiled
@@ -385,9 +389,14 @@ impl Store {
                 "DATABASE_URL must start with sqlite: or postgres:",
             ));
         };
+        let pii = crate::pii::PiiKey::load(database_url).map_err(|e| {
+            tracing::error!(error = %e, "personal-data key");
+            StoreError::Config("the personal-data key (RELASI_PII_KEY or its key file) is unusable")
+        })?;
         Ok(Store {
             pool,
             batcher: None,
+            pii: std::sync::Arc::new(pii),
         })
     }
 
@@ -396,6 +405,7 @@ impl Store {
         Store {
             pool: self.pool.clone(),
             batcher: None,
+            pii: self.pii.clone(),
         }
     }
 
@@ -403,7 +413,50 @@ impl Store {
         Store {
             pool: self.pool,
             batcher: Some(std::sync::Arc::new(batcher)),
+            pii: self.pii,
         }
+    }
+
+    /// A KK number as stored (FF1-encrypted, `crate::pii`).
+    fn seal_kk(&self, kk: &Kk) -> StoreResult<String> {
+        self.pii
+            .seal_number(NumberKind::Kk, kk.as_str())
+            .ok_or(StoreError::Corrupt("kk does not encrypt"))
+    }
+
+    /// A stored KK number, decrypted.
+    fn open_kk(&self, stored: &str) -> StoreResult<Kk> {
+        self.pii
+            .open_number(NumberKind::Kk, stored)
+            .and_then(|clear| Kk::parse(&clear).ok())
+            .ok_or(StoreError::Corrupt("stored kk"))
+    }
+
+    /// A NIK as stored.
+    fn seal_nik(&self, nik: &Nik) -> StoreResult<String> {
+        self.pii
+            .seal_number(NumberKind::Nik, nik.as_str())
+            .ok_or(StoreError::Corrupt("nik does not encrypt"))
+    }
+
+    /// A stored NIK, decrypted.
+    fn open_nik(&self, stored: &str) -> StoreResult<Nik> {
+        self.pii
+            .open_number(NumberKind::Nik, stored)
+            .and_then(|clear| Nik::parse(&clear).ok())
+            .ok_or(StoreError::Corrupt("stored nik"))
+    }
+
+    /// A name as stored in `column` (sealed).
+    fn seal_name(&self, column: &str, name: &str) -> String {
+        self.pii.seal_text(column, name)
+    }
+
+    /// A stored name, opened.
+    fn open_name(&self, column: &str, stored: &str) -> StoreResult<String> {
+        self.pii
+            .open_text(column, stored)
+            .ok_or(StoreError::Corrupt("stored name"))
     }
 
     fn batcher(&self) -> Option<&batch::Batcher> {

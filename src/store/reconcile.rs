@@ -385,7 +385,8 @@ macro_rules! read_cycle_eligibility {
                 $f.eligibility.extend(open.take().map(|(_, e)| e));
             }
             let e = &mut open.get_or_insert_with(|| {
-                let tail = nik.get(12..).map(str::to_owned);
+                // The stored NIK for now; `open_findings` keeps only its clear tail.
+                let tail = Some(nik.clone());
                 (nik.clone(), cycle_finding(EligibilityRule::NikInTwoKk, $first_day, tail))
             }).1;
             e.no_kk.push(kk);
@@ -598,6 +599,23 @@ impl Store {
             tx.commit().await?;
             Ok::<_, StoreError>(f)
         })
+        .and_then(|f| self.open_findings(f))
+    }
+
+    /// Findings are read with the stored (encrypted) KK and NIK numbers; the report names the
+    /// clear KK numbers (in order) and the NIK's last four digits.
+    fn open_findings(&self, mut f: MonthFacts) -> StoreResult<MonthFacts> {
+        for e in &mut f.eligibility {
+            for kk in &mut e.no_kk {
+                *kk = self.open_kk(kk)?.as_str().to_owned();
+            }
+            e.no_kk.sort();
+            if let Some(stored) = e.nik_tail.take() {
+                let nik = self.open_nik(&stored)?;
+                e.nik_tail = nik.as_str().get(12..).map(str::to_owned);
+            }
+        }
+        Ok(f)
     }
 
     /// The version the next run of a month takes.

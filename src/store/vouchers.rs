@@ -71,7 +71,7 @@ const VOUCHER_COLUMNS: &str = "id, programme_id, cycle_id, no_kk, kode_desa, bud
     status, valid_from_unix, valid_until_unix, token, replaces, \
     (select n.id from vouchers n where n.replaces = vouchers.id)";
 
-fn voucher_from_row(r: VoucherRow) -> StoreResult<Voucher> {
+fn voucher_from_row(store: &Store, r: VoucherRow) -> StoreResult<Voucher> {
     let malformed = StoreError::Corrupt("stored voucher is malformed");
     let at = |s: i64| {
         DateTime::from_timestamp(s, 0).ok_or(StoreError::Corrupt("stored voucher validity"))
@@ -80,7 +80,7 @@ fn voucher_from_row(r: VoucherRow) -> StoreResult<Voucher> {
         id: VoucherId::parse(&r.0).map_err(|_| StoreError::Corrupt("stored voucher id"))?,
         programme_id: ProgrammeId(r.1),
         cycle_id: CycleId(r.2),
-        no_kk: Kk::parse(&r.3).map_err(bad)?,
+        no_kk: store.open_kk(&r.3)?,
         kode_desa: WilayahCode::parse(&r.4).map_err(bad)?,
         budget_line_id: BudgetLineId(r.5),
         face_value: Rupiah::new(r.6).map_err(bad)?,
@@ -117,6 +117,7 @@ trait VoucherRows {
     async fn insert_voucher_rows(
         &mut self,
         rows: &[&NewVoucher],
+        kks: &[String],
         c: VoucherColumns,
     ) -> StoreResult<()>;
 }
@@ -127,10 +128,11 @@ impl VoucherRows for sqlx::Transaction<'_, sqlx::Postgres> {
     async fn insert_voucher_rows(
         &mut self,
         rows: &[&NewVoucher],
+        kks: &[String],
         c: VoucherColumns,
     ) -> StoreResult<()> {
         let ids: Vec<String> = rows.iter().map(|v| v.id.to_string()).collect();
-        let kks: Vec<String> = rows.iter().map(|v| v.no_kk.as_str().to_owned()).collect();
+        let kks: Vec<String> = kks.to_vec();
         let desa: Vec<String> = rows
             .iter()
             .map(|v| v.kode_desa.as_str().to_owned())
@@ -159,18 +161,19 @@ impl VoucherRows for sqlx::Transaction<'_, sqlx::Sqlite> {
     async fn insert_voucher_rows(
         &mut self,
         rows: &[&NewVoucher],
+        kks: &[String],
         c: VoucherColumns,
     ) -> StoreResult<()> {
-        for chunk in rows.chunks(BATCH_ROWS) {
+        for (chunk, kks) in rows.chunks(BATCH_ROWS).zip(kks.chunks(BATCH_ROWS)) {
             let mut q = sqlx::QueryBuilder::new(
                 "insert into vouchers (id, programme_id, cycle_id, no_kk, kode_desa, budget_line_id, kid, \
                  face_value_rp, spent_rp, status, valid_from_unix, valid_until_unix, token, issued_at_us) ",
             );
-            q.push_values(chunk, |mut b, v| {
+            q.push_values(chunk.iter().zip(kks), |mut b, (v, kk)| {
                 b.push_bind(v.id.to_string())
                     .push_bind(c.programme.0)
                     .push_bind(c.cycle.0)
-                    .push_bind(v.no_kk.as_str().to_owned())
+                    .push_bind(kk.clone())
                     .push_bind(v.kode_desa.as_str().to_owned())
                     .push_bind(v.budget_line_id.0)
                     .push_bind(v.kid.clone())
@@ -215,7 +218,12 @@ impl Store {
         limit: u32,
         day: NaiveDate,
     ) -> StoreResult<(Vec<HouseholdFacts>, HashMap<Kk, Vec<MemberFacts>>)> {
-        let after = after.map_or("", Kk::as_str);
+        // Slices follow the stored (encrypted) KK order; the caller's cursor is a clear KK.
+        let after = after
+            .map(|kk| self.seal_kk(kk))
+            .transpose()?
+            .unwrap_or_default();
+        let after = after.as_str();
         let rows: Vec<(String, String, i64, i32, String)> = self
             .bulk_rows(
                 "no_kk, kode_desa, desil, case when krs then 1 else 0 end, status",
@@ -225,20 +233,22 @@ impl Store {
                 &[after],
             )
             .await?;
-        let mut households = Vec::with_capacity(rows.len());
+        let mut sealed = Vec::with_capacity(rows.len());
         for (kk, desa, desil, krs, status) in rows {
-            households.push(HouseholdFacts {
-                no_kk: Kk::parse(&kk).map_err(bad)?,
+            let facts = HouseholdFacts {
+                no_kk: self.open_kk(&kk)?,
                 kode_desa: WilayahCode::parse(&desa).map_err(bad)?,
                 desil: Desil::new(u8::try_from(desil).unwrap_or(0)).map_err(bad)?,
                 krs: krs != 0,
                 status: HouseholdStatus::parse(&status).map_err(bad)?,
-            });
+            };
+            sealed.push((kk, facts));
         }
-        households.sort_unstable_by(|a, b| a.no_kk.cmp(&b.no_kk));
-        let Some(last) = households.last().map(|h| h.no_kk.clone()) else {
-            return Ok((households, HashMap::new()));
+        sealed.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        let Some(last) = sealed.last().map(|(kk, _)| kk.clone()) else {
+            return Ok((Vec::new(), HashMap::new()));
         };
+        let households: Vec<HouseholdFacts> = sealed.into_iter().map(|(_, h)| h).collect();
         // A date we formatted ourselves, so it can stand in the SQL text.
         let born_since = day
             .checked_sub_months(chrono::Months::new(61))
@@ -257,7 +267,7 @@ impl Store {
         let mut members: HashMap<Kk, Vec<MemberFacts>> = HashMap::new();
         for (kk, lahir, sasaran, mulai, selesai, stunting) in rows {
             members
-                .entry(Kk::parse(&kk).map_err(bad)?)
+                .entry(self.open_kk(&kk)?)
                 .or_default()
                 .push(MemberFacts {
                     tanggal_lahir: lahir,
@@ -308,7 +318,9 @@ impl Store {
         let rows: Vec<(String,)> = with_pool!(self, pool => sqlx::query_as(
             "select no_kk from vouchers where cycle_id = $1 and replaces is null"
         ).bind(cycle.0).fetch_all(pool).await)?;
-        Ok(rows.into_iter().map(|(k,)| k).collect())
+        rows.into_iter()
+            .map(|(k,)| Ok(self.open_kk(&k)?.as_str().to_owned()))
+            .collect()
     }
 
     /// Takes or extends the cycle's issuance lease until `until_us`; false if another runner
@@ -374,10 +386,14 @@ impl Store {
         // neighbouring pages.
         let mut sorted: Vec<&NewVoucher> = vouchers.iter().collect();
         sorted.sort_by_key(|v| v.id);
+        let kks: Vec<String> = sorted
+            .iter()
+            .map(|v| self.seal_kk(&v.no_kk))
+            .collect::<StoreResult<_>>()?;
         with_writer!(self, pool => {
             let mut tx = pool.begin_write().await?;
             let now = now_us();
-            tx.insert_voucher_rows(&sorted, VoucherColumns { programme, cycle, valid, now }).await?;
+            tx.insert_voucher_rows(&sorted, &kks, VoucherColumns { programme, cycle, valid, now }).await?;
             for (line, charge) in &charges {
                 let n = sqlx::query(
                     "update budget_lines set committed_rp = committed_rp + $1 \
@@ -398,7 +414,7 @@ impl Store {
         let row: VoucherRow = with_pool!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(
             format!("select {VOUCHER_COLUMNS} from vouchers where id = $1")
         )).bind(id.to_string()).fetch_one(pool).await)?;
-        voucher_from_row(row)
+        voucher_from_row(self, row)
     }
 
     /// Vouchers of a programme's cycle, optionally of one area (a desa, or every desa of a
@@ -417,7 +433,9 @@ impl Store {
              and ($3 is null or kode_desa = $3 or kode_desa like $3 || '.%') order by kode_desa, no_kk, issued_at_us limit $4 offset $5"
         ))).bind(programme.0).bind(period.to_string()).bind(desa.map(|d| d.as_str().to_owned()))
             .bind(limit).bind(offset).fetch_all(pool).await)?;
-        rows.into_iter().map(voucher_from_row).collect()
+        rows.into_iter()
+            .map(|r| voucher_from_row(self, r))
+            .collect()
     }
 
     /// Head-of-household names of a desa by KK (for cards and hand-over lists only).
@@ -428,7 +446,14 @@ impl Store {
         let rows: Vec<(String, String)> = with_pool!(self, pool => sqlx::query_as(
             "select no_kk, nama_kepala from households where kode_desa = $1"
         ).bind(desa.as_str().to_owned()).fetch_all(pool).await)?;
-        Ok(rows.into_iter().collect())
+        rows.into_iter()
+            .map(|(kk, name)| {
+                Ok((
+                    self.open_kk(&kk)?.as_str().to_owned(),
+                    self.open_name(super::households::NAMA_KEPALA, &name)?,
+                ))
+            })
+            .collect()
     }
 
     /// Number of vouchers and their total face value in a cycle.
@@ -567,7 +592,7 @@ impl Store {
                  status, valid_from_unix, valid_until_unix, token, replaces, issued_at_us) \
                  values ($1, $2, $3, $4, $5, $6, $7, $8, 0, 'active', $9, $10, $11, $12, $13)",
             )
-            .bind(new.id.to_string()).bind(programme).bind(cycle).bind(new.no_kk.as_str().to_owned())
+            .bind(new.id.to_string()).bind(programme).bind(cycle).bind(self.seal_kk(&new.no_kk)?)
             .bind(new.kode_desa.as_str().to_owned()).bind(new.budget_line_id.0).bind(new.kid.clone())
             .bind(new.face_value.as_i64()).bind(from).bind(until).bind(new.token.clone()).bind(id.to_string()).bind(now)
             .execute(&mut *tx).await?;

@@ -269,3 +269,95 @@ async fn accounts_sign_in_lock_out_and_change_password() {
     );
 }
 story!(accounts_sign_in_lock_out_and_change_password);
+
+/// The registry's clear values the district fixture imports: KK, NIK and names.
+fn clear_registry_values() -> Vec<String> {
+    let mut out = Vec::new();
+    for i in 1..=120u32 {
+        out.push(format!("35140500{i:08}"));
+        out.push(format!("35140501{i:08}"));
+    }
+    out.extend(
+        [
+            "3514054101260002",
+            "3514050101240008",
+            "3514060000000001",
+            "3514060101800001",
+        ]
+        .map(str::to_owned),
+    );
+    out
+}
+
+async fn a_stolen_database_holds_no_nik_kk_or_name_in_clear() {
+    let app = spawn_app().await;
+    district(&app, "100000000").await;
+    assert_eq!(issue(&app).await.status(), 200);
+    let clear = clear_registry_values();
+    let names = ["Kepala 1", "Luar Lokus", "Bayi", "Balita"];
+    let raw = app.db.raw().await;
+    let mut stored = Vec::new();
+    for sql in [
+        "select no_kk from households",
+        "select nik_kepala from households",
+        "select nama_kepala from households",
+        "select no_kk from members",
+        "select nik from members",
+        "select nama from members",
+        "select no_kk from household_history",
+        "select no_kk from vouchers",
+    ] {
+        stored.extend(raw.texts(sql).await);
+    }
+    assert!(stored.len() > 400, "{} stored values", stored.len());
+    for value in &stored {
+        assert!(!clear.contains(value), "a KK or NIK in clear: {value}");
+        assert!(!names.iter().any(|n| value.contains(n)), "a name in clear");
+    }
+    // Every byte of the database, as a thief copies it.
+    let bytes = match &raw {
+        crate::support::RawDb::Sqlite(_) => {
+            let file = app.db.url.trim_start_matches("sqlite://").to_owned();
+            let mut bytes = std::fs::read(&file).unwrap();
+            bytes.extend(std::fs::read(format!("{file}-wal")).unwrap_or_default());
+            bytes
+        }
+        crate::support::RawDb::Postgres(_) => {
+            let mut rows = Vec::new();
+            for sql in [
+                "select x::text from households x",
+                "select x::text from members x",
+                "select x::text from household_history x",
+                "select x::text from vouchers x",
+                "select x::text from audit_log x",
+            ] {
+                rows.extend(raw.texts(sql).await);
+            }
+            rows.join("\n").into_bytes()
+        }
+    };
+    let text = String::from_utf8_lossy(&bytes);
+    for value in clear.iter().map(String::as_str).chain(names) {
+        assert!(!text.contains(value), "{value} is readable in the database");
+    }
+    // The officers still read them through the API.
+    let vouchers = vouchers_of(&app, &app.admin, "").await;
+    assert!(!vouchers.is_empty());
+    assert!(
+        vouchers
+            .iter()
+            .all(|v| clear.contains(&v["no_kk"].as_str().unwrap().to_owned()))
+    );
+    let kader = app.token_in(Role::Kader, &["35.14.05.2007"]).await;
+    let list = app
+        .get("/v1/cycles/2026-12/handover.csv?desa=35.14.05.2007", &kader)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        list.contains("Kepala "),
+        "names are opened for the hand-over list"
+    );
+}
+story!(a_stolen_database_holds_no_nik_kk_or_name_in_clear);

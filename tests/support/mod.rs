@@ -171,6 +171,14 @@ impl RawDb {
         }
     }
 
+    /// One text column of every row.
+    pub async fn texts(&self, sql: &'static str) -> Vec<String> {
+        match self {
+            RawDb::Postgres(p) => sqlx::query_scalar(sql).fetch_all(p).await.unwrap(),
+            RawDb::Sqlite(p) => sqlx::query_scalar(sql).fetch_all(p).await.unwrap(),
+        }
+    }
+
     /// One integer.
     pub async fn scalar(&self, sql: &'static str) -> i64 {
         match self {
