@@ -17,9 +17,10 @@ use relasi_codes::Code;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-pub(super) fn router() -> Router<AppState> {
+pub(super) fn router(login_limit: super::BalanceLimit) -> Router<AppState> {
+    let sign_in = Router::new().route("/v1/login", post(login));
     Router::new()
-        .route("/v1/login", post(login))
+        .merge(super::balance::rate_limited(sign_in, login_limit))
         .route("/v1/accounts", post(create))
         .route("/v1/account/password", post(change_password))
 }

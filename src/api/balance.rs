@@ -31,6 +31,21 @@ impl BalanceLimit {
     pub const DEFAULT_REFILL_MS: u64 = 2000;
 }
 
+impl BalanceLimit {
+    /// Sign-in attempts allowed at once per client address, by default.
+    pub const DEFAULT_LOGIN_BURST: u32 = 10;
+    /// Milliseconds to earn one more sign-in attempt, by default (10 a minute).
+    pub const DEFAULT_LOGIN_REFILL_MS: u64 = 6000;
+
+    /// The default limit of sign-in attempts per client address.
+    pub fn login_default() -> BalanceLimit {
+        BalanceLimit {
+            burst: BalanceLimit::DEFAULT_LOGIN_BURST,
+            refill_ms: BalanceLimit::DEFAULT_LOGIN_REFILL_MS,
+        }
+    }
+}
+
 impl Default for BalanceLimit {
     fn default() -> Self {
         BalanceLimit {
@@ -41,7 +56,13 @@ impl Default for BalanceLimit {
 }
 
 pub(super) fn router(limit: BalanceLimit) -> Router<AppState> {
-    let route = Router::new().route("/v1/balance", post(balance));
+    rate_limited(Router::new().route("/v1/balance", post(balance)), limit)
+}
+
+/// `route` limited per client address (the connecting address: `X-Forwarded-For` is not
+/// trusted); over the limit → 429 `rate_limited`. Used by every public route that costs work
+/// or invites guessing (the balance check, sign-in).
+pub(super) fn rate_limited(route: Router<AppState>, limit: BalanceLimit) -> Router<AppState> {
     let Some(config) = GovernorConfigBuilder::default()
         .per_millisecond(limit.refill_ms.max(1))
         .burst_size(limit.burst.max(1))

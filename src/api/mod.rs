@@ -67,6 +67,8 @@ pub struct Config {
     pub public_url: Option<String>,
     /// Sign-in rules: lock-out after failures, session lifetime.
     pub login: crate::usecases::accounts::LoginPolicy,
+    /// Rate limit of sign-in attempts (`POST /v1/login`), per client address.
+    pub login_limit: balance::BalanceLimit,
 }
 
 impl Config {
@@ -95,6 +97,7 @@ impl Default for Config {
             sale_batch: crate::store::BatchSettings::default(),
             public_url: None,
             login: crate::usecases::accounts::LoginPolicy::default(),
+            login_limit: balance::BalanceLimit::login_default(),
         }
     }
 }
@@ -166,7 +169,7 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .merge(registry::router(import_limit))
         .merge(health::router())
-        .merge(accounts::router())
+        .merge(accounts::router(state.config.login_limit))
         .merge(audit::router())
         .merge(keys::router())
         .merge(merchants::router())

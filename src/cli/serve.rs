@@ -38,6 +38,12 @@ pub struct ServeArgs {
     /// Milliseconds until a client address earns one more balance check.
     #[arg(long, env = "RELASI_BALANCE_REFILL_MS", default_value_t = BalanceLimit::DEFAULT_REFILL_MS)]
     balance_refill_ms: u64,
+    /// Sign-in attempts (`POST /v1/login`) allowed at once per client address.
+    #[arg(long, env = "RELASI_LOGIN_BURST", default_value_t = BalanceLimit::DEFAULT_LOGIN_BURST)]
+    login_burst: u32,
+    /// Milliseconds until a client address earns one more sign-in attempt.
+    #[arg(long, env = "RELASI_LOGIN_REFILL_MS", default_value_t = BalanceLimit::DEFAULT_LOGIN_REFILL_MS)]
+    login_refill_ms: u64,
     /// Seconds between signed journal checkpoints (0: only `relasi audit checkpoint`).
     #[arg(long, env = "RELASI_CHECKPOINT_SECS", default_value_t = Config::DEFAULT_CHECKPOINT_INTERVAL_SECS)]
     checkpoint_secs: u64,
@@ -84,6 +90,10 @@ pub async fn serve(database_url: &str, args: ServeArgs) -> anyhow::Result<()> {
         balance_limit: BalanceLimit {
             burst: args.balance_burst,
             refill_ms: args.balance_refill_ms,
+        },
+        login_limit: BalanceLimit {
+            burst: args.login_burst,
+            refill_ms: args.login_refill_ms,
         },
         checkpoint_interval_secs: args.checkpoint_secs,
         public_url: public_url(args.public_url.as_deref())?,

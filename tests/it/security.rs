@@ -270,6 +270,38 @@ async fn accounts_sign_in_lock_out_and_change_password() {
 }
 story!(accounts_sign_in_lock_out_and_change_password);
 
+async fn sign_in_attempts_are_rate_limited_per_address() {
+    let config = Config {
+        login_limit: relasi::api::BalanceLimit {
+            burst: 3,
+            refill_ms: 600_000,
+        },
+        ..Config::default()
+    };
+    let app = spawn_app_with(config).await;
+    for _ in 0..3 {
+        assert_problem(
+            login(&app, "tidak.ada", "salah sekali").await,
+            401,
+            "login_failed",
+        )
+        .await;
+    }
+    // A forged X-Forwarded-For does not buy a new address.
+    let res = app
+        .http
+        .post(app.url("/v1/login"))
+        .header("x-forwarded-for", "203.0.113.7")
+        .json(&json!({ "name": "tidak.ada", "password": "salah sekali" }))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(res, 429, "rate_limited").await;
+    // Other routes are not limited by it.
+    assert_eq!(app.get("/v1/audit/verify", &app.admin).await.status(), 200);
+}
+story!(sign_in_attempts_are_rate_limited_per_address);
+
 /// The registry's clear values the district fixture imports: KK, NIK and names.
 fn clear_registry_values() -> Vec<String> {
     let mut out = Vec::new();
