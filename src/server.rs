@@ -22,6 +22,7 @@ pub async fn serve(listener: TcpListener, state: AppState) -> std::io::Result<()
     if state.config.checkpoint_interval_secs > 0 {
         tokio::spawn(checkpoints(state.clone()));
     }
+    tokio::spawn(reconcile_closed_months(state.clone()));
     let service = app(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, service)
         .with_graceful_shutdown(shutdown_signal())
@@ -52,6 +53,33 @@ async fn checkpoints(state: AppState) {
             ),
             Ok(None) => {}
             Err(e) => tracing::warn!(error = %e, "checkpoint failed; retrying next interval"),
+        }
+    }
+}
+
+/// Once a minute, reconciles the months that closed for programmes with an automatic run set
+/// (`recon_auto_day`, `recon_auto_hour`: docs/reconciliation.md).
+async fn reconcile_closed_months(state: AppState) {
+    loop {
+        tokio::time::sleep(Duration::from_secs(60)).await;
+        let signer = state.keys.signer().await.ok().flatten();
+        let now = chrono::Utc::now();
+        match crate::jobs::reconcile::auto_run(
+            &state.store,
+            &state.deployment,
+            signer.as_deref(),
+            now,
+        )
+        .await
+        {
+            Ok(runs) => {
+                for r in runs {
+                    tracing::info!(period = %r.period, version = r.version, "month reconciled by itself");
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "automatic reconciliation failed; retrying in a minute")
+            }
         }
     }
 }

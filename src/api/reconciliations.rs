@@ -43,7 +43,7 @@ fn body_of(head: &RunHead, report: Value) -> Value {
     })
 }
 
-/// `POST /v1/reconciliations {period}` (finance) → 201 the new version with its report.
+/// `POST /v1/reconciliations {period}` (finance of the whole district) → 201 the new version with its report.
 async fn run(
     State(state): State<AppState>,
     caller: Caller,
@@ -86,7 +86,7 @@ async fn list(
 }
 
 /// `GET /v1/reconciliations/{id}` (the run with its report), `{id}.json` (the signed canonical
-/// bytes, for `docs/reconciliation.md`'s check), `{id}.csv` and `{id}.xlsx`.
+/// bytes, for `docs/reconciliation.md`'s check), `{id}.csv`, `{id}.xlsx` and `{id}.pdf` (the berita acara summary).
 async fn read(
     State(state): State<AppState>,
     caller: Caller,
@@ -121,6 +121,10 @@ async fn read(
             let bytes = crate::render::report_xlsx::report_xlsx(&report, &head.content_sha256)
                 .map_err(|_| ApiError::new(Code::Internal))?;
             Ok(download(bytes, XLSX, &format!("{name}.xlsx")))
+        }
+        "pdf" => {
+            let bytes = crate::render::report_pdf::report_pdf(&report, &head);
+            Ok(download(bytes, "application/pdf", &format!("{name}.pdf")))
         }
         _ => Err(ApiError::new(Code::NotFound)),
     }

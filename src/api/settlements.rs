@@ -66,19 +66,19 @@ async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<V
 
 /// `GET /v1/settlements/{id}` — finance and auditors: every line and the shops' flags; a shop:
 /// its own line and entries, while the settlement is a draft. `{id}.csv`: the payout file
-/// (finance).
+/// (finance). `{id}.pdf`: the statement, a page per shop (a shop: its own page, while a draft).
 async fn read(
     State(state): State<AppState>,
     caller: Caller,
     Path(file): Path<String>,
 ) -> ApiResult<Response> {
-    // Who may read is decided before anything is looked up (a shop's own line after).
-    if caller.principal.role == Role::Merchant {
-        caller.require(&[Role::Merchant])?;
-    } else {
-        caller.require_district_role(&[Role::Finance, Role::Auditor])?;
-    }
     let (id, ext) = file.split_once('.').unwrap_or((file.as_str(), ""));
+    match (ext, caller.principal.role) {
+        ("" | "pdf", Role::Merchant) => {}
+        ("" | "pdf", _) => caller.require_district_role(&[Role::Finance, Role::Auditor])?,
+        ("csv", _) => caller.require_district_role(&[Role::Finance])?,
+        _ => return Err(ApiError::new(Code::NotFound)),
+    }
     let s = settlement::read(&state.store, id_of(id)?).await?;
     match (ext, caller.principal.role) {
         ("", Role::Finance | Role::Auditor) => {
@@ -96,11 +96,37 @@ async fn read(
                 return Err(ApiError::new(Code::Forbidden)
                     .detail("a shop reads its statement while it is a draft"));
             }
-            let line = s.lines.iter().find(|l| l.merchant_id == shop.0);
+            // A shop reads its own statement; one without a line in it has none to read.
+            let line = s
+                .lines
+                .iter()
+                .find(|l| l.merchant_id == shop.0)
+                .ok_or_else(|| ApiError::new(Code::Forbidden))?;
             let entries = state.store.statement_entries(s.id, shop).await?;
             Ok(Json(json!({ "id": s.id, "period": s.period, "status": s.status, "line": line, "entries": entries })).into_response())
         }
-        ("csv", Role::Finance) => {
+        ("pdf", role) => {
+            let shop = if role == Role::Merchant {
+                if s.status != SettlementStatus::Draft {
+                    return Err(ApiError::new(Code::Forbidden));
+                }
+                caller.principal.merchant_id
+            } else {
+                None
+            };
+            let programme = state
+                .store
+                .programme(crate::domain::ids::ProgrammeId(s.programme_id))
+                .await?;
+            let offset = programme.settings.utc_offset_hours;
+            let bytes = settlement::statement_pdf(&state.store, &s, shop, offset).await?;
+            Ok(download(
+                bytes,
+                "application/pdf",
+                &format!("laporan-toko-{}-{}.pdf", s.period, s.id),
+            ))
+        }
+        ("csv", _) => {
             let bytes = settlement::payout_csv(&state.store, &s).await?;
             Ok(download(
                 bytes,
@@ -108,8 +134,7 @@ async fn read(
                 &format!("pembayaran-{}-{}.csv", s.period, s.id),
             ))
         }
-        ("" | "csv", _) => Err(ApiError::new(Code::Forbidden)),
-        _ => Err(ApiError::new(Code::NotFound)),
+        _ => Ok(Json(serde_json::to_value(&s).unwrap_or_default()).into_response()),
     }
 }
 

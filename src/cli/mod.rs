@@ -73,6 +73,8 @@ enum Command {
     Merchant(merchant::MerchantCommand),
     /// Reconcile a month: the next signed, immutable version of its report.
     Reconcile(reconcile::ReconcileArgs),
+    /// Show or change the reconciliation's thresholds and automatic run.
+    ReconcileSettings(reconcile::SettingsArgs),
 }
 
 /// Runs one command.
@@ -107,6 +109,7 @@ async fn run_on(store: &Store, command: Command) -> anyhow::Result<()> {
         Command::Keys(args) => keys::keys(store, args).await,
         Command::Merchant(c) => merchant::merchant(store, c).await,
         Command::Reconcile(args) => reconcile::reconcile(store, args).await,
+        Command::ReconcileSettings(args) => reconcile::settings(store, args).await,
         Command::Serve(_) | Command::Demo(_) | Command::Migrate => Ok(()),
     }
 }

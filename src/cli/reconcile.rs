@@ -1,4 +1,4 @@
-//! `relasi reconcile PERIOD [-o FILE.json|.csv|.xlsx]`: run the month's reconciliation as the next
+//! `relasi reconcile PERIOD [-o FILE.json|.csv|.xlsx|.pdf]`: run the month's reconciliation as the next
 //! version, print its status, digest and signature, and write the report.
 
 use anyhow::Context;
@@ -10,7 +10,7 @@ use relasi::store::Store;
 pub struct ReconcileArgs {
     /// Month, e.g. 2026-10.
     period: String,
-    /// Write the report here: .json (the signed canonical bytes), .csv or .xlsx.
+    /// Write the report here: .json (the signed canonical bytes), .csv, .xlsx or .pdf.
     #[arg(short = 'o', long)]
     output: Option<std::path::PathBuf>,
     /// Programme number (needed only when there are several).
@@ -70,10 +70,87 @@ pub async fn reconcile(store: &Store, args: ReconcileArgs) -> anyhow::Result<()>
             Some("xlsx") => {
                 relasi::render::report_xlsx::report_xlsx(&report, &head.content_sha256)?
             }
-            _ => anyhow::bail!("-o takes a .json, .csv or .xlsx file"),
+            Some("pdf") => relasi::render::report_pdf::report_pdf(&report, &head),
+            _ => anyhow::bail!("-o takes a .json, .csv, .xlsx or .pdf file"),
         };
         std::fs::write(&path, bytes).with_context(|| format!("writing {}", path.display()))?;
         eprintln!("ditulis / written: {}", path.display());
     }
+    Ok(())
+}
+
+/// `relasi reconcile-settings`: shows, and with flags changes, a programme's anomaly thresholds
+/// and automatic run.
+#[derive(Args, Debug)]
+pub struct SettingsArgs {
+    /// Programme number (needed only when there are several).
+    #[arg(long)]
+    programme: Option<u16>,
+    /// Reconcile each month by itself on this day (1–28) of the next month, local time.
+    #[arg(long)]
+    auto_day: Option<u32>,
+    /// … at this local hour (0–23).
+    #[arg(long)]
+    auto_hour: Option<u32>,
+    /// Turn the automatic run off.
+    #[arg(long, conflicts_with = "auto_day")]
+    auto_off: bool,
+    /// A one-sale drain at or after this local hour is flagged.
+    #[arg(long)]
+    closing_hour: Option<u8>,
+    /// Sales at one shop that make a burst …
+    #[arg(long)]
+    burst_sales: Option<u32>,
+    /// … within this many seconds.
+    #[arg(long)]
+    burst_window_secs: Option<i64>,
+    /// One shop serving this percent of a desa's vouchers …
+    #[arg(long)]
+    desa_share_pct: Option<i64>,
+    /// … once the desa has this many.
+    #[arg(long)]
+    desa_min_vouchers: Option<i64>,
+    /// Full-value sales at one shop that make a cluster.
+    #[arg(long)]
+    full_value_sales: Option<i64>,
+    /// Reversals at this percent of a shop's sales …
+    #[arg(long)]
+    reversal_rate_pct: Option<i64>,
+    /// … once it has this many sales.
+    #[arg(long)]
+    reversal_min_sales: Option<i64>,
+}
+
+pub async fn settings(store: &Store, a: SettingsArgs) -> anyhow::Result<()> {
+    let programme = relasi::usecases::programmes::resolve(store, a.programme)
+        .await
+        .map_err(super::refused)?;
+    let (mut t, mut auto) = store.recon_settings(programme.id).await?;
+    let before = (t, auto);
+    t.closing_hour = a.closing_hour.unwrap_or(t.closing_hour);
+    t.burst_sales = a.burst_sales.unwrap_or(t.burst_sales);
+    t.burst_window_secs = a.burst_window_secs.unwrap_or(t.burst_window_secs);
+    t.desa_share_pct = a.desa_share_pct.unwrap_or(t.desa_share_pct);
+    t.desa_min_vouchers = a.desa_min_vouchers.unwrap_or(t.desa_min_vouchers);
+    t.full_value_sales = a.full_value_sales.unwrap_or(t.full_value_sales);
+    t.reversal_rate_pct = a.reversal_rate_pct.unwrap_or(t.reversal_rate_pct);
+    t.reversal_min_sales = a.reversal_min_sales.unwrap_or(t.reversal_min_sales);
+    if a.auto_off {
+        auto = None;
+    } else if let Some(day) = a.auto_day {
+        auto = Some((day, a.auto_hour.or(auto.map(|x| x.1)).unwrap_or(2)));
+    } else if let (Some(hour), Some((day, _))) = (a.auto_hour, auto) {
+        auto = Some((day, hour));
+    }
+    if (t, auto) != before {
+        store
+            .set_recon_settings(programme.id, &t, auto, super::CLI_ACTOR)
+            .await
+            .map_err(|e| anyhow::anyhow!("pengaturan ditolak / settings refused: {e}"))?;
+    }
+    println!(
+        "{}",
+        serde_json::json!({ "thresholds": t, "auto_day": auto.map(|x| x.0), "auto_hour": auto.map(|x| x.1) })
+    );
     Ok(())
 }

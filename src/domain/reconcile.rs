@@ -424,6 +424,35 @@ pub fn signing_message(deployment_id: &str, sha256_hex: &str) -> Vec<u8> {
     m
 }
 
+/// The month that is due to reconcile by itself at `now_local` (the programme's local time):
+/// the month before, once `now_local` is at or past `day` of this month at `hour`.
+pub fn auto_due(
+    now_local: chrono::NaiveDateTime,
+    day: u32,
+    hour: u32,
+) -> Option<super::ids::Period> {
+    use chrono::Datelike;
+    let today = now_local.date();
+    let this = super::ids::Period::containing(today);
+    let from = this
+        .first_day()
+        .checked_add_days(chrono::Days::new(u64::from(day.max(1) - 1)))?;
+    let at = from.and_hms_opt(hour.min(23), 0, 0)?;
+    let previous = super::ids::Period::from_year_month(
+        if today.month() == 1 {
+            today.year() - 1
+        } else {
+            today.year()
+        },
+        if today.month() == 1 {
+            12
+        } else {
+            today.month() - 1
+        },
+    )?;
+    (now_local >= at).then_some(previous)
+}
+
 /// Whether a voucher's household lost its reason to hold it by the sale's day: no member counts
 /// on `sale_day` though one did on `issued_day` (the household is not KRS; the caller checks).
 pub fn no_member_counts(
@@ -738,6 +767,20 @@ mod tests {
                 ("35.14.06", 3),
                 ("35.14.06.2001", 3)
             ]
+        );
+    }
+
+    #[test]
+    fn a_month_is_due_on_its_day_and_hour_of_the_next() {
+        let at = |t: &str| chrono::NaiveDateTime::parse_from_str(t, "%Y-%m-%d %H:%M").unwrap();
+        assert_eq!(auto_due(at("2026-11-03 01:59"), 3, 2), None);
+        assert_eq!(
+            auto_due(at("2026-11-03 02:00"), 3, 2).map(|p| p.to_string()),
+            Some("2026-10".into())
+        );
+        assert_eq!(
+            auto_due(at("2027-01-28 23:00"), 1, 0).map(|p| p.to_string()),
+            Some("2026-12".into())
         );
     }
 

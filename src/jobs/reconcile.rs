@@ -117,6 +117,39 @@ async fn store_as_next_version(
     }
 }
 
+/// How the audit chain names the automatic run.
+pub const AUTO_ACTOR: &str = "auto";
+
+/// Reconciles, for each programme with an automatic run set, the month that has closed by
+/// `now` in the programme's local time, unless that month has a run already or no cycle.
+/// Called every minute by the server; returns the runs it made.
+pub async fn auto_run(
+    store: &Store,
+    deployment: &DeploymentId,
+    signer: Option<&Signer>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> StoreResult<Vec<RunHead>> {
+    let mut made = Vec::new();
+    for programme in store.programmes().await? {
+        let (_, auto) = store.recon_settings(programme.id).await?;
+        let Some((day, hour)) = auto else { continue };
+        let local =
+            now.naive_utc() + TimeDelta::hours(i64::from(programme.settings.utc_offset_hours));
+        let Some(period) = reconcile::auto_due(local, day, hour) else {
+            continue;
+        };
+        if !store.runs(programme.id, Some(period)).await?.is_empty() {
+            continue;
+        }
+        match run(store, deployment, signer, &programme, period, AUTO_ACTOR).await {
+            Ok((head, _)) => made.push(head),
+            Err(StoreError::NotFound) => {} // no cycle that month
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(made)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -139,3 +139,31 @@ pub async fn payout_csv(store: &Store, s: &Settlement) -> Result<Vec<u8>, Proble
     }
     w.into_inner().map_err(|_| Problem::new(Code::Internal))
 }
+
+/// The statement PDF: every shop's page (finance), or only `shop`'s (a shop, its own line).
+pub async fn statement_pdf(
+    store: &Store,
+    s: &Settlement,
+    shop: Option<MerchantId>,
+    utc_offset_hours: i8,
+) -> Result<Vec<u8>, Problem> {
+    let mut pages = Vec::new();
+    for line in s
+        .lines
+        .iter()
+        .filter(|l| shop.is_none_or(|m| m.0 == l.merchant_id))
+    {
+        let entries = store
+            .statement_entries(s.id, MerchantId(line.merchant_id))
+            .await?;
+        pages.push((line.clone(), entries));
+    }
+    if pages.is_empty() {
+        return Err(Problem::new(Code::Forbidden));
+    }
+    Ok(crate::render::report_pdf::statement_pdf(
+        s,
+        &pages,
+        utc_offset_hours,
+    ))
+}

@@ -346,6 +346,19 @@ async fn every_planted_fault_is_reported_once_with_its_figures() {
     assert_eq!(roll[0]["households_served"], 10);
     assert_eq!(roll[2]["code"], SIBON);
     let _ = clean;
+    assert_pdf_reads(
+        &app,
+        &finance,
+        &run,
+        &[
+            "BERITA ACARA",
+            "household_moved",
+            "burst",
+            "Inspektorat",
+            "35.14.05",
+        ],
+    )
+    .await;
     // A second run returns nothing twice: the line's committed amount fell once.
     let again = reconcile(&app, &finance).await;
     assert_eq!(again["version"], 2);
@@ -572,3 +585,134 @@ async fn the_signed_digest_verifies_with_the_published_key_and_nothing_else() {
     assert!(csv.contains("toko,"), "{csv}");
 }
 story!(the_signed_digest_verifies_with_the_published_key_and_nothing_else);
+
+async fn a_closed_month_reconciles_by_itself_once() {
+    let app = spawn_app().await;
+    let v = month(&app, 2, &[], "").await;
+    let a = shop(&app, "Toko Adil").await;
+    sell(&app, a, &v[1].1, 30_000, wib("02 09:30:00")).await;
+    // Set from the CLI: the 1st of the next month at 01:00 local time.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_relasi"))
+        .env("RUST_LOG", "warn")
+        .env("DATABASE_URL", &app.db.url)
+        .args([
+            "reconcile-settings",
+            "--auto-day",
+            "1",
+            "--auto-hour",
+            "1",
+            "--burst-sales",
+            "12",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let shown: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (
+            shown["auto_day"].as_i64(),
+            shown["thresholds"]["burst_sales"].as_i64()
+        ),
+        (Some(1), Some(12))
+    );
+    let deployment = relasi_token::DeploymentId::parse("test-35.14").unwrap();
+    let at = |t: &str| chrono::DateTime::parse_from_rfc3339(t).unwrap().to_utc();
+    let auto = |now| relasi::jobs::reconcile::auto_run(&app.store, &deployment, None, now);
+    // 00:59 WIB on 1 November: October is not due yet.
+    assert!(
+        auto(at("2026-11-01T00:59:00+07:00"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let made = auto(at("2026-11-01T01:00:00+07:00")).await.unwrap();
+    assert_eq!(made.len(), 1);
+    assert_eq!(
+        (
+            made[0].period.as_str(),
+            made[0].version,
+            made[0].created_by.as_str()
+        ),
+        ("2026-10", 1, "auto")
+    );
+    // A minute later, and a day later: the month has its run; nothing more.
+    assert!(
+        auto(at("2026-11-01T01:01:00+07:00"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        auto(at("2026-11-02T09:00:00+07:00"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let finance = app.token(Role::Finance).await;
+    let list: Value = app
+        .get("/v1/reconciliations", &finance)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["runs"][0]["created_by"], "auto");
+}
+story!(a_closed_month_reconciles_by_itself_once);
+
+/// Rasterises a run's PDF with `pdftoppm` (every page, not blank) and reads its text with
+/// `pdftotext`: the words given, and the SHA-256 on it.
+pub(crate) async fn assert_pdf_reads(app: &TestApp, reader: &str, run: &Value, words: &[&str]) {
+    let res = app
+        .get(&format!("/v1/reconciliations/{}.pdf", run["id"]), reader)
+        .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "application/pdf");
+    let dir = tempfile::tempdir().unwrap();
+    let pdf = dir.path().join("laporan.pdf");
+    std::fs::write(&pdf, res.bytes().await.unwrap()).unwrap();
+    let text = pdf_text(&pdf, dir.path());
+    for w in words
+        .iter()
+        .copied()
+        .chain([run["content_sha256"].as_str().unwrap()])
+    {
+        assert!(text.contains(w), "{w} not in the PDF:\n{text}");
+    }
+}
+
+/// The PDF's text, after checking that `pdftoppm` renders every page with ink on it.
+pub(crate) fn pdf_text(pdf: &std::path::Path, dir: &std::path::Path) -> String {
+    let out = std::process::Command::new("pdftoppm")
+        .args(["-r", "40", "-png"])
+        .arg(pdf)
+        .arg(dir.join("hal"))
+        .output()
+        .expect("pdftoppm (poppler-utils) is installed");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut pages = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "png") {
+            pages += 1;
+            let img = image::open(&path).unwrap().to_luma8();
+            let ink = img.pixels().filter(|p| p.0[0] < 128).count();
+            assert!(ink > 200, "page {} is blank", path.display());
+        }
+    }
+    assert!(pages >= 1);
+    let out = std::process::Command::new("pdftotext")
+        .arg(pdf)
+        .arg("-")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}

@@ -289,6 +289,32 @@ async fn a_draft_is_checked_by_its_shops_then_approved_and_paid() {
         "forbidden",
     )
     .await;
+    // The statement PDF: every shop's page for finance, its own for a shop.
+    let statement = |token: String| {
+        let app = &app;
+        async move {
+            let res = app.get(&format!("/v1/settlements/{id}.pdf"), &token).await;
+            assert_eq!(res.status(), 200);
+            let dir = tempfile::tempdir().unwrap();
+            let pdf = dir.path().join("laporan.pdf");
+            std::fs::write(&pdf, res.bytes().await.unwrap()).unwrap();
+            crate::reconcile::pdf_text(&pdf, dir.path())
+        }
+    };
+    let all = statement(finance.clone()).await;
+    assert!(
+        all.contains("Toko Adil") && all.contains("Toko Baru"),
+        "{all}"
+    );
+    let own = statement(shop_a.clone()).await;
+    assert!(
+        own.contains("Toko Adil") && !own.contains("Toko Baru"),
+        "{own}"
+    );
+    assert!(
+        own.contains("Rp 30.000") && own.contains(&sale_a.to_string()),
+        "{own}"
+    );
     // Steps in order only, each audited.
     let paid = json!({ "reference": "BRI-20261105-0001" });
     assert_problem(
