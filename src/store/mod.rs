@@ -43,6 +43,7 @@ pub use sales::ShopEntry;
 pub use settlements::{Flag, Settlement, StatementEntry};
 pub use tokens::{TokenInfo, TokenOptions};
 pub use vouchers::{NewVoucher, Remaining, ReplaceRefusal};
+pub use wilayah::{BUILTIN_WILAYAH_SOURCE, WilayahLoad, builtin_wilayah};
 
 use crate::domain::ids::{Kk, Nik};
 use crate::pii::NumberKind;
@@ -476,6 +477,13 @@ impl Store {
         match &self.pool {
             Pool::Postgres(pool) => sqlx::migrate!("./migrations/postgres").run(pool).await?,
             Pool::Sqlite { write, .. } => sqlx::migrate!("./migrations/sqlite").run(write).await?,
+        }
+        if let Some(load) = self.load_builtin_wilayah().await? {
+            tracing::info!(
+                inserted = load.inserted,
+                renamed = load.renamed,
+                "built-in wilayah list loaded"
+            );
         }
         let sealed = self.seal_journal().await?;
         if sealed > 0 {

@@ -57,3 +57,4 @@ mod shop;
 mod store;
 mod toko_page;
 mod web;
+mod wilayah;
