@@ -15,6 +15,8 @@ mod health;
 mod keys;
 mod merchants;
 mod offline;
+pub mod openapi;
+mod openapi_schemas;
 mod programmes;
 mod reconciliations;
 mod redemptions;
@@ -183,10 +185,12 @@ pub fn app(state: AppState) -> Router {
         .merge(settlements::router())
         .merge(scan::router())
         .merge(offline::router())
+        .merge(openapi::router())
         .merge(balance::router(state.config.balance_limit))
         .merge(crate::web::router())
         .merge(crate::web::toko::router())
         .merge(crate::web::saldo::router())
+        .merge(crate::web::beranda::router())
         .fallback(|| async { error::ApiError::new(Code::NotFound) })
         .with_state(state)
         // The import route sets its own, larger DefaultBodyLimit; the outer layer only stops
