@@ -236,6 +236,9 @@ async fn problem_for_every_error(req: Request, next: Next) -> Response {
         StatusCode::FORBIDDEN => Code::Forbidden,
         StatusCode::TOO_MANY_REQUESTS => Code::RateLimited,
         StatusCode::SERVICE_UNAVAILABLE => Code::Timeout,
+        // An extractor's "understood but invalid" (a form missing a field): the code must say
+        // 422 like the status does.
+        StatusCode::UNPROCESSABLE_ENTITY => Code::ValidationFailed,
         s if s.is_client_error() => Code::InvalidJson,
         _ => {
             tracing::error!(status = status.as_u16(), "unhandled server error");

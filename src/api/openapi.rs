@@ -24,6 +24,8 @@ pub enum Body {
     Media(&'static str),
     /// An HTML page (or a form post answered with one).
     Html,
+    /// `application/x-www-form-urlencoded` of `#/components/schemas/NAME` (the pages' forms).
+    Form(&'static str),
 }
 
 /// One query or path parameter: name, where, required, JSON type, description.
@@ -417,7 +419,7 @@ pub const ROUTES: &[Op] = &[
         params: &[VOUCHER_ID],
         request: Body::None,
         ok: (&[200], Body::Json("Voucher")),
-        errors: &[C::VoucherUnknown],
+        errors: &[C::VoucherUnknown, C::VoucherRevoked],
     },
     Op {
         method: "post",
@@ -565,9 +567,9 @@ pub const ROUTES: &[Op] = &[
         roles: PUBLIC,
         summary: "Masuk dengan token API / sign in with an API token",
         params: &[],
-        request: Body::Media("application/x-www-form-urlencoded"),
+        request: Body::Form("LoginForm"),
         ok: (&[303], Body::None),
-        errors: &[],
+        errors: &[C::ValidationFailed],
     },
     Op {
         method: "post",
@@ -576,7 +578,7 @@ pub const ROUTES: &[Op] = &[
         roles: PUBLIC,
         summary: "Keluar / sign out",
         params: &[],
-        request: Body::Media("application/x-www-form-urlencoded"),
+        request: Body::Form("LogoutForm"),
         ok: (&[303], Body::None),
         errors: &[C::CsrfFailed],
     },
@@ -598,6 +600,39 @@ pub const ROUTES: &[Op] = &[
         roles: MERCHANT,
         summary: "Halaman toko (pindai, jual) / the shop's phone page",
         params: &[],
+        request: Body::None,
+        ok: (&[200], Body::Html),
+        errors: &[],
+    },
+    Op {
+        method: "get",
+        path: "/saldo",
+        tag: "halaman",
+        roles: PUBLIC,
+        summary: "Cek saldo voucher keluarga / a family's balance check",
+        params: &[],
+        request: Body::None,
+        ok: (&[200], Body::Html),
+        errors: &[],
+    },
+    Op {
+        method: "get",
+        path: "/v/{token}",
+        tag: "halaman",
+        roles: PUBLIC,
+        summary: "Saldo dari QR kartu (tautan kamera) / balance from a card's QR link",
+        params: &[("token", "path", true, "string", "RLS1:… text of the card")],
+        request: Body::None,
+        ok: (&[200], Body::Html),
+        errors: &[],
+    },
+    Op {
+        method: "get",
+        path: "/V/{token}",
+        tag: "halaman",
+        roles: PUBLIC,
+        summary: "Saldo dari QR kartu (huruf besar) / the same link in upper case",
+        params: &[("token", "path", true, "string", "RLS1:… text of the card")],
         request: Body::None,
         ok: (&[200], Body::Html),
         errors: &[],
@@ -719,7 +754,8 @@ fn operation(op: &Op) -> Value {
         "summary": op.summary,
         "operationId": format!("{}_{}", op.method, op.path.trim_matches('/').replace(['/', '{', '}', '.', '-'], "_")),
         "parameters": op.params.iter().map(|(name, place, required, ty, about)| json!({
-            "name": name, "in": place, "required": required, "description": about, "schema": { "type": ty }
+            "name": name, "in": place, "required": required, "description": about,
+            "schema": param_schema(name, place, ty)
         })).collect::<Vec<_>>(),
         "responses": responses,
         "x-roles": op.roles,
@@ -732,6 +768,24 @@ fn operation(op: &Op) -> Value {
         out["requestBody"] = json!({ "required": true, "content": content });
     }
     out
+}
+
+/// A parameter's schema; the well-known ones carry their shape, so generated examples reach the
+/// handlers' logic instead of stopping at validation.
+fn param_schema(name: &str, place: &str, ty: &str) -> Value {
+    match (name, place) {
+        ("period", _) => {
+            json!({ "type": "string", "pattern": "^[0-9]{4}-(0[1-9]|1[0-2])$", "examples": ["2026-12"] })
+        }
+        ("desa", _) => {
+            json!({ "type": "string", "pattern": "^[0-9]{2}\\.[0-9]{2}\\.[0-9]{2}\\.[0-9]{4}$", "examples": ["35.14.05.2005"] })
+        }
+        ("id", "path") if ty == "string" => {
+            json!({ "type": "string", "pattern": "^[0-9a-f]{32}$" })
+        }
+        ("Idempotency-Key", _) => json!({ "type": "string", "pattern": "^[!-~]{1,128}$" }),
+        _ => json!({ "type": ty }),
+    }
 }
 
 fn response(description: &str, body: Body) -> Value {
@@ -751,6 +805,9 @@ fn content(body: Body) -> Option<Value> {
             Some(json!({ mime: { "schema": { "type": "string", "contentMediaType": mime } } }))
         }
         Body::Html => Some(json!({ "text/html": { "schema": { "type": "string" } } })),
+        Body::Form(name) => Some(json!({ "application/x-www-form-urlencoded": {
+            "schema": { "$ref": format!("#/components/schemas/{name}") }
+        } })),
     }
 }
 

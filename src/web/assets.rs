@@ -39,7 +39,6 @@ pub static ASSETS: &[Asset] = &[
     asset!("saldo.js", "text/javascript; charset=utf-8"),
     asset!("toko.js", "text/javascript; charset=utf-8"),
     asset!("toko-sw.js", "text/javascript; charset=utf-8"),
-    asset!("beranda.js", "text/javascript; charset=utf-8"),
 ];
 
 /// `name.HASH.ext`, HASH the first 10 hex digits of the content's SHA-256.

@@ -1,5 +1,5 @@
 //! The front door `/` (what this server is, its programmes, links to its pages and API docs,
-//! the public balance check) and the offline API docs page `/api`, rendered from the same
+//! a link to the families' balance check) and the offline API docs page `/api`, rendered from the same
 //! OpenAPI route table as `/openapi.json`.
 
 use super::i18n::{Lang, Msg};
@@ -22,7 +22,6 @@ struct Beranda {
     programmes: Vec<(String, i32)>,
     /// (path, label) of each page a person opens.
     pages: Vec<(&'static str, &'static str)>,
-    messages_json: String,
 }
 
 /// One row of the docs page.
@@ -74,12 +73,6 @@ async fn beranda(State(state): State<AppState>, lang: Lang) -> Response {
         c: Chrome::new(lang, Msg::HomeTitle),
         programmes,
         pages: pages(),
-        messages_json: lang.json(&[
-            Msg::HomeBalanceIs,
-            Msg::HomeBalanceStatus,
-            Msg::HomeBalanceValidUntil,
-            Msg::HomeBalanceOffline,
-        ]),
     };
     page(StatusCode::OK, &template)
 }

@@ -167,20 +167,10 @@ messages! {
     HomeApiJson = "home_api_json", "Dokumen OpenAPI 3.1 (JSON)", "OpenAPI 3.1 document (JSON)";
     /// Balance check heading.
     HomeBalanceTitle = "home_balance_title", "Cek saldo voucher", "Check a voucher's balance";
-    /// Balance check field.
-    HomeBalanceLabel = "home_balance_label", "Kode pada kartu (RLS1:…)", "The code on the card (RLS1:…)";
     /// Balance check help.
-    HomeBalanceHelp = "home_balance_help", "Ketik atau tempel kode di bawah QR kartu. Kode tidak disimpan.", "Type or paste the code under the card's QR. The code is not stored.";
+    HomeBalanceHelp = "home_balance_help", "Keluarga memindai QR kartu dengan kamera ponsel atau mengetik kodenya; tidak ada data pribadi yang ditampilkan.", "Families scan the card's QR with a phone camera or type its code; nothing personal is shown.";
     /// Balance check button.
     HomeBalanceButton = "home_balance_button", "Cek saldo", "Check balance";
-    /// Balance answer.
-    HomeBalanceIs = "home_balance_is", "Saldo", "Balance";
-    /// Status of the voucher.
-    HomeBalanceStatus = "home_balance_status", "Status", "Status";
-    /// Valid until.
-    HomeBalanceValidUntil = "home_balance_valid_until", "Berlaku sampai", "Valid until";
-    /// The server could not be reached.
-    HomeBalanceOffline = "home_balance_offline", "Server tidak dapat dihubungi. Coba lagi.", "The server cannot be reached. Try again.";
     /// API docs page title.
     ApiTitle = "api_title", "Dokumentasi API", "API documentation";
     /// API docs intro.
