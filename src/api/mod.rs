@@ -21,6 +21,7 @@ mod programmes;
 mod reconciliations;
 mod redemptions;
 mod registry;
+pub mod request_id;
 mod sales;
 mod scan;
 mod settlements;
@@ -148,12 +149,22 @@ impl AppState {
     }
 }
 
+/// Histogram buckets, in seconds: a sale takes milliseconds; issuance and reconciliation take
+/// seconds to minutes.
+const LATENCY_BUCKETS_SECS: &[f64] = &[
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0,
+    300.0, 900.0,
+];
+
 /// The metrics facade has one recorder per process; every app in the process renders it.
 fn metrics_handle() -> PrometheusHandle {
     static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
     HANDLE
         .get_or_init(|| {
-            let builder = PrometheusBuilder::new();
+            // Histograms (not summaries), so latencies aggregate across instances.
+            let builder = PrometheusBuilder::new()
+                .set_buckets(LATENCY_BUCKETS_SECS)
+                .unwrap_or_else(|_| PrometheusBuilder::new());
             match builder.install_recorder() {
                 Ok(handle) => handle,
                 // Another recorder is installed (embedding application): keep a private one.
@@ -210,8 +221,13 @@ pub fn app(state: AppState) -> Router {
                 .extensions()
                 .get::<MatchedPath>()
                 .map_or("unmatched", MatchedPath::as_str);
-            tracing::info_span!("request", method = %req.method(), route)
+            let id = req
+                .extensions()
+                .get::<request_id::RequestId>()
+                .map_or("", |r| r.0.as_str());
+            tracing::info_span!("request", method = %req.method(), route, request_id = id)
         }))
+        .layer(middleware::from_fn(request_id::request_id))
 }
 
 /// Turns any error answer that is not problem+json yet (405 from the router, 413 from the

@@ -443,13 +443,22 @@ pub const ROUTES: &[Op] = &[
         tag: "penjualan",
         roles: MERCHANT,
         summary: "Penjualan (Idempotency-Key) / a sale",
-        params: &[(
-            "Idempotency-Key",
-            "header",
-            true,
-            "string",
-            "1–128 printable ASCII; a retry with the same key replays the first answer",
-        )],
+        params: &[
+            (
+                "Idempotency-Key",
+                "header",
+                true,
+                "string",
+                "1–128 printable ASCII; a retry with the same key replays the first answer",
+            ),
+            (
+                "Relasi-Offline-Sale",
+                "header",
+                false,
+                "string",
+                "`1` when a client syncs a sale it queued offline (counted in the metrics only)",
+            ),
+        ],
         request: Body::Json("RedeemRequest"),
         ok: (&[201], Body::Json("Receipt")),
         errors: &[
@@ -784,6 +793,7 @@ fn param_schema(name: &str, place: &str, ty: &str) -> Value {
             json!({ "type": "string", "pattern": "^[0-9a-f]{32}$" })
         }
         ("Idempotency-Key", _) => json!({ "type": "string", "pattern": "^[!-~]{1,128}$" }),
+        ("Relasi-Offline-Sale", _) => json!({ "type": "string", "enum": ["1"] }),
         _ => json!({ "type": ty }),
     }
 }

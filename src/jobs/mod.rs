@@ -6,3 +6,4 @@ pub mod cards;
 pub mod import;
 pub mod issue;
 pub mod reconcile;
+pub mod metrics;

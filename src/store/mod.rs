@@ -492,6 +492,27 @@ impl Store {
         Ok(())
     }
 
+    /// Each pool's connections now: (name, open, idle, most allowed), for the metrics.
+    pub fn pool_use(&self) -> Vec<(&'static str, u32, usize, u32)> {
+        fn row<D: sqlx::Database>(
+            name: &'static str,
+            pool: &sqlx::Pool<D>,
+        ) -> (&'static str, u32, usize, u32) {
+            (
+                name,
+                pool.size(),
+                pool.num_idle(),
+                pool.options().get_max_connections(),
+            )
+        }
+        match &self.pool {
+            Pool::Postgres(pool) => vec![row("postgres", pool)],
+            Pool::Sqlite { read, write } => {
+                vec![row("sqlite_write", write), row("sqlite_read", read)]
+            }
+        }
+    }
+
     /// Readiness: one round trip to the database.
     pub async fn ping(&self) -> StoreResult<()> {
         with_pool!(self, pool => sqlx::query("select 1").execute(pool).await.map(|_| ()))?;
