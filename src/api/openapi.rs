@@ -26,6 +26,8 @@ pub enum Body {
     Html,
     /// `application/x-www-form-urlencoded` of `#/components/schemas/NAME` (the pages' forms).
     Form(&'static str),
+    /// A report by file name: JSON of the named schema for `{id}`, the file for `{id}.EXT`.
+    Report(&'static str, &'static [&'static str]),
 }
 
 /// One query or path parameter: name, where, required, JSON type, description.
@@ -58,6 +60,11 @@ const ADMIN: &[&str] = &["admin"];
 const ISSUERS: &[&str] = &["admin", "issuer"];
 const MERCHANT: &[&str] = &["merchant"];
 const PUBLIC: &[&str] = &[];
+const FINANCE: &[&str] = &["finance"];
+const FINANCE_READERS: &[&str] = &["finance", "auditor"];
+const ALL_ROLES: &[&str] = &["admin", "issuer", "kader", "merchant", "finance", "auditor"];
+const FILE: Param = ("file", "path", true, "string", "`{id}` or `{id}.EXT`");
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 const PERIOD: Param = ("period", "path", true, "string", "Cycle, `2026-12`");
 const VOUCHER_ID: Param = ("id", "path", true, "string", "Voucher id (32 hex digits)");
 const PROGRAMME: Param = (
@@ -614,6 +621,171 @@ pub const ROUTES: &[Op] = &[
         errors: &[],
     },
     Op {
+        method: "post",
+        path: "/v1/login",
+        tag: "akun",
+        roles: PUBLIC,
+        summary: "Masuk dengan nama dan kata sandi: token sesi / sign in with name and password: a session token",
+        params: &[],
+        request: Body::Json("LoginRequest"),
+        ok: (&[201], Body::Json("Login")),
+        errors: &[C::Unauthorized, C::RateLimited],
+    },
+    Op {
+        method: "post",
+        path: "/v1/accounts",
+        tag: "akun",
+        roles: ADMIN,
+        summary: "Buat akun orang dengan peran dan wilayah / create a person's account with a role and areas",
+        params: &[],
+        request: Body::Json("AccountRequest"),
+        ok: (&[201], Body::Json("Object")),
+        errors: &[C::AlreadyExists, C::UnknownWilayah],
+    },
+    Op {
+        method: "post",
+        path: "/v1/account/password",
+        tag: "akun",
+        roles: ALL_ROLES,
+        summary: "Ganti kata sandi sendiri / change one's own password",
+        params: &[],
+        request: Body::Json("PasswordChange"),
+        ok: (&[204], Body::None),
+        errors: &[],
+    },
+    Op {
+        method: "post",
+        path: "/v1/reconciliations",
+        tag: "keuangan",
+        roles: FINANCE,
+        summary: "Jalankan rekonsiliasi bulanan (versi baru, SHA-256 bertanda tangan) / run the monthly reconciliation",
+        params: &[],
+        request: Body::Json("PeriodRequest"),
+        ok: (&[201], Body::Json("Object")),
+        errors: &[
+            C::CycleNotFound,
+            C::ProgrammeNotFound,
+            C::ProgrammeRequired,
+            C::NoSigningKey,
+        ],
+    },
+    Op {
+        method: "get",
+        path: "/v1/reconciliations",
+        tag: "keuangan",
+        roles: FINANCE_READERS,
+        summary: "Versi rekonsiliasi / reconciliation runs",
+        params: &[
+            ("period", "query", false, "string", "Cycle, `2026-12`"),
+            PROGRAMME,
+        ],
+        request: Body::None,
+        ok: (&[200], Body::Json("Any")),
+        errors: &[C::ProgrammeNotFound, C::ProgrammeRequired],
+    },
+    Op {
+        method: "get",
+        path: "/v1/reconciliations/{file}",
+        tag: "keuangan",
+        roles: FINANCE_READERS,
+        summary: "Satu rekonsiliasi: `{id}`, `{id}.json` (byte bertanda tangan), `{id}.csv`, `{id}.xlsx` / one run and its exports",
+        params: &[FILE],
+        request: Body::None,
+        ok: (&[200], Body::Report("Object", &["text/csv", XLSX])),
+        errors: &[],
+    },
+    Op {
+        method: "post",
+        path: "/v1/settlements",
+        tag: "keuangan",
+        roles: FINANCE,
+        summary: "Buat pernyataan bayar per toko / per-shop statements of a month",
+        params: &[],
+        request: Body::Json("PeriodRequest"),
+        ok: (&[201], Body::Json("Object")),
+        errors: &[C::ProgrammeNotFound, C::ProgrammeRequired],
+    },
+    Op {
+        method: "get",
+        path: "/v1/settlements",
+        tag: "keuangan",
+        roles: FINANCE_READERS,
+        summary: "Pernyataan bayar / settlements",
+        params: &[],
+        request: Body::None,
+        ok: (&[200], Body::Json("Object")),
+        errors: &[],
+    },
+    Op {
+        method: "get",
+        path: "/v1/settlements/{file}",
+        tag: "keuangan",
+        roles: &["finance", "auditor", "merchant"],
+        summary: "Satu pernyataan: `{id}`, `{id}.csv` (berkas bayar), `{id}.pdf` / one settlement, payout file, PDF",
+        params: &[FILE],
+        request: Body::None,
+        ok: (
+            &[200],
+            Body::Report("Object", &["text/csv", "application/pdf"]),
+        ),
+        errors: &[],
+    },
+    Op {
+        method: "post",
+        path: "/v1/settlements/{file}/approve",
+        tag: "keuangan",
+        roles: FINANCE,
+        summary: "Setujui pernyataan / approve",
+        params: &[FILE],
+        request: Body::None,
+        ok: (&[200], Body::Json("Object")),
+        errors: &[],
+    },
+    Op {
+        method: "post",
+        path: "/v1/settlements/{file}/paid",
+        tag: "keuangan",
+        roles: FINANCE,
+        summary: "Catat pembayaran / mark paid",
+        params: &[FILE],
+        request: Body::Json("PaidRequest"),
+        ok: (&[200], Body::Json("Object")),
+        errors: &[],
+    },
+    Op {
+        method: "post",
+        path: "/v1/settlements/{file}/flags",
+        tag: "keuangan",
+        roles: MERCHANT,
+        summary: "Toko menandai baris yang keliru / a shop flags a line",
+        params: &[FILE],
+        request: Body::Json("FlagRequest"),
+        ok: (&[201], Body::Json("Object")),
+        errors: &[],
+    },
+    Op {
+        method: "get",
+        path: "/v1/merchants/{id}/bank",
+        tag: "keuangan",
+        roles: &["finance", "admin", "merchant"],
+        summary: "Rekening bank toko (selain keuangan: 4 digit terakhir) / a shop's bank details",
+        params: &[("id", "path", true, "integer", "Shop id")],
+        request: Body::None,
+        ok: (&[200], Body::Json("BankDetails")),
+        errors: &[],
+    },
+    Op {
+        method: "put",
+        path: "/v1/merchants/{id}/bank",
+        tag: "keuangan",
+        roles: &["finance", "admin"],
+        summary: "Ubah rekening bank toko / set a shop's bank details",
+        params: &[("id", "path", true, "integer", "Shop id")],
+        request: Body::Json("BankDetails"),
+        ok: (&[204], Body::None),
+        errors: &[],
+    },
+    Op {
         method: "get",
         path: "/saldo",
         tag: "halaman",
@@ -815,6 +987,22 @@ fn content(body: Body) -> Option<Value> {
             Some(json!({ mime: { "schema": { "type": "string", "contentMediaType": mime } } }))
         }
         Body::Html => Some(json!({ "text/html": { "schema": { "type": "string" } } })),
+        Body::Report(name, files) => {
+            let mut media = Map::new();
+            media.insert(
+                "application/json".to_owned(),
+                json!({
+                    "schema": { "$ref": format!("#/components/schemas/{name}") }
+                }),
+            );
+            for mime in files {
+                media.insert(
+                    (*mime).to_owned(),
+                    json!({ "schema": { "type": "string", "contentMediaType": mime } }),
+                );
+            }
+            Some(Value::Object(media))
+        }
         Body::Form(name) => Some(json!({ "application/x-www-form-urlencoded": {
             "schema": { "$ref": format!("#/components/schemas/{name}") }
         } })),

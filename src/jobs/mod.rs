@@ -5,5 +5,5 @@ pub mod audit;
 pub mod cards;
 pub mod import;
 pub mod issue;
-pub mod reconcile;
 pub mod metrics;
+pub mod reconcile;
