@@ -73,6 +73,12 @@ enum Command {
     Merchant(merchant::MerchantCommand),
     /// Reconcile a month: the next signed, immutable version of its report.
     Reconcile(reconcile::ReconcileArgs),
+    /// Online backup of a SQLite database into a new file (`VACUUM INTO`; sales go on).
+    /// PostgreSQL: use pg_dump (docs/deploy.md).
+    Backup {
+        /// The new file; must not exist.
+        file: std::path::PathBuf,
+    },
 }
 
 /// Runs one command.
@@ -107,6 +113,14 @@ async fn run_on(store: &Store, command: Command) -> anyhow::Result<()> {
         Command::Keys(args) => keys::keys(store, args).await,
         Command::Merchant(c) => merchant::merchant(store, c).await,
         Command::Reconcile(args) => reconcile::reconcile(store, args).await,
+        Command::Backup { file } => {
+            store.backup_into(&file).await.context("backup")?;
+            eprintln!(
+                "cadangan / backup: {} (kunci data pribadi TIDAK ikut / the personal-data key is not in it: keep it apart, docs/deploy.md)",
+                file.display()
+            );
+            Ok(())
+        }
         Command::Serve(_) | Command::Demo(_) | Command::Migrate => Ok(()),
     }
 }

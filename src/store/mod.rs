@@ -513,6 +513,28 @@ impl Store {
         }
     }
 
+    /// SQLite: a consistent copy of the whole database into the new file `path` while the
+    /// server keeps serving (`VACUUM INTO` on a reader; writers are not blocked). PostgreSQL
+    /// has its own tools (pg_dump, base backups): refused with a pointer to them.
+    pub async fn backup_into(&self, path: &std::path::Path) -> StoreResult<()> {
+        let Pool::Sqlite { read, .. } = &self.pool else {
+            return Err(StoreError::Config(
+                "PostgreSQL is backed up with pg_dump or a base backup (docs/deploy.md)",
+            ));
+        };
+        if path.exists() {
+            return Err(StoreError::Config("the backup file exists already"));
+        }
+        let target = path
+            .to_str()
+            .ok_or(StoreError::Config("the backup path is not UTF-8"))?;
+        sqlx::query("vacuum into $1")
+            .bind(target.to_owned())
+            .execute(read)
+            .await?;
+        Ok(())
+    }
+
     /// Readiness: one round trip to the database.
     pub async fn ping(&self) -> StoreResult<()> {
         with_pool!(self, pool => sqlx::query("select 1").execute(pool).await.map(|_| ()))?;

@@ -35,6 +35,7 @@ mod helpers;
 mod api_errors;
 mod audit;
 mod authz;
+mod backup;
 mod batching;
 mod browser;
 mod cli;
