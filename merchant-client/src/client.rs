@@ -269,14 +269,39 @@ impl Client {
     /// server's decline as [`Error::Server`]; [`Error::Unreachable`] when no answer came (the
     /// sale may have landed: send it again with the same key to learn).
     pub async fn redeem(&self, idempotency_key: &str, body: &str) -> Result<ReceiptDoc, Error> {
+        self.post_sale(idempotency_key, body, false).await
+    }
+
+    /// [`Client::redeem`] of a sale made offline and synced now: the same request, marked with
+    /// `Relasi-Offline-Sale: 1` so the server can count synced offline sales.
+    pub async fn redeem_queued(
+        &self,
+        idempotency_key: &str,
+        body: &str,
+    ) -> Result<ReceiptDoc, Error> {
+        self.post_sale(idempotency_key, body, true).await
+    }
+
+    async fn post_sale(
+        &self,
+        idempotency_key: &str,
+        body: &str,
+        queued: bool,
+    ) -> Result<ReceiptDoc, Error> {
         let url = format!("{}/v1/redemptions", self.base);
         let (status, text) = self
             .send(|| {
-                self.http
+                let request = self
+                    .http
                     .post(&url)
                     .header("idempotency-key", idempotency_key)
                     .header("content-type", "application/json")
-                    .body(body.to_owned())
+                    .body(body.to_owned());
+                if queued {
+                    request.header("relasi-offline-sale", "1")
+                } else {
+                    request
+                }
             })
             .await?;
         receipt_or_problem(status, &text)

@@ -241,19 +241,22 @@ impl Terminal {
                 .bind(sale.seq)
                 .execute(self.db())
                 .await?;
-            let (state, code, receipt) =
-                match self.client().redeem(&sale.idempotency_key, &body).await {
-                    Ok(receipt) => ("accepted", None, Some(receipt)),
-                    Err(Error::Server { code, status, .. }) if is_final_decline(code, status) => {
-                        ("declined", Some(code), None)
-                    }
-                    Err(e) => {
-                        return Ok(SyncRun {
-                            reports,
-                            stopped: Some(e),
-                        });
-                    }
-                };
+            let (state, code, receipt) = match self
+                .client()
+                .redeem_queued(&sale.idempotency_key, &body)
+                .await
+            {
+                Ok(receipt) => ("accepted", None, Some(receipt)),
+                Err(Error::Server { code, status, .. }) if is_final_decline(code, status) => {
+                    ("declined", Some(code), None)
+                }
+                Err(e) => {
+                    return Ok(SyncRun {
+                        reports,
+                        stopped: Some(e),
+                    });
+                }
+            };
             self.settle(
                 &sale.idempotency_key,
                 state,

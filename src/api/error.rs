@@ -31,8 +31,14 @@ pub fn stored_response(status: u16, body: String) -> Response {
     response
         .headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    // Replayed byte for byte: the request id goes in the header only.
+    response.extensions_mut().insert(StoredAnswer);
     response
 }
+
+/// Marks an answer stored under a shop's Idempotency-Key, whose bytes never change.
+#[derive(Clone, Copy, Debug)]
+pub struct StoredAnswer;
 
 /// Builds a problem response for any status and code (also used by the fallback layer, whose
 /// status may differ from the code's own one).

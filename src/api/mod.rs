@@ -15,10 +15,13 @@ mod health;
 mod keys;
 mod merchants;
 mod offline;
+pub mod openapi;
+mod openapi_schemas;
 mod programmes;
 mod reconciliations;
 mod redemptions;
 mod registry;
+pub mod request_id;
 mod sales;
 mod scan;
 mod settlements;
@@ -146,12 +149,22 @@ impl AppState {
     }
 }
 
+/// Histogram buckets, in seconds: a sale takes milliseconds; issuance and reconciliation take
+/// seconds to minutes.
+const LATENCY_BUCKETS_SECS: &[f64] = &[
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0,
+    300.0, 900.0,
+];
+
 /// The metrics facade has one recorder per process; every app in the process renders it.
 fn metrics_handle() -> PrometheusHandle {
     static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
     HANDLE
         .get_or_init(|| {
-            let builder = PrometheusBuilder::new();
+            // Histograms (not summaries), so latencies aggregate across instances.
+            let builder = PrometheusBuilder::new()
+                .set_buckets(LATENCY_BUCKETS_SECS)
+                .unwrap_or_else(|_| PrometheusBuilder::new());
             match builder.install_recorder() {
                 Ok(handle) => handle,
                 // Another recorder is installed (embedding application): keep a private one.
@@ -183,10 +196,12 @@ pub fn app(state: AppState) -> Router {
         .merge(settlements::router())
         .merge(scan::router())
         .merge(offline::router())
+        .merge(openapi::router())
         .merge(balance::router(state.config.balance_limit))
         .merge(crate::web::router())
         .merge(crate::web::toko::router())
         .merge(crate::web::saldo::router())
+        .merge(crate::web::beranda::router())
         .fallback(|| async { error::ApiError::new(Code::NotFound) })
         .with_state(state)
         // The import route sets its own, larger DefaultBodyLimit; the outer layer only stops
@@ -206,8 +221,13 @@ pub fn app(state: AppState) -> Router {
                 .extensions()
                 .get::<MatchedPath>()
                 .map_or("unmatched", MatchedPath::as_str);
-            tracing::info_span!("request", method = %req.method(), route)
+            let id = req
+                .extensions()
+                .get::<request_id::RequestId>()
+                .map_or("", |r| r.0.as_str());
+            tracing::info_span!("request", method = %req.method(), route, request_id = id)
         }))
+        .layer(middleware::from_fn(request_id::request_id))
 }
 
 /// Turns any error answer that is not problem+json yet (405 from the router, 413 from the
@@ -232,6 +252,9 @@ async fn problem_for_every_error(req: Request, next: Next) -> Response {
         StatusCode::FORBIDDEN => Code::Forbidden,
         StatusCode::TOO_MANY_REQUESTS => Code::RateLimited,
         StatusCode::SERVICE_UNAVAILABLE => Code::Timeout,
+        // An extractor's "understood but invalid" (a form missing a field): the code must say
+        // 422 like the status does.
+        StatusCode::UNPROCESSABLE_ENTITY => Code::ValidationFailed,
         s if s.is_client_error() => Code::InvalidJson,
         _ => {
             tracing::error!(status = status.as_u16(), "unhandled server error");

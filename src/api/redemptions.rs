@@ -42,11 +42,42 @@ fn idempotency_key(headers: &HeaderMap) -> ApiResult<Option<&str>> {
         .transpose()
 }
 
-fn respond(answer: KeyedAnswer, outcome: &'static str) -> Response {
+fn respond(answer: KeyedAnswer, outcome: &'static str, offline: bool) -> Response {
     let label = if answer.replayed { "replayed" } else { outcome };
-    metrics::counter!("relasi_redemptions_total", "outcome" => label).increment(1);
+    // The result code of a decline (`insufficient_balance`, …), `ok` for a receipt.
+    let code = if answer.status < 400 {
+        "ok".to_owned()
+    } else {
+        serde_json::from_str::<serde_json::Value>(&answer.body)
+            .ok()
+            .and_then(|v| v["code"].as_str().map(str::to_owned))
+            .unwrap_or_else(|| "unknown".to_owned())
+    };
+    count_sale(label, &code, offline);
     stored_response(answer.status, answer.body)
 }
+
+/// Sales by outcome and result code; synced offline sales once more on their own.
+fn count_sale(outcome: &'static str, code: &str, offline: bool) {
+    let code = code.to_owned();
+    metrics::counter!("relasi_redemptions_total", "outcome" => outcome, "code" => code.clone())
+        .increment(1);
+    if offline {
+        metrics::counter!("relasi_offline_sales_synced_total", "outcome" => outcome, "code" => code)
+            .increment(1);
+    }
+}
+
+/// Whether a client says this sale was made offline and is being synced now
+/// (`Relasi-Offline-Sale: 1`; counted only, it changes nothing about the sale).
+fn offline_sale(headers: &HeaderMap) -> bool {
+    headers
+        .get(OFFLINE_SALE_HEADER)
+        .is_some_and(|v| v.as_bytes() == b"1")
+}
+
+/// The header a merchant client sets when it syncs a sale it queued offline.
+pub const OFFLINE_SALE_HEADER: &str = "relasi-offline-sale";
 
 /// `POST /v1/redemptions` with `Idempotency-Key` → 201 receipt, or a stored decline.
 async fn redeem(
@@ -59,13 +90,21 @@ async fn redeem(
     let key =
         idempotency_key(&headers)?.ok_or_else(|| ApiError::new(Code::IdempotencyKeyRequired))?;
     let request = body.into_request();
-    let answer = sale::redeem(state.ledger(), merchant, key, &request, now_us()).await?;
+    let offline = offline_sale(&headers);
+    let answer = match sale::redeem(state.ledger(), merchant, key, &request, now_us()).await {
+        Ok(answer) => answer,
+        Err(problem) => {
+            // Refused before anything was stored (an unreadable token, a bad amount).
+            count_sale("declined", problem.code().as_str(), offline);
+            return Err(problem);
+        }
+    };
     let outcome = if answer.status == 201 {
         "debited"
     } else {
         "declined"
     };
-    Ok(respond(answer, outcome))
+    Ok(respond(answer, outcome, offline))
 }
 
 /// `POST /v1/redemptions/{id}/reversal` (optional `Idempotency-Key`): the same shop, inside the
@@ -84,5 +123,5 @@ async fn reverse(
     } else {
         "reversal_refused"
     };
-    Ok(respond(answer, outcome))
+    Ok(respond(answer, outcome, false))
 }

@@ -75,6 +75,12 @@ enum Command {
     Reconcile(reconcile::ReconcileArgs),
     /// Show or change the reconciliation's thresholds and automatic run.
     ReconcileSettings(reconcile::SettingsArgs),
+    /// Online backup of a SQLite database into a new file (`VACUUM INTO`; sales go on).
+    /// PostgreSQL: use pg_dump (docs/deploy.md).
+    Backup {
+        /// The new file; must not exist.
+        file: std::path::PathBuf,
+    },
 }
 
 /// Runs one command.
@@ -110,6 +116,14 @@ async fn run_on(store: &Store, command: Command) -> anyhow::Result<()> {
         Command::Merchant(c) => merchant::merchant(store, c).await,
         Command::Reconcile(args) => reconcile::reconcile(store, args).await,
         Command::ReconcileSettings(args) => reconcile::settings(store, args).await,
+        Command::Backup { file } => {
+            store.backup_into(&file).await.context("backup")?;
+            eprintln!(
+                "cadangan / backup: {} (kunci data pribadi TIDAK ikut / the personal-data key is not in it: keep it apart, docs/deploy.md)",
+                file.display()
+            );
+            Ok(())
+        }
         Command::Serve(_) | Command::Demo(_) | Command::Migrate => Ok(()),
     }
 }

@@ -39,10 +39,16 @@ pub enum LokusCommand {
 
 #[derive(Subcommand, Debug)]
 pub enum WilayahCommand {
-    /// Load a Kepmendagri CSV (`code,name,level,kind`).
+    /// Load a newer Kepmendagri list over the built-in one (`code,name,level,kind[,asal]`):
+    /// new codes are added, renamed areas keep their former name, nothing is removed.
     Import {
         /// The CSV file.
         file: PathBuf,
+    },
+    /// Show one area: its name, and its renames and splits.
+    Show {
+        /// The code, e.g. 35.78.01.1001.
+        code: String,
     },
 }
 
@@ -84,11 +90,28 @@ pub async fn lokus(store: &Store, command: LokusCommand) -> anyhow::Result<()> {
 }
 
 pub async fn wilayah(store: &Store, command: WilayahCommand) -> anyhow::Result<()> {
-    let WilayahCommand::Import { file } = command;
-    let text =
-        std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
-    let rows = relasi::domain::wilayah::parse_wilayah_csv(&text)?;
-    let n = store.upsert_wilayah(&rows).await?;
-    eprintln!("{n} wilayah dimuat / loaded");
+    match command {
+        WilayahCommand::Import { file } => {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("reading {}", file.display()))?;
+            let source = file
+                .file_name()
+                .map_or_else(|| "import".to_owned(), |n| n.to_string_lossy().into_owned());
+            let load = relasi::usecases::wilayah::import(store, &source, &text)
+                .await
+                .map_err(refused)?;
+            eprintln!(
+                "{} wilayah baru, {} berganti nama / new, renamed",
+                load.inserted, load.renamed
+            );
+            println!("{}", serde_json::to_string(&load)?);
+        }
+        WilayahCommand::Show { code } => {
+            let area = relasi::usecases::wilayah::show(store, &code)
+                .await
+                .map_err(refused)?;
+            println!("{}", serde_json::to_string_pretty(&area)?);
+        }
+    }
     Ok(())
 }

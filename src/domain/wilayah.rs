@@ -3,6 +3,7 @@
 
 use super::Invalid;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 /// The four administrative levels, from the widest.
@@ -145,8 +146,27 @@ pub struct WilayahCsvError {
     pub reason: String,
 }
 
+/// One area of an update file: the area and, for a desa or kecamatan formed by splitting
+/// another, the code it came from (the optional `asal` column).
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct AreaUpdate {
+    /// The area as the list names it.
+    pub area: Wilayah,
+    /// The area it was split from, when the list says so.
+    pub split_from: Option<WilayahCode>,
+}
+
 /// Reads a Kepmendagri wilayah CSV (`code,name,level,kind`); every code's level must match it.
 pub fn parse_wilayah_csv(text: &str) -> Result<Vec<Wilayah>, WilayahCsvError> {
+    Ok(parse_wilayah_update(text)?
+        .into_iter()
+        .map(|u| u.area)
+        .collect())
+}
+
+/// Reads an update file: `code,name,level,kind` and an optional fifth column `asal`, the code an
+/// area was split from. Every code's level must match its shape.
+pub fn parse_wilayah_update(text: &str) -> Result<Vec<AreaUpdate>, WilayahCsvError> {
     let mut reader = csv::Reader::from_reader(text.as_bytes());
     let mut out = Vec::new();
     for (i, record) in reader.records().enumerate() {
@@ -161,13 +181,97 @@ pub fn parse_wilayah_csv(text: &str) -> Result<Vec<Wilayah>, WilayahCsvError> {
             .and_then(Level::from_number)
             .filter(|l| *l == code.level())
             .ok_or_else(|| bad("level does not match the code".to_owned()))?;
-        out.push(Wilayah {
-            code,
-            name: record.get(1).unwrap_or_default().to_owned(),
-            level,
+        let name = record.get(1).unwrap_or_default().trim();
+        if name.is_empty() {
+            return Err(bad("the name is empty".to_owned()));
+        }
+        let split_from = match record.get(4).map(str::trim).filter(|s| !s.is_empty()) {
+            Some(asal) => Some(WilayahCode::parse(asal).map_err(|e| bad(e.to_string()))?),
+            None => None,
+        };
+        out.push(AreaUpdate {
+            area: Wilayah {
+                code,
+                name: name.to_owned(),
+                level,
+            },
+            split_from,
         });
     }
     Ok(out)
+}
+
+/// Reads the built-in national list: `code,name` with a header, level from the code's shape.
+pub fn parse_code_name_csv(text: &str) -> Result<Vec<Wilayah>, WilayahCsvError> {
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let mut out = Vec::with_capacity(100_000);
+    for (i, record) in reader.records().enumerate() {
+        let bad = |reason: String| WilayahCsvError {
+            line: i + 2,
+            reason,
+        };
+        let record = record.map_err(|e| bad(e.to_string()))?;
+        let code = WilayahCode::parse(record.get(0).unwrap_or_default())
+            .map_err(|e| bad(e.to_string()))?;
+        out.push(Wilayah {
+            level: code.level(),
+            code,
+            name: record.get(1).unwrap_or_default().to_owned(),
+        });
+    }
+    Ok(out)
+}
+
+/// What loading a list changes: codes to add (parents first), renamed areas with their former
+/// names, and splits. Codes are never removed: rows elsewhere keep pointing at them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct WilayahChanges {
+    /// Codes the database does not know yet, sorted so every parent comes before its children.
+    pub new: Vec<Wilayah>,
+    /// Known codes with another name in this list: the area and its former name.
+    pub renamed: Vec<(Wilayah, String)>,
+    /// (new area, the area it was split from).
+    pub splits: Vec<(WilayahCode, WilayahCode)>,
+}
+
+/// Compares a list with the names the database holds (`known`: code → name). A new code whose
+/// parent is neither known nor in the list, or a split from an unknown code, is refused.
+pub fn plan_changes(
+    known: &HashMap<String, String>,
+    incoming: Vec<AreaUpdate>,
+) -> Result<WilayahChanges, WilayahCsvError> {
+    let listed: HashSet<String> = incoming
+        .iter()
+        .map(|u| u.area.code.as_str().to_owned())
+        .collect();
+    let exists = |c: &WilayahCode| known.contains_key(c.as_str()) || listed.contains(c.as_str());
+    let mut changes = WilayahChanges::default();
+    for (i, update) in incoming.into_iter().enumerate() {
+        let bad = |reason: String| WilayahCsvError {
+            line: i + 2,
+            reason,
+        };
+        let code = &update.area.code;
+        if let Some(from) = &update.split_from {
+            if !exists(from) || from == code {
+                return Err(bad(format!("asal {from} is not a known area")));
+            }
+            changes.splits.push((code.clone(), from.clone()));
+        }
+        match known.get(code.as_str()) {
+            Some(name) if *name == update.area.name => {}
+            Some(name) => changes.renamed.push((update.area, name.clone())),
+            None => {
+                if code.parent().is_some_and(|p| !exists(&p)) {
+                    return Err(bad(format!("the parent of {code} is not a known area")));
+                }
+                changes.new.push(update.area);
+            }
+        }
+    }
+    // A parent's code is a prefix of its children's, so code order puts parents first.
+    changes.new.sort_by(|a, b| a.code.cmp(&b.code));
+    Ok(changes)
 }
 
 #[cfg(test)]
@@ -211,5 +315,53 @@ mod tests {
                 .collect::<Vec<_>>(),
             ["35", "35.14", "35.14.05", "35.14.05.2005"]
         );
+    }
+
+    fn update(code: &str, name: &str, asal: Option<&str>) -> AreaUpdate {
+        AreaUpdate {
+            area: Wilayah {
+                code: w(code),
+                name: name.to_owned(),
+                level: w(code).level(),
+            },
+            split_from: asal.map(w),
+        }
+    }
+
+    #[test]
+    fn a_list_adds_renames_and_splits_but_never_removes() {
+        let known: HashMap<String, String> = [("35", "Jawa Timur"), ("35.14", "Kab Pasuruan")]
+            .map(|(c, n)| (c.to_owned(), n.to_owned()))
+            .into();
+        let changes = plan_changes(
+            &known,
+            vec![
+                update("35.14.01.2001", "Gerbo", None),
+                update("35.14", "Kabupaten Pasuruan", None),
+                update("35.14.01", "Purwodadi", None),
+                update("35.14.01.2002", "Gerbo Baru", Some("35.14.01.2001")),
+            ],
+        )
+        .unwrap();
+        let new: Vec<&str> = changes.new.iter().map(|w| w.code.as_str()).collect();
+        assert_eq!(new, ["35.14.01", "35.14.01.2001", "35.14.01.2002"]);
+        assert_eq!(changes.renamed.len(), 1);
+        assert_eq!(changes.renamed[0].1, "Kab Pasuruan");
+        assert_eq!(changes.splits, [(w("35.14.01.2002"), w("35.14.01.2001"))]);
+        let orphan = plan_changes(&known, vec![update("35.15.01", "X", None)]);
+        assert_eq!(orphan.unwrap_err().line, 2);
+        let bad_split = plan_changes(&known, vec![update("35.14.02", "Y", Some("35.14.09"))]);
+        assert!(bad_split.is_err());
+    }
+
+    #[test]
+    fn the_update_file_takes_an_optional_asal_column() {
+        let text = "code,name,level,kind,asal\n35.14.01.2001,Gerbo,4,desa,\n35.14.01.2002,Baru,4,desa,35.14.01.2001\n";
+        let rows = parse_wilayah_update(text).unwrap();
+        assert_eq!(rows[0].split_from, None);
+        assert_eq!(rows[1].split_from, Some(w("35.14.01.2001")));
+        assert!(parse_wilayah_update("code,name,level\n35.14,,2\n").is_err());
+        let old = "code,name,level,kind\n35,Jawa Timur,1,provinsi\n";
+        assert_eq!(parse_wilayah_csv(old).unwrap().len(), 1);
     }
 }

@@ -5,4 +5,5 @@ pub mod audit;
 pub mod cards;
 pub mod import;
 pub mod issue;
+pub mod metrics;
 pub mod reconcile;

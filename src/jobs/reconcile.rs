@@ -36,6 +36,20 @@ pub async fn run(
     period: Period,
     actor: &str,
 ) -> StoreResult<(RunHead, Report)> {
+    let started = std::time::Instant::now();
+    let result = reconcile_month(store, deployment, signer, programme, period, actor).await;
+    crate::jobs::metrics::record_run("reconciliation", started, result.is_ok());
+    result
+}
+
+async fn reconcile_month(
+    store: &Store,
+    deployment: &DeploymentId,
+    signer: Option<&Signer>,
+    programme: &Programme,
+    period: Period,
+    actor: &str,
+) -> StoreResult<(RunHead, Report)> {
     let cycle = store.cycle(programme.id, period).await?;
     let offset = programme.settings.utc_offset_hours;
     let (start_us, end_us) = month_bounds_us(period, offset);

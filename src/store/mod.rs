@@ -43,6 +43,7 @@ pub use sales::ShopEntry;
 pub use settlements::{Flag, Settlement, StatementEntry};
 pub use tokens::{TokenInfo, TokenOptions};
 pub use vouchers::{NewVoucher, Remaining, ReplaceRefusal};
+pub use wilayah::{BUILTIN_WILAYAH_SOURCE, WilayahLoad, builtin_wilayah};
 
 use crate::domain::ids::{Kk, Nik};
 use crate::pii::NumberKind;
@@ -477,10 +478,60 @@ impl Store {
             Pool::Postgres(pool) => sqlx::migrate!("./migrations/postgres").run(pool).await?,
             Pool::Sqlite { write, .. } => sqlx::migrate!("./migrations/sqlite").run(write).await?,
         }
+        if let Some(load) = self.load_builtin_wilayah().await? {
+            tracing::info!(
+                inserted = load.inserted,
+                renamed = load.renamed,
+                "built-in wilayah list loaded"
+            );
+        }
         let sealed = self.seal_journal().await?;
         if sealed > 0 {
             tracing::info!(sealed, "journal rows of an earlier version chained");
         }
+        Ok(())
+    }
+
+    /// Each pool's connections now: (name, open, idle, most allowed), for the metrics.
+    pub fn pool_use(&self) -> Vec<(&'static str, u32, usize, u32)> {
+        fn row<D: sqlx::Database>(
+            name: &'static str,
+            pool: &sqlx::Pool<D>,
+        ) -> (&'static str, u32, usize, u32) {
+            (
+                name,
+                pool.size(),
+                pool.num_idle(),
+                pool.options().get_max_connections(),
+            )
+        }
+        match &self.pool {
+            Pool::Postgres(pool) => vec![row("postgres", pool)],
+            Pool::Sqlite { read, write } => {
+                vec![row("sqlite_write", write), row("sqlite_read", read)]
+            }
+        }
+    }
+
+    /// SQLite: a consistent copy of the whole database into the new file `path` while the
+    /// server keeps serving (`VACUUM INTO` on a reader; writers are not blocked). PostgreSQL
+    /// has its own tools (pg_dump, base backups): refused with a pointer to them.
+    pub async fn backup_into(&self, path: &std::path::Path) -> StoreResult<()> {
+        let Pool::Sqlite { read, .. } = &self.pool else {
+            return Err(StoreError::Config(
+                "PostgreSQL is backed up with pg_dump or a base backup (docs/deploy.md)",
+            ));
+        };
+        if path.exists() {
+            return Err(StoreError::Config("the backup file exists already"));
+        }
+        let target = path
+            .to_str()
+            .ok_or(StoreError::Config("the backup path is not UTF-8"))?;
+        sqlx::query("vacuum into $1")
+            .bind(target.to_owned())
+            .execute(read)
+            .await?;
         Ok(())
     }
 

@@ -1,9 +1,15 @@
-//! Wilayah reference rows and lokus villages.
+//! Wilayah reference rows (the built-in national list, updates with their history) and lokus
+//! villages.
 
 use super::{AuditWriter, Engine, Store, StoreError, StoreResult, with_pool, with_writer};
 use crate::domain::audit::AuditEvent;
-use crate::domain::wilayah::{Level, Wilayah, WilayahCode};
+use crate::domain::wilayah::{
+    AreaUpdate, Level, Wilayah, WilayahChanges, WilayahCode, parse_code_name_csv, plan_changes,
+};
 use relasi_codes::Code;
+use serde::Serialize;
+use std::collections::HashMap;
+use std::io::Read;
 
 type WilayahRow = (String, String, i64);
 
@@ -17,29 +23,226 @@ fn from_row((code, name, level): WilayahRow) -> StoreResult<Wilayah> {
     })
 }
 
+/// The national list compiled into the binary (see `data/wilayah/README.md`).
+const BUILTIN_GZ: &[u8] = include_bytes!("../../data/wilayah/kepmendagri.csv.gz");
+/// How the built-in list is named in `wilayah_sources`; a newer list gets a new name, so a
+/// database that has the older one loads the newer one on its next `migrate`.
+pub const BUILTIN_WILAYAH_SOURCE: &str = "Kepmendagri 300.2.2-2L38 Tahun 2025 (bawaan / built in)";
+
+/// The built-in national list, unpacked and parsed (about 0.1 s; only when it must be loaded).
+pub fn builtin_wilayah() -> StoreResult<Vec<Wilayah>> {
+    let mut text = String::with_capacity(2_400_000);
+    flate2::read::GzDecoder::new(BUILTIN_GZ)
+        .read_to_string(&mut text)
+        .map_err(|_| StoreError::Corrupt("the built-in wilayah list does not unpack"))?;
+    parse_code_name_csv(&text)
+        .map_err(|_| StoreError::Corrupt("the built-in wilayah list is malformed"))
+}
+
+/// What one list changed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct WilayahLoad {
+    /// Codes added.
+    pub inserted: u64,
+    /// Known codes renamed (the former name is kept in `wilayah_history`).
+    pub renamed: u64,
+    /// Areas recorded as split from another.
+    pub splits: u64,
+}
+
+/// One statement for a whole list of new areas, parents first (90,000 single-row inserts take
+/// seconds; one statement a fraction of that). What differs is only how the rows travel.
+trait InsertNewWilayah {
+    /// Inserts the rows that are not stored yet; returns how many were.
+    async fn insert_new_wilayah(&mut self, rows: &[Wilayah]) -> StoreResult<u64>;
+}
+
+fn parent_of(w: &Wilayah) -> Option<String> {
+    w.code.parent().map(|p| p.as_str().to_owned())
+}
+
+impl InsertNewWilayah for sqlx::Transaction<'static, sqlx::Postgres> {
+    /// As four arrays, `unnest`ed.
+    async fn insert_new_wilayah(&mut self, rows: &[Wilayah]) -> StoreResult<u64> {
+        let codes: Vec<String> = rows.iter().map(|w| w.code.as_str().to_owned()).collect();
+        let names: Vec<String> = rows.iter().map(|w| w.name.clone()).collect();
+        let levels: Vec<i64> = rows.iter().map(|w| w.level.number()).collect();
+        let parents: Vec<Option<String>> = rows.iter().map(parent_of).collect();
+        Ok(sqlx::query(
+            "insert into wilayah (code, name, level, parent_code) \
+             select * from unnest($1::text[], $2::text[], $3::bigint[], $4::text[]) \
+             on conflict (code) do nothing",
+        )
+        .bind(codes)
+        .bind(names)
+        .bind(levels)
+        .bind(parents)
+        .execute(&mut **self)
+        .await?
+        .rows_affected())
+    }
+}
+
+impl InsertNewWilayah for sqlx::Transaction<'static, sqlx::Sqlite> {
+    /// As one JSON array of `[code, name, level, parent]`, read by `json_each` in array order
+    /// (SQLite checks the parent links at the end of the statement).
+    async fn insert_new_wilayah(&mut self, rows: &[Wilayah]) -> StoreResult<u64> {
+        let list: Vec<(&str, &str, i64, Option<String>)> = rows
+            .iter()
+            .map(|w| {
+                (
+                    w.code.as_str(),
+                    w.name.as_str(),
+                    w.level.number(),
+                    parent_of(w),
+                )
+            })
+            .collect();
+        let json = serde_json::to_string(&list)
+            .map_err(|_| StoreError::Corrupt("wilayah rows do not serialise"))?;
+        Ok(sqlx::query(
+            "insert into wilayah (code, name, level, parent_code) \
+             select value ->> 0, value ->> 1, value ->> 2, value ->> 3 from json_each($1) where true \
+             on conflict (code) do nothing",
+        )
+        .bind(json)
+        .execute(&mut **self)
+        .await?
+        .rows_affected())
+    }
+}
+
 impl Store {
-    /// Inserts or renames areas. Parents must come first or already be stored; rows are sorted
-    /// by level here so a whole district file can be loaded in one call.
+    /// Loads the built-in national list unless this database already has it: called by
+    /// `migrate`, so a fresh database knows every code of the country.
+    pub async fn load_builtin_wilayah(&self) -> StoreResult<Option<WilayahLoad>> {
+        if self.wilayah_source_loaded(BUILTIN_WILAYAH_SOURCE).await? {
+            return Ok(None);
+        }
+        let started = std::time::Instant::now();
+        let rows = tokio::task::spawn_blocking(builtin_wilayah)
+            .await
+            .map_err(|_| StoreError::Corrupt("the built-in wilayah list could not be read"))??;
+        let updates = rows
+            .into_iter()
+            .map(|area| AreaUpdate {
+                area,
+                split_from: None,
+            })
+            .collect();
+        let unpacked_ms = started.elapsed().as_millis();
+        let changes = plan_changes(&self.wilayah_names().await?, updates)
+            .map_err(|_| StoreError::Corrupt("the built-in wilayah list is inconsistent"))?;
+        let planned_ms = started.elapsed().as_millis();
+        let load = self
+            .apply_wilayah(BUILTIN_WILAYAH_SOURCE, &changes, true)
+            .await?;
+        tracing::info!(
+            unpacked_ms,
+            planned_ms,
+            written_ms = started.elapsed().as_millis(),
+            "built-in wilayah list"
+        );
+        Ok(load)
+    }
+
+    /// Inserts or renames areas (tests and the demo: a district's rows, all in one call).
     pub async fn upsert_wilayah(&self, rows: &[Wilayah]) -> StoreResult<u64> {
-        let mut sorted: Vec<&Wilayah> = rows.iter().collect();
-        sorted.sort_by_key(|w| (w.level, w.code.clone()));
+        let updates = rows
+            .iter()
+            .map(|area| AreaUpdate {
+                area: area.clone(),
+                split_from: None,
+            })
+            .collect();
+        let changes = plan_changes(&self.wilayah_names().await?, updates)
+            .map_err(|_| StoreError::Invalid(Code::UnknownWilayah))?;
+        let load = self.apply_wilayah("import", &changes, false).await?;
+        Ok(load.map_or(0, |l| l.inserted + l.renamed))
+    }
+
+    /// Every stored code with its name.
+    pub async fn wilayah_names(&self) -> StoreResult<HashMap<String, String>> {
+        let rows: Vec<(String, String)> = with_pool!(self, pool => sqlx::query_as(
+            "select code, name from wilayah"
+        ).fetch_all(pool).await)?;
+        Ok(rows.into_iter().collect())
+    }
+
+    /// Whether a list of this name was loaded.
+    pub async fn wilayah_source_loaded(&self, source: &str) -> StoreResult<bool> {
+        let n: i64 = with_pool!(self, pool => sqlx::query_scalar(
+            "select count(*) from wilayah_sources where source = $1"
+        ).bind(source.to_owned()).fetch_one(pool).await)?;
+        Ok(n > 0)
+    }
+
+    /// Writes a planned list in one transaction: new codes, renames (the former name into
+    /// `wilayah_history`), splits, and the list's row in `wilayah_sources`. With `once`, nothing
+    /// is written when a list of that name is already loaded (several instances migrating at
+    /// once load the built-in list once: PostgreSQL serialises them on an advisory lock).
+    pub async fn apply_wilayah(
+        &self,
+        source: &str,
+        changes: &WilayahChanges,
+        once: bool,
+    ) -> StoreResult<Option<WilayahLoad>> {
+        let postgres = self.backend() == super::Backend::Postgres;
         with_writer!(self, pool => {
             let mut tx = pool.begin_write().await?;
-            for w in &sorted {
-                sqlx::query(
-                    "insert into wilayah (code, name, level, parent_code) values ($1, $2, $3, $4) \
-                     on conflict (code) do update set name = excluded.name",
-                )
-                .bind(w.code.as_str().to_owned())
-                .bind(w.name.clone())
-                .bind(w.level.number())
-                .bind(w.code.parent().map(|p| p.as_str().to_owned()))
-                .execute(&mut *tx)
-                .await?;
+            if postgres {
+                sqlx::query("select pg_advisory_xact_lock(7262736510)").execute(&mut *tx).await?;
+            }
+            if once {
+                let n: i64 = sqlx::query_scalar("select count(*) from wilayah_sources where source = $1")
+                    .bind(source.to_owned()).fetch_one(&mut *tx).await?;
+                if n > 0 {
+                    return Ok(None);
+                }
+            }
+            let source_id: i64 = sqlx::query_scalar(
+                "insert into wilayah_sources (source, loaded_at_us, inserted, renamed) \
+                 values ($1, $2, $3, $4) returning id",
+            )
+            .bind(source.to_owned())
+            .bind(super::now_us())
+            .bind(changes.new.len() as i64)
+            .bind(changes.renamed.len() as i64)
+            .fetch_one(&mut *tx)
+            .await?;
+            let inserted = tx.insert_new_wilayah(&changes.new).await?;
+            for (area, old_name) in &changes.renamed {
+                sqlx::query("update wilayah set name = $1 where code = $2")
+                    .bind(area.name.clone()).bind(area.code.as_str().to_owned())
+                    .execute(&mut *tx).await?;
+                sqlx::query("insert into wilayah_history (code, change, old_name, source_id) values ($1, 'renamed', $2, $3)")
+                    .bind(area.code.as_str().to_owned()).bind(old_name.clone()).bind(source_id)
+                    .execute(&mut *tx).await?;
+            }
+            for (code, from) in &changes.splits {
+                sqlx::query("insert into wilayah_history (code, change, from_code, source_id) values ($1, 'split_from', $2, $3)")
+                    .bind(code.as_str().to_owned()).bind(from.as_str().to_owned()).bind(source_id)
+                    .execute(&mut *tx).await?;
             }
             tx.commit().await?;
-            Ok(sorted.len() as u64)
+            Ok(Some(WilayahLoad {
+                inserted,
+                renamed: changes.renamed.len() as u64,
+                splits: changes.splits.len() as u64,
+            }))
         })
+    }
+
+    /// An area's recorded changes, oldest first: `(change, former name or source code, list)`.
+    pub async fn wilayah_history(
+        &self,
+        code: &WilayahCode,
+    ) -> StoreResult<Vec<(String, String, String)>> {
+        Ok(with_pool!(self, pool => sqlx::query_as(
+            "select h.change, coalesce(h.old_name, h.from_code, ''), s.source \
+             from wilayah_history h join wilayah_sources s on s.id = h.source_id \
+             where h.code = $1 order by h.id"
+        ).bind(code.as_str().to_owned()).fetch_all(pool).await)?)
     }
 
     /// One area.

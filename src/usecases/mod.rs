@@ -15,6 +15,7 @@ pub mod replacement;
 pub mod reversal;
 pub mod sale;
 pub mod settlement;
+pub mod wilayah;
 
 use crate::keyring::KeyRing;
 use crate::store::Store;

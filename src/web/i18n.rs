@@ -146,6 +146,43 @@ messages! {
     LoginFailed = "login_failed", "Token tidak dikenal atau sudah dicabut.", "Unknown or revoked token.";
     /// A token of a role this page is not for.
     LoginWrongRole = "login_wrong_role", "Token ini tidak untuk halaman ini.", "This token is not for this page.";
+    // The front door (/) and the API docs page (/api).
+    /// Title of the front door.
+    HomeTitle = "home_title", "Beranda", "Home";
+    /// What this server is.
+    HomeIntro = "home_intro", "Server ini menjalankan RELASI, Voucher Belanja Nutrisi untuk keluarga berisiko stunting: keluarga membelanjakan voucher bulanan di toko mitra, dinas membayar toko dan mempertanggungjawabkan anggaran setiap bulan.", "This server runs RELASI, nutrition shopping vouchers for families at risk of stunting: families spend a monthly voucher at partner shops; the district pays the shops and accounts for the budget every month.";
+    /// Programmes heading.
+    HomeProgrammes = "home_programmes", "Program", "Programmes";
+    /// No programme yet.
+    HomeNoProgramme = "home_no_programme", "Belum ada program di server ini.", "No programme on this server yet.";
+    /// Year label.
+    HomeYear = "home_year", "Tahun", "Year";
+    /// Pages heading.
+    HomePages = "home_pages", "Halaman", "Pages";
+    /// API heading.
+    HomeApi = "home_api", "API untuk integrator", "API for integrators";
+    /// Link to the API docs.
+    HomeApiDocs = "home_api_docs", "Dokumentasi API", "API documentation";
+    /// Link to the OpenAPI document.
+    HomeApiJson = "home_api_json", "Dokumen OpenAPI 3.1 (JSON)", "OpenAPI 3.1 document (JSON)";
+    /// Balance check heading.
+    HomeBalanceTitle = "home_balance_title", "Cek saldo voucher", "Check a voucher's balance";
+    /// Balance check help.
+    HomeBalanceHelp = "home_balance_help", "Keluarga memindai QR kartu dengan kamera ponsel atau mengetik kodenya; tidak ada data pribadi yang ditampilkan.", "Families scan the card's QR with a phone camera or type its code; nothing personal is shown.";
+    /// Balance check button.
+    HomeBalanceButton = "home_balance_button", "Cek saldo", "Check balance";
+    /// API docs page title.
+    ApiTitle = "api_title", "Dokumentasi API", "API documentation";
+    /// API docs intro.
+    ApiIntro = "api_intro", "Semua rute server ini, dibuat dari kode yang sama yang melayaninya. Jumlah uang berupa string rupiah utuh; kesalahan berupa application/problem+json dengan kode tetap. Autentikasi: Authorization: Bearer <token>.", "Every route of this server, generated from the code that serves it. Amounts are strings of whole rupiah; errors are application/problem+json with a stable code. Authentication: Authorization: Bearer <token>.";
+    /// Roles column.
+    ApiRoles = "api_roles", "Peran", "Roles";
+    /// A public route.
+    ApiPublic = "api_public", "publik", "public";
+    /// Answers column.
+    ApiAnswers = "api_answers", "Jawaban", "Answers";
+    /// Error codes heading.
+    ApiErrorCodes = "api_error_codes", "Kode kesalahan", "Error codes";
     // The shop's scanner page (/toko).
     /// Page title.
     TokoTitle = "toko_title", "Kasir voucher", "Voucher checkout";

@@ -4,6 +4,7 @@
 //! cookie); a page handler only reads what its template shows. See ARCHITECTURE.md "Pages".
 
 pub mod assets;
+pub mod beranda;
 pub mod format;
 pub mod i18n;
 pub mod saldo;

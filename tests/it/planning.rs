@@ -103,7 +103,7 @@ async fn budget_lines_are_added_by_admin_or_finance_and_validated() {
             "validation_failed",
         ),
         (
-            json!({ "year": 2026, "sumber_dana": "APBD", "kode_wilayah": "35.15", "amount": "5" }),
+            json!({ "year": 2026, "sumber_dana": "APBD", "kode_wilayah": "35.99", "amount": "5" }),
             "unknown_wilayah",
         ),
         (

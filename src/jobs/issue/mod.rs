@@ -151,9 +151,13 @@ pub async fn issue_cycle(
     if !store.take_issuance_lease(cycle.id, lease, None).await? {
         return Err(IssueError::InProgress);
     }
+    let started = std::time::Instant::now();
     let result = run.run(&deployment, signer, &mut lease).await;
     store.release_issuance_lease(cycle.id).await?;
+    crate::jobs::metrics::record_run("issuance", started, result.is_ok());
     let report = result?;
+    metrics::counter!("relasi_vouchers_issued_total").increment(report.issued);
+    metrics::counter!("relasi_issuance_skipped_budget_total").increment(report.skipped_budget);
     let detail = serde_json::to_value(&report).unwrap_or_default();
     let subject = format!("cycle:{}", cycle.id);
     store

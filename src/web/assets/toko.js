@@ -201,11 +201,13 @@ function updateTotal() {
 // ---- Selling: the attempt is kept first, then sent with retries under its key.
 const freshKey = () => "tk-" + hex(crypto.getRandomValues(new Uint8Array(16)));
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-async function send(sale) {
+async function send(sale, queued = false) {
+  // A sale synced from the offline queue says so (counted by the server's metrics only).
+  const headers = queued ? { "Idempotency-Key": sale.key, "Relasi-Offline-Sale": "1" } : { "Idempotency-Key": sale.key };
   for (let attempt = 0; attempt < 4; attempt++) {
     if (attempt > 0) await sleep(Math.random() * Math.min(3000, 250 * 2 ** attempt));
     try {
-      const res = await R.api("/v1/redemptions", { method: "POST", body: sale.body, headers: { "Idempotency-Key": sale.key } });
+      const res = await R.api("/v1/redemptions", { method: "POST", body: sale.body, headers });
       if (res.status < 500) return res;
     } catch { /* unreachable: retry with the same key */ }
   }
@@ -301,7 +303,7 @@ async function syncQueue() {
       .filter((s) => s.state === "pending" || (s.state === "sending" && s.createdAt <= cutoff))
       .sort((a, b) => a.seq - b.seq);
     for (const sale of waiting) {
-      const res = await send(sale);
+      const res = await send(sale, true);
       if (!res || !isFinal(res)) break;
       await settle(sale, res);
     }

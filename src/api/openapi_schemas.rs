@@ -1,0 +1,356 @@
+//! The JSON Schemas of the OpenAPI document: every request body and every JSON answer, as the
+//! handlers read and write them (schemathesis checks live answers against these in `.ci/run`).
+
+use serde_json::{Map, Value, json};
+
+fn rupiah() -> Value {
+    json!({ "type": "string", "pattern": "^[0-9]+$", "description": "Whole rupiah", "examples": ["25000"] })
+}
+
+fn code() -> Value {
+    json!({ "type": "string", "description": "Kepmendagri code", "examples": ["35.14.05.2005"] })
+}
+
+fn object(required: &[&str], properties: Value) -> Value {
+    json!({ "type": "object", "required": required, "properties": properties })
+}
+
+fn list_of(name: &str) -> Value {
+    json!({ "type": "array", "items": { "$ref": format!("#/components/schemas/{name}") } })
+}
+
+fn nullable(ty: &str) -> Value {
+    json!({ "type": [ty, "null"] })
+}
+
+/// Every named schema.
+pub(super) fn schemas() -> Map<String, Value> {
+    let mut m = Map::new();
+    let mut add = |name: &str, schema: Value| {
+        m.insert(name.to_owned(), schema);
+    };
+    add(
+        "Status",
+        object(&["status"], json!({ "status": { "type": "string" } })),
+    );
+    add(
+        "Ready",
+        object(
+            &["status", "database"],
+            json!({
+                "status": { "type": "string" }, "database": { "type": "string" },
+                "signing_key": { "type": "string" }
+            }),
+        ),
+    );
+    add(
+        "OpenApiDocument",
+        object(
+            &["openapi", "paths"],
+            json!({ "openapi": { "type": "string" }, "paths": { "type": "object" } }),
+        ),
+    );
+    add(
+        "Keys",
+        object(
+            &["deployment_id", "keys"],
+            json!({
+                "deployment_id": { "type": "string" },
+                "keys": { "type": "array", "items": object(&["kid", "public_key", "status"], json!({
+                    "kid": { "type": "string" }, "public_key": { "type": "string" }, "status": { "type": "string" },
+                    "signing_from": nullable("string"), "signing_until": nullable("string"), "verify_until": nullable("string")
+                })) }
+            }),
+        ),
+    );
+    add(
+        "Revocations",
+        object(
+            &["complete", "next_since", "revoked"],
+            json!({
+                "complete": { "type": "boolean" }, "next_since": { "type": "string" }, "revoked": { "type": "array" }
+            }),
+        ),
+    );
+    add(
+        "OfflineSettings",
+        object(
+            &["programmes", "server_time_us"],
+            json!({
+                "programmes": { "type": "array", "items": { "type": "object" } }, "server_time_us": { "type": "integer" }
+            }),
+        ),
+    );
+    add(
+        "BalanceRequest",
+        object(
+            &["token"],
+            json!({ "token": { "type": "string", "examples": ["RLS1:AEAA…"] } }),
+        ),
+    );
+    add(
+        "Balance",
+        object(
+            &["balance", "status", "valid_until"],
+            json!({
+                "balance": rupiah(), "face_value": rupiah(), "status": { "type": "string" },
+                "valid_until": { "type": "string" }, "recent": { "type": "array" }
+            }),
+        ),
+    );
+    add(
+        "ImportReport",
+        object(
+            &["kind", "rows", "inserted", "updated", "unchanged"],
+            json!({
+                "kind": { "type": "string", "enum": ["households", "members"] }, "rows": { "type": "integer" },
+                "inserted": { "type": "integer" }, "updated": { "type": "integer" }, "unchanged": { "type": "integer" }
+            }),
+        ),
+    );
+    add(
+        "Programme",
+        object(
+            &["id", "number", "name", "year", "settings"],
+            json!({
+                "id": { "type": "integer" }, "number": { "type": "integer" }, "name": { "type": "string" },
+                "year": { "type": "integer" }, "settings": { "type": "object" }
+            }),
+        ),
+    );
+    add("Programmes", list_of("Programme"));
+    add(
+        "LokusRequest",
+        object(
+            &["year", "desa"],
+            json!({
+                "year": { "type": "integer", "examples": [2026] }, "desa": { "type": "array", "items": code(), "maxItems": 5000 },
+                "programme": { "type": "integer" }
+            }),
+        ),
+    );
+    add(
+        "LokusAdded",
+        object(
+            &["year", "added", "total"],
+            json!({
+                "year": { "type": "integer" }, "added": { "type": "integer" }, "total": { "type": "integer" }
+            }),
+        ),
+    );
+    add(
+        "BudgetRequest",
+        object(
+            &["year", "sumber_dana", "kode_wilayah", "amount"],
+            json!({
+                "year": { "type": "integer", "examples": [2026] },
+                "sumber_dana": { "type": "string", "enum": ["APBD", "DANA_DESA", "CSR", "APBN"] },
+                "kode_wilayah": code(), "amount": rupiah(), "programme": { "type": "integer" }
+            }),
+        ),
+    );
+    add(
+        "BudgetLine",
+        object(
+            &[
+                "id",
+                "programme_id",
+                "year",
+                "sumber_dana",
+                "kode_wilayah",
+                "amount",
+                "committed",
+            ],
+            json!({
+                "id": { "type": "integer" }, "programme_id": { "type": "integer" }, "year": { "type": "integer" },
+                "sumber_dana": { "type": "string" }, "kode_wilayah": code(), "amount": rupiah(), "committed": rupiah()
+            }),
+        ),
+    );
+    add("BudgetLines", list_of("BudgetLine"));
+    add(
+        "MerchantRequest",
+        object(
+            &["name", "kode_desa"],
+            json!({
+                "name": { "type": "string", "examples": ["Toko Sembako Berkah"] }, "kode_desa": code(),
+                "service_area": { "type": "array", "items": code() },
+                "categories": { "type": "array", "items": { "type": "string" }, "examples": [["susu", "protein_hewani"]] }
+            }),
+        ),
+    );
+    add(
+        "Merchant",
+        object(
+            &[
+                "id",
+                "name",
+                "kode_desa",
+                "service_area",
+                "categories",
+                "status",
+            ],
+            json!({
+                "id": { "type": "integer" }, "name": { "type": "string" }, "kode_desa": code(),
+                "service_area": { "type": "array", "items": code() }, "categories": { "type": "array", "items": { "type": "string" } },
+                "status": { "type": "string" }
+            }),
+        ),
+    );
+    add(
+        "PairingRequest",
+        object(
+            &["base_url"],
+            json!({ "base_url": { "type": "string", "examples": ["https://relasi.example.go.id"] } }),
+        ),
+    );
+    add(
+        "Pairing",
+        object(
+            &["merchant_id", "merchant_name", "link", "qr_svg"],
+            json!({
+                "merchant_id": { "type": "integer" }, "merchant_name": { "type": "string" },
+                "link": { "type": "string" }, "qr_svg": { "type": "string" }
+            }),
+        ),
+    );
+    add(
+        "CycleRequest",
+        object(
+            &["period"],
+            json!({
+                "period": { "type": "string", "examples": ["2026-12"] }, "programme": { "type": "integer" },
+                "valid_from": { "type": "string", "format": "date-time" }, "valid_until": { "type": "string", "format": "date-time" }
+            }),
+        ),
+    );
+    add(
+        "Cycle",
+        object(
+            &["id", "programme_id", "period", "valid_from", "valid_until"],
+            json!({
+                "id": { "type": "integer" }, "programme_id": { "type": "integer" }, "period": { "type": "string" },
+                "valid_from": { "type": "string" }, "valid_until": { "type": "string" }
+            }),
+        ),
+    );
+    add(
+        "IssueRequest",
+        object(&[], json!({ "programme": { "type": "integer" } })),
+    );
+    add(
+        "IssueReport",
+        object(
+            &[
+                "period",
+                "eligible",
+                "issued",
+                "skipped_ineligible",
+                "skipped_budget",
+                "total_value",
+            ],
+            json!({
+                "period": { "type": "string" }, "eligible": { "type": "integer" }, "issued": { "type": "integer" },
+                "already_issued": { "type": "integer" }, "skipped_ineligible": { "type": "integer" },
+                "ineligible_reasons": { "type": "object" }, "skipped_budget": { "type": "integer" },
+                "total_value": rupiah(), "deferred": { "type": "integer" }
+            }),
+        ),
+    );
+    add(
+        "Voucher",
+        object(
+            &[
+                "id",
+                "token",
+                "no_kk",
+                "kode_desa",
+                "face_value",
+                "balance",
+                "status",
+            ],
+            json!({
+                "id": { "type": "string" }, "token": { "type": "string" }, "no_kk": { "type": "string" },
+                "kode_desa": code(), "face_value": rupiah(), "balance": rupiah(), "status": { "type": "string" },
+                "card_number": { "type": "string" }, "valid_from": { "type": "string" }, "valid_until": { "type": "string" },
+                "replaces": nullable("string"), "replaced_by": nullable("string")
+            }),
+        ),
+    );
+    add(
+        "VoucherPage",
+        object(
+            &["page", "page_size", "vouchers"],
+            json!({
+                "page": { "type": "integer" }, "page_size": { "type": "integer" }, "vouchers": list_of("Voucher")
+            }),
+        ),
+    );
+    add(
+        "RedeemRequest",
+        object(
+            &["token", "amount"],
+            json!({
+                "token": { "type": "string" }, "amount": rupiah(),
+                "items": { "type": "array", "items": object(&["category", "amount"], json!({
+                    "category": { "type": "string", "examples": ["susu"] }, "amount": rupiah()
+                })) }
+            }),
+        ),
+    );
+    add(
+        "Receipt",
+        object(
+            &[
+                "redemption_id",
+                "voucher_id",
+                "amount",
+                "balance_after",
+                "merchant_id",
+                "created_at",
+                "receipt_signature",
+            ],
+            json!({
+                "redemption_id": { "type": "integer" }, "voucher_id": { "type": "string" }, "amount": rupiah(),
+                "balance_after": rupiah(), "merchant_id": { "type": "integer" }, "created_at": { "type": "string" },
+                "created_at_us": { "type": "integer" }, "kind": { "type": "string", "enum": ["debit", "reversal"] },
+                "reverses": { "type": "integer" }, "receipt_kid": { "type": "string" }, "receipt_signature": { "type": "string" }
+            }),
+        ),
+    );
+    add(
+        "Sales",
+        object(
+            &[
+                "merchant_id",
+                "date",
+                "entries",
+                "count",
+                "gross",
+                "reversals",
+                "net",
+                "has_more",
+            ],
+            json!({
+                "merchant_id": { "type": "integer" }, "date": { "type": "string" }, "entries": { "type": "array" },
+                "count": { "type": "integer" }, "gross": rupiah(), "reversals": rupiah(), "net": rupiah(),
+                "has_more": { "type": "boolean" }, "next_after": nullable("integer"), "utc_offset_hours": { "type": "integer" }
+            }),
+        ),
+    );
+    add(
+        "Scan",
+        object(&["token"], json!({ "token": nullable("string") })),
+    );
+    add(
+        "AuditReport",
+        object(
+            &["ok"],
+            json!({
+                "ok": { "type": "boolean" }, "records": { "type": "integer" }, "head_hash": { "type": "string" },
+                "journal": { "type": "object" }, "checkpoints": { "type": "object" }, "receipts": { "type": "object" }
+            }),
+        ),
+    );
+    m
+}
