@@ -38,6 +38,7 @@ mod authz;
 mod batching;
 mod browser;
 mod cli;
+mod crash;
 mod health;
 mod issuance;
 mod ledger;
