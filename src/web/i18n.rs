@@ -144,6 +144,14 @@ messages! {
     LoginButton = "login_button", "Masuk", "Sign in";
     /// A token that is not valid.
     LoginFailed = "login_failed", "Token tidak dikenal atau sudah dicabut.", "Unknown or revoked token.";
+    /// Heading of the account form.
+    LoginAccountHeading = "login_account_heading", "Masuk dengan akun petugas", "Sign in with an officer's account";
+    /// Account name field.
+    LoginNameLabel = "login_name_label", "Nama akun", "Account name";
+    /// Password field.
+    LoginPasswordLabel = "login_password_label", "Kata sandi", "Password";
+    /// A name or password that did not sign in.
+    LoginAccountFailed = "login_account_failed", "Nama akun atau kata sandi salah, atau akun sedang dikunci.", "Wrong account name or password, or the account is locked for now.";
     /// A token of a role this page is not for.
     LoginWrongRole = "login_wrong_role", "Token ini tidak untuk halaman ini.", "This token is not for this page.";
     // The front door (/) and the API docs page (/api).

@@ -145,6 +145,7 @@ struct LoginPage {
     c: Chrome,
     next: String,
     failed: bool,
+    account_failed: bool,
 }
 
 #[derive(Deserialize)]
@@ -161,17 +162,22 @@ pub(super) async fn login_form(lang: Lang, Query(q): Query<NextQuery>) -> Respon
             c: Chrome::new(lang, Msg::LoginTitle),
             next,
             failed: false,
+            account_failed: false,
         },
     )
 }
 
 #[derive(Deserialize)]
 pub(super) struct LoginForm {
-    token: String,
+    token: Option<String>,
+    name: Option<String>,
+    password: Option<String>,
     next: Option<String>,
 }
 
-/// `POST /masuk`: a valid token becomes the session cookie; the visitor goes on to `next`.
+/// `POST /masuk`: a valid token, or an account's name and password (a session token with
+/// the account's expiry, `usecases::accounts::login`), becomes the session cookie; the visitor
+/// goes on to `next`.
 pub(super) async fn login(
     State(state): State<AppState>,
     lang: Lang,
@@ -179,29 +185,51 @@ pub(super) async fn login(
     Form(form): Form<LoginForm>,
 ) -> Response {
     let next = local_path(form.next.as_deref().unwrap_or("/"));
-    let secret = ApiTokenSecret::presented(form.token.trim());
+    let refused = |failed, account_failed| {
+        page(
+            StatusCode::UNAUTHORIZED,
+            &LoginPage {
+                c: Chrome::new(lang, Msg::LoginTitle),
+                next: next.clone(),
+                failed,
+                account_failed,
+            },
+        )
+    };
+    if let (Some(name), Some(password)) = (&form.name, &form.password) {
+        if !same_origin(&headers) {
+            return refused(false, true);
+        }
+        let policy = state.config.login;
+        return match crate::usecases::accounts::login(&state.store, policy, name, password).await {
+            Ok(session) => {
+                let ttl_secs = u64::try_from(policy.session_ttl_secs).unwrap_or(0);
+                signed_in(&next, session.secret.expose(), ttl_secs, &headers)
+            }
+            Err(_) => refused(false, true),
+        };
+    }
+    let secret = ApiTokenSecret::presented(form.token.as_deref().unwrap_or_default().trim());
     let known = match &secret {
         Some(s) if same_origin(&headers) => state.store.principal_for(s).await.ok().flatten(),
         _ => None,
     };
     match (known, secret) {
         (Some(_), Some(secret)) => {
-            let mut res = Redirect::to(&next).into_response();
-            res.headers_mut().insert(
-                header::SET_COOKIE,
-                session_cookie(secret.expose(), SESSION_MAX_AGE_SECS, &headers),
-            );
-            res
+            signed_in(&next, secret.expose(), SESSION_MAX_AGE_SECS, &headers)
         }
-        _ => page(
-            StatusCode::UNAUTHORIZED,
-            &LoginPage {
-                c: Chrome::new(lang, Msg::LoginTitle),
-                next,
-                failed: true,
-            },
-        ),
+        _ => refused(true, false),
     }
+}
+
+/// The redirect onward, setting the session cookie.
+fn signed_in(next: &str, secret: &str, max_age_secs: u64, headers: &HeaderMap) -> Response {
+    let mut res = Redirect::to(next).into_response();
+    res.headers_mut().insert(
+        header::SET_COOKIE,
+        session_cookie(secret, max_age_secs, headers),
+    );
+    res
 }
 
 #[derive(Deserialize)]

@@ -39,6 +39,7 @@ mod backup;
 mod batching;
 mod browser;
 mod cli;
+mod crash;
 mod health;
 mod issuance;
 mod ledger;

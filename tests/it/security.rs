@@ -393,3 +393,63 @@ async fn a_stolen_database_holds_no_nik_kk_or_name_in_clear() {
     );
 }
 story!(a_stolen_database_holds_no_nik_kk_or_name_in_clear);
+
+async fn pages_sign_in_with_an_account() {
+    let app = spawn_app().await;
+    let finance = json!({ "name": "bendahara", "password": "sepuluh karakter", "role": "finance" });
+    assert_eq!(
+        app.post("/v1/accounts", &app.admin, &finance)
+            .await
+            .status(),
+        201
+    );
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let form = |body: &'static str| {
+        http.post(app.url("/masuk"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+    };
+    let page = app
+        .http
+        .get(app.url("/masuk"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Nama akun") && page.contains("Kata sandi"));
+    let bad = form("name=bendahara&password=salah+sekali&next=%2F")
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 401);
+    assert!(
+        bad.text()
+            .await
+            .unwrap()
+            .contains("Nama akun atau kata sandi salah")
+    );
+    let ok = form("name=bendahara&password=sepuluh+karakter&next=%2F")
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), 303);
+    let cookie = ok.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(
+        cookie.contains("Max-Age=43200"),
+        "the session lives as long as the account's: {cookie}"
+    );
+    let session = cookie.split(';').next().unwrap().to_owned();
+    let read = app
+        .http
+        .get(app.url("/v1/budgets"))
+        .header("cookie", &session)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(read.status(), 200);
+}
+story!(pages_sign_in_with_an_account);
