@@ -44,6 +44,7 @@ mod ledger;
 mod malformed;
 mod merchant;
 mod merchant_cli;
+mod pages;
 mod pairing;
 mod planning;
 mod reconcile;
