@@ -1,7 +1,8 @@
 //! The office pages: `/admin` (the dashboard: households, vouchers issued, redeemed and
 //! remaining by kecamatan and desa, this month against last, with server-drawn charts and the
 //! numbers behind them), `/admin/registri` (registry upload with the row-error report) and
-//! `/admin/siklus` (open and issue a cycle, card sheets and hand-over lists per desa). Each
+//! `/admin/siklus` (open and issue a cycle, card sheets and hand-over lists per desa),
+//! `/admin/kartu` (a lost card found by its number, revoked and replaced, the new card printed). Each
 //! shows only the visitor's area; every change is made by the page's script through the same
 //! `/v1` API (and so the same role and area checks).
 
@@ -34,6 +35,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin", get(dashboard))
         .route("/admin/registri", get(registry))
         .route("/admin/siklus", get(cycles))
+        .route("/admin/kartu", get(lost_cards))
 }
 
 #[derive(Deserialize)]
@@ -306,6 +308,8 @@ const SCRIPT_MESSAGES: &[Msg] = &[
     Msg::CycleSkippedIneligible,
     Msg::CycleSkippedBudget,
     Msg::CycleTotalValue,
+    Msg::LostReplaced,
+    Msg::LostRevoked,
 ];
 
 async fn registry(State(state): State<AppState>, lang: Lang, session: PageSession) -> Response {
@@ -403,4 +407,75 @@ async fn cycles_rows(
         })
         .collect();
     Ok((period, desa))
+}
+
+/// A card found by its number, as the lost-cards page shows it.
+struct FoundCard {
+    id: String,
+    card_number: String,
+    desa: String,
+    face_value: String,
+    balance: String,
+    active: bool,
+    replaced_by: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "kartu.html")]
+struct LostCardsPage {
+    c: Chrome,
+    problem: Option<String>,
+    asked: String,
+    found: Vec<FoundCard>,
+    messages_json: String,
+}
+
+#[derive(Deserialize)]
+pub(super) struct CardQuery {
+    nomor: Option<String>,
+}
+
+async fn lost_cards(
+    State(state): State<AppState>,
+    lang: Lang,
+    session: PageSession,
+    Query(q): Query<CardQuery>,
+) -> Response {
+    let c = Chrome::signed_in(lang, Msg::LostTitle, &session);
+    let asked = q.nomor.unwrap_or_default();
+    let who = &session.principal;
+    let found = match require(who, &[Role::Admin]) {
+        Err(p) => Err(p),
+        Ok(()) if asked.trim().is_empty() => Ok(Vec::new()),
+        Ok(()) => {
+            crate::usecases::replacement::find_by_card_number(&state.store, who, &asked).await
+        }
+    };
+    let (status, problem, found) = match found {
+        Ok(found) => (StatusCode::OK, None, found),
+        Err(p) => {
+            let (status, text) = refusal(lang, &p);
+            (status, Some(text), Vec::new())
+        }
+    };
+    let found = found
+        .into_iter()
+        .map(|v| FoundCard {
+            id: v.id.to_string(),
+            card_number: v.id.card_number(),
+            desa: v.kode_desa.as_str().to_owned(),
+            face_value: format::rupiah(v.face_value.as_i64()),
+            balance: format::rupiah(v.balance().as_i64()),
+            active: v.status == crate::domain::voucher::VoucherStatus::Active,
+            replaced_by: v.replaced_by.map(|r| r.card_number()),
+        })
+        .collect();
+    let template = LostCardsPage {
+        c,
+        problem,
+        asked,
+        found,
+        messages_json: lang.json(SCRIPT_MESSAGES),
+    };
+    page(status, &template)
 }

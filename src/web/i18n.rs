@@ -422,6 +422,28 @@ messages! {
     CyclesCards = "cycles_cards", "Lembar kartu (PDF)", "Card sheet (PDF)";
     /// Hand-over list.
     CyclesList = "cycles_list", "Daftar serah terima (CSV)", "Hand-over list (CSV)";
+    /// Lost cards title.
+    LostTitle = "lost_title", "Kartu hilang", "Lost cards";
+    /// What to do.
+    LostHelp = "lost_help", "Cari kartu dengan nomornya (tercetak di kartu dan di daftar serah terima). Mengganti kartu mencabut kartu lama dan memindahkan sisa saldonya ke kartu baru.", "Find the card by its number (printed on the card and on the hand-over list). Replacing a card revokes the old one and moves its balance to a new card.";
+    /// Card number.
+    LostNumber = "lost_number", "Nomor kartu", "Card number";
+    /// Find.
+    LostFind = "lost_find", "Cari", "Find";
+    /// None found.
+    LostNone = "lost_none", "Tidak ada kartu dengan nomor itu di wilayah Anda.", "No card with that number in your area.";
+    /// Replace.
+    LostReplace = "lost_replace", "Ganti kartu (saldo pindah ke kartu baru)", "Replace the card (the balance moves to a new card)";
+    /// Revoke.
+    LostRevoke = "lost_revoke", "Cabut saja", "Revoke only";
+    /// New card.
+    LostNewCard = "lost_new_card", "Kartu baru", "New card";
+    /// Print.
+    LostPrint = "lost_print", "Cetak kartu baru", "Print the new card";
+    /// Replaced.
+    LostReplaced = "lost_replaced", "Kartu diganti. Cetak kartu baru dan serahkan ke keluarga.", "Card replaced. Print the new card and hand it to the family.";
+    /// Revoked.
+    LostRevoked = "lost_revoked", "Kartu dicabut.", "Card revoked.";
 }
 
 #[cfg(test)]

@@ -199,6 +199,7 @@ fn table() -> Vec<Row> {
         row("GET", "/admin", "/admin", Public, Any, n),
         row("GET", "/admin/registri", "/admin/registri", Public, Any, n),
         row("GET", "/admin/siklus", "/admin/siklus", Public, Any, n),
+        row("GET", "/admin/kartu", "/admin/kartu", Public, Any, n),
         row("GET", "/V/{token}", "/V/RLS1:AAAA", Public, Any, n),
         row("GET", "/v1/keys", "/v1/keys", Public, Any, n),
         row("GET", "/v1/revocations", "/v1/revocations", Public, Any, n),

@@ -407,3 +407,93 @@ story!(
     an_admin_imports_fixes_a_bad_row_issues_and_downloads_a_card_sheet,
     multi_thread
 );
+
+async fn an_admin_finds_a_lost_card_by_its_number_and_replaces_it() {
+    let app = spawn_app().await;
+    let v = redeemable(&app).await;
+    account(&app, "admin.dinkes", "kata sandi admin", "admin", &[]).await;
+    let lost = v[2]["card_number"].as_str().unwrap().to_owned();
+    // A kecamatan officer elsewhere does not find it; text that is no card number is refused.
+    account(
+        &app,
+        "admin.puspo",
+        "kata sandi puspo",
+        "admin",
+        &["35.14.06"],
+    )
+    .await;
+    let (_, _, puspo) = sign_in(&app, "admin.puspo", "kata sandi puspo").await;
+    let html = no_redirects()
+        .get(app.url(&format!("/admin/kartu?nomor={lost}")))
+        .header("cookie", &puspo)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("kartu-tidak-ada") && !html.contains("kartu-ganti"),
+        "{html}"
+    );
+    let res = no_redirects()
+        .get(app.url("/admin/kartu?nomor=bukan"))
+        .header("cookie", &puspo)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+
+    let Some(b) = Browser::start(None).await else {
+        return;
+    };
+    b.sign_in_account(&app.base, "admin.dinkes", "kata sandi admin")
+        .await;
+    let lower = lost.to_lowercase().replace('-', "");
+    b.client
+        .goto(&app.url(&format!("/admin/kartu?nomor={lower}")))
+        .await
+        .unwrap();
+    b.wait_for("document.body.dataset.ready === '1'", 30).await;
+    b.click(".kartu-ganti").await;
+    b.wait_for("document.body.dataset.replaced", 30).await;
+    let new_number = b.text("#kartu-baru-nomor").await;
+    assert_ne!(new_number, lost);
+    assert_eq!(b.text("#kartu-baru-nilai").await, "Rp 100.000");
+    b.wait_for(
+        "document.getElementById('kartu-baru-qr').naturalWidth > 0",
+        30,
+    )
+    .await;
+    b.assert_accessible().await;
+    if app.db.backend == relasi::store::Backend::Sqlite {
+        b.screenshot("admin-kartu").await;
+    }
+    let old: Value = app
+        .get(
+            &format!("/v1/vouchers/{}", v[2]["id"].as_str().unwrap()),
+            &app.admin,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(old["status"], "revoked");
+    assert_eq!(old["balance"], "0");
+    let new: Value = app
+        .get(
+            &format!("/v1/vouchers/{}", old["replaced_by"].as_str().unwrap()),
+            &app.admin,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(new["card_number"], json!(new_number));
+    assert_eq!(new["balance"], "100000");
+    b.close().await;
+}
+story!(
+    an_admin_finds_a_lost_card_by_its_number_and_replaces_it,
+    multi_thread
+);

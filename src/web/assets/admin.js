@@ -89,6 +89,40 @@ async function cycle(action) {
   document.body.dataset.issued = "1";
 }
 
+// A lost card: revoke it, or replace it (its balance moves to a newly signed card), then print
+// the new card's QR from this page.
+async function lostCard(box, action) {
+  const say = document.getElementById("kartu-pesan");
+  for (const b of box.querySelectorAll("button")) b.disabled = true;
+  const res = await api(`/v1/vouchers/${box.dataset.id}/${action}`, { method: "POST", body: {} });
+  say.className = res.status < 300 ? "ok" : "alert";
+  if (res.status >= 300) {
+    say.textContent = problemTitle(res.body);
+    for (const b of box.querySelectorAll("button")) b.disabled = false;
+    return;
+  }
+  box.hidden = true;
+  if (action === "revoke") {
+    say.textContent = t("lost_revoked");
+    return;
+  }
+  const v = res.body;
+  say.textContent = t("lost_replaced");
+  document.getElementById("kartu-baru-nomor").textContent = v.card_number;
+  document.getElementById("kartu-baru-nilai").textContent = rupiah(v.face_value);
+  document.getElementById("kartu-baru-berlaku").textContent = new Date(v.valid_until).toLocaleDateString(document.documentElement.lang);
+  const img = document.getElementById("kartu-baru-qr");
+  img.src = `/v1/vouchers/${v.id}/qr.svg`;
+  document.getElementById("kartu-baru").hidden = false;
+  document.getElementById("kartu-baru").scrollIntoView();
+  document.body.dataset.replaced = v.card_number;
+}
+
+for (const box of document.querySelectorAll(".kartu-aksi")) {
+  box.querySelector(".kartu-ganti")?.addEventListener("click", () => lostCard(box, "replace"));
+  box.querySelector(".kartu-cabut")?.addEventListener("click", () => lostCard(box, "revoke"));
+}
+document.getElementById("kartu-cetak")?.addEventListener("click", () => print());
 document.getElementById("impor-form")?.addEventListener("submit", upload);
 document.getElementById("siklus-buka")?.addEventListener("click", () => cycle("open"));
 document.getElementById("siklus-terbit")?.addEventListener("click", () => cycle("issue"));
