@@ -131,6 +131,55 @@ async fn signing_in_with_a_name_and_password_lands_each_role_on_its_page() {
         html.contains("Sibon") && html.contains("Rp 1.000.000"),
         "{html}"
     );
+    // Bahasa Indonesia first; English on asking, on every page.
+    for (path, id, en) in [
+        ("/admin?periode=2026-11", "Dasbor", "Dashboard"),
+        ("/admin/registri", "Impor registri", "Registry import"),
+        (
+            "/admin/siklus?periode=2026-11",
+            "Siklus dan kartu",
+            "Cycles and cards",
+        ),
+        ("/admin/kartu", "Kartu hilang", "Lost cards"),
+        ("/masuk", "Nama pengguna", "User name"),
+    ] {
+        let get = |url: String| {
+            no_redirects()
+                .get(app.url(&url))
+                .header("cookie", &admin)
+                .send()
+        };
+        let indonesian = get(path.to_owned()).await.unwrap().text().await.unwrap();
+        assert!(
+            indonesian.contains(id) && indonesian.contains("<html lang=\"id\">"),
+            "{path}"
+        );
+        let sep = if path.contains('?') { '&' } else { '?' };
+        let english = get(format!("{path}{sep}lang=en"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            english.contains(en) && english.contains("<html lang=\"en\">"),
+            "{path}"
+        );
+    }
+    let (_, _, kader) = sign_in(&app, "kader.sibon", "kata sandi kader").await;
+    let english = no_redirects()
+        .get(app.url("/kader?periode=2026-11&lang=en"))
+        .header("cookie", &kader)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        english.contains("Card hand-over") && english.contains("Kepala 1"),
+        "{english}"
+    );
 }
 story!(signing_in_with_a_name_and_password_lands_each_role_on_its_page);
 
