@@ -10,7 +10,7 @@ use crate::domain::wilayah::WilayahCode;
 use crate::jobs::cards::{self, CardsError};
 use crate::jobs::issue::IssueReport;
 use crate::store::Opened;
-use crate::usecases::{cycles, programmes};
+use crate::usecases::{cycles, handovers, programmes};
 use axum::extract::State;
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
@@ -29,6 +29,76 @@ pub(super) fn router() -> Router<AppState> {
         .route("/v1/cycles/{period}/issue", post(issue))
         .route("/v1/cycles/{period}/cards.pdf", get(cards_pdf))
         .route("/v1/cycles/{period}/handover.csv", get(handover_csv))
+        .route(
+            "/v1/cycles/{period}/handovers",
+            post(record_handovers).get(list_handovers),
+        )
+}
+
+#[derive(Deserialize)]
+struct RecordHandovers {
+    /// Voucher ids, or the cards' QR texts.
+    cards: Vec<String>,
+    /// The local date the families received them.
+    on: chrono::NaiveDate,
+    programme: Option<u16>,
+}
+
+/// `POST /v1/cycles/{period}/handovers {cards:[id or QR text], on}` (admin, issuer, kader of
+/// the cards' desa) → 201 `{recorded, already}`. A card recorded before keeps its first date.
+async fn record_handovers(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(period): Path<String>,
+    ApiJson(body): ApiJson<RecordHandovers>,
+) -> ApiResult<(StatusCode, Json<handovers::Recorded>)> {
+    caller.require(&[Role::Admin, Role::Issuer, Role::Kader])?;
+    let period = Period::parse(&period)?;
+    if body.cards.len() > handovers::MAX_CARDS_PER_RECORD {
+        return Err(ApiError::new(Code::ValidationFailed).detail("cards: 1 to 1000 cards"));
+    }
+    let cards = body
+        .cards
+        .iter()
+        .map(|c| handovers::card_ref(c))
+        .collect::<Result<Vec<_>, _>>()?;
+    let programme = programmes::resolve(&state.store, body.programme).await?;
+    let done = handovers::record(
+        &state.store,
+        &caller.principal,
+        &programme,
+        period,
+        (&cards, body.on),
+        &caller.actor(),
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(done)))
+}
+
+/// `GET /v1/cycles/{period}/handovers?desa=` → `{desa, handed_over, not_handed_over,
+/// cards:[{voucher_id, card_number, face_value, handed_over_on}]}` (no names: the printed list
+/// and the kader's page carry those).
+async fn list_handovers(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(period): Path<String>,
+    query: Result<Query<DesaQuery>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let (programme, period, desa) = desa_sheet_args(&state, &caller, &period, query).await?;
+    let cards = handovers::list(&state.store, &caller.principal, &programme, period, &desa).await?;
+    let given = cards.iter().filter(|c| c.handed_over_on.is_some()).count();
+    let rows: Vec<_> = cards
+        .iter()
+        .map(|c| {
+            serde_json::json!({
+                "voucher_id": c.voucher_id.to_string(), "card_number": c.card_number,
+                "face_value": c.face_value, "handed_over_on": c.handed_over_on,
+            })
+        })
+        .collect();
+    Ok(Json(serde_json::json!({
+        "desa": desa, "handed_over": given, "not_handed_over": cards.len() - given, "cards": rows,
+    })))
 }
 
 #[derive(Deserialize, Default)]

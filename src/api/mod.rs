@@ -202,6 +202,8 @@ pub fn app(state: AppState) -> Router {
         .merge(crate::web::toko::router())
         .merge(crate::web::saldo::router())
         .merge(crate::web::beranda::router())
+        .merge(crate::web::kader::router())
+        .merge(crate::web::admin::router())
         .fallback(|| async { error::ApiError::new(Code::NotFound) })
         .with_state(state)
         // The import route sets its own, larger DefaultBodyLimit; the outer layer only stops

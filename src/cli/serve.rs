@@ -146,6 +146,15 @@ impl Banner<'_> {
         let _ = writeln!(b, "  server                : http://{addr}");
         let _ = writeln!(b, "  token admin           : {a}");
         let _ = writeln!(b, "  token toko / merchant : {}", self.merchant);
+        let _ = writeln!(b, "  halaman / pages       : http://{addr}/masuk");
+        for l in relasi::demo::DEMO_LOGINS {
+            let _ = writeln!(
+                b,
+                "  masuk / sign in       : {} / {}  ({})",
+                l.name, l.password, l.who
+            );
+        }
+        let _ = writeln!(b, "  keluarga / family     : http://{addr}/saldo");
         let _ = writeln!(
             b,
             "  coba / try            : curl -H 'Authorization: Bearer {a}' http://{addr}/v1/budgets"
@@ -188,6 +197,9 @@ pub async fn demo(args: DemoArgs) -> anyhow::Result<()> {
     )
     .await
     .map_err(super::refused)?;
+    relasi::demo::demo_accounts(&store)
+        .await
+        .map_err(super::refused)?;
     let admin = super::tokens::create_token(&store, Role::Admin, None, "demo admin").await?;
     let merchant =
         super::tokens::create_token(&store, Role::Merchant, Some(MerchantId(1)), "demo toko 1")

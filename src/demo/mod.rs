@@ -73,6 +73,75 @@ pub struct DemoSummary {
     pub merchants: i64,
 }
 
+/// A demo sign-in for the pages: name, password, and who it is.
+#[derive(Clone, Copy, Debug)]
+pub struct DemoLogin {
+    /// Account name.
+    pub name: &'static str,
+    /// Its password (a demo: printed on purpose).
+    pub password: &'static str,
+    /// Who signs in with it (printed beside it).
+    pub who: &'static str,
+}
+
+/// One account per role the pages serve: the office (admin, finance), a kader of Desa Sibon
+/// (35.14.05.2005) and the first demo shop.
+pub const DEMO_LOGINS: [DemoLogin; 4] = [
+    DemoLogin {
+        name: "admin",
+        password: "relasi-demo-admin",
+        who: "admin program / programme admin",
+    },
+    DemoLogin {
+        name: "kader.sibon",
+        password: "relasi-demo-kader",
+        who: "kader Desa Sibon",
+    },
+    DemoLogin {
+        name: "toko.demo",
+        password: "relasi-demo-toko",
+        who: "toko / shop 1",
+    },
+    DemoLogin {
+        name: "keuangan",
+        password: "relasi-demo-keuangan",
+        who: "keuangan / finance",
+    },
+];
+
+/// Creates the demo accounts that are missing (a reused demo database keeps its own).
+pub async fn demo_accounts(store: &Store) -> Result<(), crate::problem::Problem> {
+    use crate::domain::auth::{Area, Grant, Role};
+    for (login, role) in
+        DEMO_LOGINS
+            .iter()
+            .zip([Role::Admin, Role::Kader, Role::Merchant, Role::Finance])
+    {
+        let area = if role == Role::Kader {
+            Area::of(vec![WilayahCode::parse("35.14.05.2005")?])?
+        } else {
+            Area::everywhere()
+        };
+        let shop = (role == Role::Merchant).then_some(crate::domain::ids::MerchantId(1));
+        let grant = Grant::new(role, shop, area)?;
+        match crate::usecases::accounts::create_account(
+            store,
+            login.name,
+            login.password,
+            &grant,
+            ACTOR,
+        )
+        .await
+        {
+            Err(p) if p.code() == crate::problem::Code::AlreadyExists => {}
+            other => {
+                other?;
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Seeds the demo district unless the demo programme exists already.
 pub async fn seed(store: &Store) -> Result<DemoSummary, DemoError> {
     let created = match store.programme_by_number(DEMO_PROGRAMME_NUMBER).await {

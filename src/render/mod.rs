@@ -1,6 +1,7 @@
 //! Rendering for people: QR images, printable card sheets and shop pairing sheets.
 
 pub mod cards;
+pub mod chart;
 pub mod charts;
 pub mod pairing;
 pub mod qr;

@@ -438,6 +438,17 @@ impl Store {
             .collect()
     }
 
+    /// Vouchers whose id begins with these hex digits (a card number, `0C45-651E`, is the
+    /// first eight), newest first, at most 20.
+    pub async fn vouchers_by_id_prefix(&self, prefix_hex: &str) -> StoreResult<Vec<Voucher>> {
+        let rows: Vec<VoucherRow> = with_pool!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "select {VOUCHER_COLUMNS} from vouchers where id like $1 || '%' order by issued_at_us desc limit 20"
+        ))).bind(prefix_hex.to_owned()).fetch_all(pool).await)?;
+        rows.into_iter()
+            .map(|r| voucher_from_row(self, r))
+            .collect()
+    }
+
     /// Head-of-household names of a desa by KK (for cards and hand-over lists only).
     pub async fn household_names(
         &self,

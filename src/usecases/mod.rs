@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod balance;
 pub mod cycles;
+pub mod handovers;
 pub mod lokus;
 pub mod pairing;
 pub mod programmes;

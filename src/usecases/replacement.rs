@@ -42,3 +42,29 @@ pub async fn replace(ledger: Ledger<'_>, id: VoucherId, actor: &str) -> Result<V
             })
         })
 }
+
+/// The cards with this number (`0C45-651E`, as printed; the dash and case are optional) in the
+/// caller's area, for the admin who replaces a lost card. 422 for text that is no card number.
+pub async fn find_by_card_number(
+    store: &crate::store::Store,
+    who: &crate::domain::auth::Principal,
+    card_number: &str,
+) -> Result<Vec<crate::domain::voucher::Voucher>, Problem> {
+    if who.role != crate::domain::auth::Role::Admin {
+        return Err(Problem::new(Code::Forbidden));
+    }
+    let hex: String = card_number
+        .trim()
+        .chars()
+        .filter(|c| *c != '-')
+        .collect::<String>()
+        .to_ascii_lowercase();
+    if hex.len() != 8 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(Problem::new(Code::ValidationFailed).detail("card number: XXXX-XXXX"));
+    }
+    let found = store.vouchers_by_id_prefix(&hex).await?;
+    Ok(found
+        .into_iter()
+        .filter(|v| who.area.covers(&v.kode_desa))
+        .collect())
+}

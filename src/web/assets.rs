@@ -37,6 +37,8 @@ pub static ASSETS: &[Asset] = &[
     asset!("relasi.js", "text/javascript; charset=utf-8"),
     asset!("masuk.js", "text/javascript; charset=utf-8"),
     asset!("saldo.js", "text/javascript; charset=utf-8"),
+    asset!("kader.js", "text/javascript; charset=utf-8"),
+    asset!("admin.js", "text/javascript; charset=utf-8"),
     asset!("toko.js", "text/javascript; charset=utf-8"),
     asset!("toko-sw.js", "text/javascript; charset=utf-8"),
 ];

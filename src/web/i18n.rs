@@ -144,14 +144,18 @@ messages! {
     LoginButton = "login_button", "Masuk", "Sign in";
     /// A token that is not valid.
     LoginFailed = "login_failed", "Token tidak dikenal atau sudah dicabut.", "Unknown or revoked token.";
-    /// Heading of the account form.
-    LoginAccountHeading = "login_account_heading", "Masuk dengan akun petugas", "Sign in with an officer's account";
-    /// Account name field.
-    LoginNameLabel = "login_name_label", "Nama akun", "Account name";
-    /// Password field.
+    /// Account name.
+    LoginNameLabel = "login_name_label", "Nama pengguna", "User name";
+    /// Password.
     LoginPasswordLabel = "login_password_label", "Kata sandi", "Password";
-    /// A name or password that did not sign in.
-    LoginAccountFailed = "login_account_failed", "Nama akun atau kata sandi salah, atau akun sedang dikunci.", "Wrong account name or password, or the account is locked for now.";
+    /// Wrong name or password.
+    LoginPasswordFailed = "login_password_failed", "Nama pengguna atau kata sandi salah.", "Wrong user name or password.";
+    /// Locked.
+    LoginLocked = "login_locked", "Terlalu banyak percobaan: akun dikunci sementara. Coba lagi nanti.", "Too many attempts: the account is locked for a while. Try again later.";
+    /// The token form's heading.
+    LoginTokenTitle = "login_token_title", "Toko: masuk dengan token", "Shops: sign in with a token";
+    /// The token form's button.
+    LoginTokenButton = "login_token_button", "Masuk dengan token", "Sign in with the token";
     /// A token of a role this page is not for.
     LoginWrongRole = "login_wrong_role", "Token ini tidak untuk halaman ini.", "This token is not for this page.";
     // The front door (/) and the API docs page (/api).
@@ -337,6 +341,146 @@ messages! {
     SaldoKindReversal = "saldo_kind_reversal", "Pembatalan", "Reversal";
     /// A move to a replacement card.
     SaldoKindMove = "saldo_kind_move", "Pindah ke kartu pengganti", "Moved to a replacement card";
+    // The kader's page (/kader).
+    /// Title.
+    KaderTitle = "kader_title", "Serah terima kartu", "Card hand-over";
+    /// Desa.
+    KaderDesa = "kader_desa", "Desa", "Desa (village)";
+    /// Period.
+    KaderPeriod = "kader_period", "Periode", "Period";
+    /// Cards handed over.
+    KaderGiven = "kader_given", "Sudah diserahkan", "Handed over";
+    /// Recorded now.
+    KaderRecorded = "kader_recorded", "Serah terima tercatat", "Hand-overs recorded";
+    /// Card sheet download.
+    KaderCardSheet = "kader_card_sheet", "Unduh lembar kartu (PDF)", "Download the card sheet (PDF)";
+    /// Hand-over list download.
+    KaderHandoverList = "kader_handover_list", "Unduh daftar serah terima (CSV)", "Download the hand-over list (CSV)";
+    /// The form's heading.
+    KaderRecordTitle = "kader_record_title", "Catat kartu yang sudah diterima keluarga", "Record the cards families received";
+    /// What to do.
+    KaderRecordHelp = "kader_record_help", "Centang keluarga yang menerima kartunya, pilih tanggal, lalu simpan. Kartu yang sudah dicatat tidak bisa diubah.", "Tick the families that received their card, pick the date, then save. A recorded card cannot be changed.";
+    /// Date.
+    KaderDate = "kader_date", "Tanggal diterima", "Date received";
+    /// Scan.
+    KaderScan = "kader_scan", "Pindai kartu dengan kamera", "Scan a card with the camera";
+    /// Scanning.
+    KaderScanLooking = "kader_scan_looking", "Arahkan kamera ke QR pada kartu…", "Point the camera at the card's QR…";
+    /// Scanned.
+    KaderScanDone = "kader_scan_done", "Kartu tercatat sudah diserahkan.", "Card recorded as handed over.";
+    /// Camera failed.
+    KaderScanFailed = "kader_scan_failed", "Kamera tidak bisa dipakai: centang daftar di bawah.", "The camera cannot be used: tick the list below.";
+    /// No cards.
+    KaderNoCards = "kader_no_cards", "Belum ada kartu untuk desa ini pada periode ini.", "No cards for this desa in this period yet.";
+    /// Handed over on.
+    KaderGivenOn = "kader_given_on", "Diserahkan", "Handed over";
+    /// Save.
+    KaderSave = "kader_save", "Simpan serah terima", "Save the hand-overs";
+    // The office pages (/admin).
+    /// Dashboard title.
+    AdminTitle = "admin_title", "Dasbor", "Dashboard";
+    /// The office navigation.
+    AdminNav = "admin_nav", "Halaman kantor", "Office pages";
+    /// Show (a period).
+    AdminShow = "admin_show", "Tampilkan", "Show";
+    /// Working.
+    AdminWorking = "admin_working", "Sedang diproses…", "Working…";
+    /// Households.
+    DashHouseholds = "dash_households", "KK aktif terdaftar", "Active households";
+    /// Issued.
+    DashIssued = "dash_issued", "Voucher terbit", "Vouchers issued";
+    /// Issued value.
+    DashIssuedValue = "dash_issued_value", "Nilai terbit", "Value issued";
+    /// Redeemed.
+    DashRedeemed = "dash_redeemed", "Terpakai", "Redeemed";
+    /// Redeemed last month.
+    DashRedeemedLast = "dash_redeemed_last", "Terpakai", "Redeemed";
+    /// Remaining.
+    DashRemaining = "dash_remaining", "Sisa nilai", "Value remaining";
+    /// Chart: issued.
+    DashChartIssued = "dash_chart_issued", "Nilai terbit per kecamatan: bulan ini dan bulan lalu", "Value issued by kecamatan: this month and last";
+    /// Chart: redeemed.
+    DashChartRedeemed = "dash_chart_redeemed", "Terpakai per kecamatan: bulan ini dan bulan lalu", "Redeemed by kecamatan: this month and last";
+    /// Table.
+    DashTable = "dash_table", "Per kecamatan dan desa", "By kecamatan and desa";
+    /// Area column.
+    DashArea = "dash_area", "Wilayah", "Area";
+    /// Import title.
+    ImportTitle = "import_title", "Impor registri", "Registry import";
+    /// Import help.
+    ImportHelp = "import_help", "Unggah households.csv atau members.csv. Jika ada baris yang salah, tidak ada yang disimpan; setiap baris salah disebut dengan nomor barisnya seperti di spreadsheet (judul kolom = baris 1).", "Upload households.csv or members.csv. If any row is wrong nothing is saved; every bad row is named by its line as a spreadsheet shows it (the header is line 1).";
+    /// File.
+    ImportFile = "import_file", "Berkas CSV", "CSV file";
+    /// Effective date.
+    ImportEffective = "import_effective", "Berlaku sejak", "Effective from";
+    /// Button.
+    ImportButton = "import_button", "Unggah dan impor", "Upload and import";
+    /// Done.
+    ImportDone = "import_done", "Registri diimpor.", "Registry imported.";
+    /// Refused.
+    ImportRefused = "import_refused", "Berkas ditolak; tidak ada yang disimpan. Perbaiki baris berikut lalu unggah lagi:", "File refused; nothing was saved. Fix these lines and upload again:";
+    /// Line column.
+    ImportLine = "import_line", "Baris", "Line";
+    /// Field column.
+    ImportField = "import_field", "Kolom", "Field";
+    /// Reason column.
+    ImportReason = "import_reason", "Alasan", "Reason";
+    /// Rows read.
+    ImportRows = "import_rows", "Baris data dibaca", "Data rows read";
+    /// New.
+    ImportNew = "import_new", "Baru", "New";
+    /// Changed (moved, deceased, other changes).
+    ImportChanged = "import_changed", "Berubah (pindah, meninggal, data lain)", "Changed (moved, deceased, other data)";
+    /// Unchanged.
+    ImportUnchanged = "import_unchanged", "Tidak berubah", "Unchanged";
+    /// Cycles title.
+    CyclesTitle = "cycles_title", "Siklus dan kartu", "Cycles and cards";
+    /// Open.
+    CycleOpen = "cycle_open", "Buka siklus", "Open the cycle";
+    /// Issue.
+    CycleIssue = "cycle_issue", "Terbitkan voucher", "Issue vouchers";
+    /// Opened.
+    CycleOpened = "cycle_opened", "Siklus dibuka.", "Cycle opened.";
+    /// Issued.
+    CycleIssued = "cycle_issued", "Voucher diterbitkan", "Vouchers issued";
+    /// Eligible.
+    CycleEligible = "cycle_eligible", "Keluarga layak", "Eligible households";
+    /// Skipped: not eligible.
+    CycleSkippedIneligible = "cycle_skipped_ineligible", "Tidak layak", "Not eligible";
+    /// Skipped: no money.
+    CycleSkippedBudget = "cycle_skipped_budget", "Tanpa dana (pagu habis)", "Unfunded (budget exhausted)";
+    /// Total value.
+    CycleTotalValue = "cycle_total_value", "Nilai total", "Total value";
+    /// Per desa.
+    CyclesPerDesa = "cycles_per_desa", "Kartu dan daftar serah terima per desa", "Card sheets and hand-over lists by desa";
+    /// None.
+    CyclesNone = "cycles_none", "Belum ada voucher pada periode ini.", "No vouchers in this period yet.";
+    /// Card sheet.
+    CyclesCards = "cycles_cards", "Lembar kartu (PDF)", "Card sheet (PDF)";
+    /// Hand-over list.
+    CyclesList = "cycles_list", "Daftar serah terima (CSV)", "Hand-over list (CSV)";
+    /// Lost cards title.
+    LostTitle = "lost_title", "Kartu hilang", "Lost cards";
+    /// What to do.
+    LostHelp = "lost_help", "Cari kartu dengan nomornya (tercetak di kartu dan di daftar serah terima). Mengganti kartu mencabut kartu lama dan memindahkan sisa saldonya ke kartu baru.", "Find the card by its number (printed on the card and on the hand-over list). Replacing a card revokes the old one and moves its balance to a new card.";
+    /// Card number.
+    LostNumber = "lost_number", "Nomor kartu", "Card number";
+    /// Find.
+    LostFind = "lost_find", "Cari", "Find";
+    /// None found.
+    LostNone = "lost_none", "Tidak ada kartu dengan nomor itu di wilayah Anda.", "No card with that number in your area.";
+    /// Replace.
+    LostReplace = "lost_replace", "Ganti kartu (saldo pindah ke kartu baru)", "Replace the card (the balance moves to a new card)";
+    /// Revoke.
+    LostRevoke = "lost_revoke", "Cabut saja", "Revoke only";
+    /// New card.
+    LostNewCard = "lost_new_card", "Kartu baru", "New card";
+    /// Print.
+    LostPrint = "lost_print", "Cetak kartu baru", "Print the new card";
+    /// Replaced.
+    LostReplaced = "lost_replaced", "Kartu diganti. Cetak kartu baru dan serahkan ke keluarga.", "Card replaced. Print the new card and hand it to the family.";
+    /// Revoked.
+    LostRevoked = "lost_revoked", "Kartu dicabut.", "Card revoked.";
 }
 
 #[cfg(test)]

@@ -3,10 +3,12 @@
 //! mechanism. Pages are clients of the same `/v1` API (their scripts call it with the session
 //! cookie); a page handler only reads what its template shows. See ARCHITECTURE.md "Pages".
 
+pub mod admin;
 pub mod assets;
 pub mod beranda;
 pub mod format;
 pub mod i18n;
+pub mod kader;
 pub mod saldo;
 pub mod session;
 pub mod toko;

@@ -8,7 +8,9 @@
 use super::i18n::{Lang, Msg, cookie};
 use super::{Chrome, page};
 use crate::api::AppState;
-use crate::domain::auth::{ApiTokenSecret, Principal};
+use crate::domain::auth::{ApiTokenSecret, Principal, Role};
+use crate::domain::ids::ApiTokenId;
+use crate::usecases::accounts;
 use askama::Template;
 use axum::Form;
 use axum::extract::{FromRequestParts, Query, State};
@@ -95,10 +97,36 @@ fn session_cookie(value: &str, max_age: u64, headers: &HeaderMap) -> HeaderValue
 /// A signed-in page visitor.
 #[derive(Clone, Debug)]
 pub struct PageSession {
+    /// Which token (for the audit trail).
+    pub token_id: ApiTokenId,
     /// Role and shop.
     pub principal: Principal,
     /// The CSRF token to render into the page.
     pub csrf: String,
+    /// The session's secret (to check a plain form's CSRF field).
+    secret: ApiTokenSecret,
+}
+
+impl PageSession {
+    /// How the audit chain names this visitor (as `Caller::actor` does).
+    pub fn actor(&self) -> String {
+        format!("{}#{}", self.principal.role.as_str(), self.token_id.0)
+    }
+
+    /// Whether a plain form's change may go ahead: its `csrf` field matches this session and
+    /// the `Origin` (when sent) is this host.
+    pub fn form_allowed(&self, headers: &HeaderMap, form_csrf: &str) -> bool {
+        unsafe_request_allowed(headers, &self.secret, Some(form_csrf))
+    }
+}
+
+/// The page a role lands on after signing in.
+pub fn landing(role: Role) -> &'static str {
+    match role {
+        Role::Merchant => "/toko",
+        Role::Kader => "/kader",
+        Role::Admin | Role::Issuer | Role::Finance | Role::Auditor => "/admin",
+    }
 }
 
 /// Where a page without a session sends its visitor.
@@ -130,9 +158,11 @@ impl FromRequestParts<AppState> for PageSession {
         let secret = session_secret(&parts.headers)
             .ok_or_else(|| SignInFirst(local_path(parts.uri.path())))?;
         match state.store.principal_for(&secret).await {
-            Ok(Some((_, principal))) => Ok(PageSession {
+            Ok(Some((token_id, principal))) => Ok(PageSession {
+                token_id,
                 principal,
                 csrf: csrf_token(secret.expose()),
+                secret,
             }),
             _ => Err(back),
         }
@@ -144,8 +174,14 @@ impl FromRequestParts<AppState> for PageSession {
 struct LoginPage {
     c: Chrome,
     next: String,
-    failed: bool,
-    account_failed: bool,
+    failed: Option<Msg>,
+}
+
+impl LoginPage {
+    /// Why the last sign-in failed, in the page's language.
+    fn failed_text(&self) -> Option<&'static str> {
+        self.failed.map(|m| self.c.t(m))
+    }
 }
 
 #[derive(Deserialize)]
@@ -161,23 +197,24 @@ pub(super) async fn login_form(lang: Lang, Query(q): Query<NextQuery>) -> Respon
         &LoginPage {
             c: Chrome::new(lang, Msg::LoginTitle),
             next,
-            failed: false,
-            account_failed: false,
+            failed: None,
         },
     )
 }
 
 #[derive(Deserialize)]
 pub(super) struct LoginForm {
+    /// A shop's (or any) API token.
     token: Option<String>,
+    /// An account's name and password.
     name: Option<String>,
     password: Option<String>,
     next: Option<String>,
 }
 
-/// `POST /masuk`: a valid token, or an account's name and password (a session token with
-/// the account's expiry, `usecases::accounts::login`), becomes the session cookie; the visitor
-/// goes on to `next`.
+/// `POST /masuk`: an account's name and password (a session token with the account's expiry)
+/// or an API token (shops) becomes the session cookie; the visitor goes on to `next`, or to
+/// their role's page.
 pub(super) async fn login(
     State(state): State<AppState>,
     lang: Lang,
@@ -185,51 +222,60 @@ pub(super) async fn login(
     Form(form): Form<LoginForm>,
 ) -> Response {
     let next = local_path(form.next.as_deref().unwrap_or("/"));
-    let refused = |failed, account_failed| {
-        page(
+    let signed = if !same_origin(&headers) {
+        Err(Msg::LoginFailed)
+    } else if let (Some(name), Some(password)) = (&form.name, &form.password)
+        && !name.trim().is_empty()
+    {
+        account_session(&state, name.trim(), password).await
+    } else {
+        token_session(&state, form.token.as_deref().unwrap_or("")).await
+    };
+    match signed {
+        Ok((secret, role, max_age)) => {
+            let to = if next == "/" { landing(role) } else { &next };
+            let mut res = Redirect::to(to).into_response();
+            res.headers_mut().insert(
+                header::SET_COOKIE,
+                session_cookie(secret.expose(), max_age, &headers),
+            );
+            res
+        }
+        Err(why) => page(
             StatusCode::UNAUTHORIZED,
             &LoginPage {
                 c: Chrome::new(lang, Msg::LoginTitle),
-                next: next.clone(),
-                failed,
-                account_failed,
+                next,
+                failed: Some(why),
             },
-        )
-    };
-    if let (Some(name), Some(password)) = (&form.name, &form.password) {
-        if !same_origin(&headers) {
-            return refused(false, true);
-        }
-        let policy = state.config.login;
-        return match crate::usecases::accounts::login(&state.store, policy, name, password).await {
-            Ok(session) => {
-                let ttl_secs = u64::try_from(policy.session_ttl_secs).unwrap_or(0);
-                signed_in(&next, session.secret.expose(), ttl_secs, &headers)
-            }
-            Err(_) => refused(false, true),
-        };
-    }
-    let secret = ApiTokenSecret::presented(form.token.as_deref().unwrap_or_default().trim());
-    let known = match &secret {
-        Some(s) if same_origin(&headers) => state.store.principal_for(s).await.ok().flatten(),
-        _ => None,
-    };
-    match (known, secret) {
-        (Some(_), Some(secret)) => {
-            signed_in(&next, secret.expose(), SESSION_MAX_AGE_SECS, &headers)
-        }
-        _ => refused(true, false),
+        ),
     }
 }
 
-/// The redirect onward, setting the session cookie.
-fn signed_in(next: &str, secret: &str, max_age_secs: u64, headers: &HeaderMap) -> Response {
-    let mut res = Redirect::to(next).into_response();
-    res.headers_mut().insert(
-        header::SET_COOKIE,
-        session_cookie(secret, max_age_secs, headers),
-    );
-    res
+/// A session from an account's name and password (the use case counts failures and locks).
+async fn account_session(
+    state: &AppState,
+    name: &str,
+    password: &str,
+) -> Result<(ApiTokenSecret, Role, u64), Msg> {
+    let policy = state.config.login;
+    match accounts::login(&state.store, policy, name, password).await {
+        Ok(session) => {
+            let max_age = u64::try_from(policy.session_ttl_secs).unwrap_or(0);
+            Ok((session.secret, session.grant.role, max_age))
+        }
+        Err(p) if p.code() == crate::problem::Code::AccountLocked => Err(Msg::LoginLocked),
+        Err(_) => Err(Msg::LoginPasswordFailed),
+    }
+}
+
+/// A session from an API token (a shop's phone, or a pairing link).
+async fn token_session(state: &AppState, token: &str) -> Result<(ApiTokenSecret, Role, u64), Msg> {
+    let secret = ApiTokenSecret::presented(token.trim()).ok_or(Msg::LoginFailed)?;
+    match state.store.principal_for(&secret).await {
+        Ok(Some((_, principal))) => Ok((secret, principal.role, SESSION_MAX_AGE_SECS)),
+        _ => Err(Msg::LoginFailed),
+    }
 }
 
 #[derive(Deserialize)]

@@ -101,6 +101,9 @@ fn table() -> Vec<Row> {
         row("GET", "/toko", "/toko", Public, Any, n),
         row("GET", "/toko-sw.js", "/toko-sw.js", Public, Any, n),
         row("GET", "/saldo", "/saldo", Public, Any, n),
+        row("GET", "/", "/", Public, Any, n),
+        row("GET", "/api", "/api", Public, Any, n),
+        row("GET", "/openapi.json", "/openapi.json", Public, Any, n),
         row(
             "GET",
             "/v1/reconciliations",
@@ -192,6 +195,14 @@ fn table() -> Vec<Row> {
             ),
         ),
         row("GET", "/v/{token}", "/v/RLS1:AAAA", Public, Any, n),
+        // Pages: without a session cookie they send the visitor to /masuk; what a signed-in
+        // visitor may see is checked by the use cases they call (tests/it/pages.rs).
+        row("GET", "/kader", "/kader", Public, Any, n),
+        row("POST", "/kader", "/kader", Public, Any, n),
+        row("GET", "/admin", "/admin", Public, Any, n),
+        row("GET", "/admin/registri", "/admin/registri", Public, Any, n),
+        row("GET", "/admin/siklus", "/admin/siklus", Public, Any, n),
+        row("GET", "/admin/kartu", "/admin/kartu", Public, Any, n),
         row("GET", "/V/{token}", "/V/RLS1:AAAA", Public, Any, n),
         row("GET", "/v1/keys", "/v1/keys", Public, Any, n),
         row("GET", "/v1/revocations", "/v1/revocations", Public, Any, n),
@@ -335,6 +346,22 @@ fn table() -> Vec<Row> {
             "GET",
             "/v1/cycles/{period}/handover.csv",
             "/v1/cycles/2026-11/handover.csv?desa=35.14.05.2005",
+            Roles(&[Admin, Issuer, Kader]),
+            Area,
+            n,
+        ),
+        row(
+            "POST",
+            "/v1/cycles/{period}/handovers",
+            "/v1/cycles/2026-11/handovers",
+            Roles(&[Admin, Issuer, Kader]),
+            Area,
+            Body::Json(|| json!({ "cards": ["{voucher}"], "on": "2026-11-02" })),
+        ),
+        row(
+            "GET",
+            "/v1/cycles/{period}/handovers",
+            "/v1/cycles/2026-11/handovers?desa=35.14.05.2005",
             Roles(&[Admin, Issuer, Kader]),
             Area,
             n,
@@ -588,7 +615,9 @@ async fn send(app: &TestApp, world: &World, row: &Row, caller: &Caller) -> (u16,
     }
     req = match row.body {
         Body::None => req,
-        Body::Json(make) => req.json(&make()),
+        Body::Json(make) => req
+            .header("content-type", "application/json")
+            .body(make().to_string().replace("{voucher}", &world.voucher)),
         Body::Csv(text) => req.header("content-type", "text/csv").body(text),
         Body::Bytes(bytes) => req.header("content-type", "image/png").body(bytes),
     };

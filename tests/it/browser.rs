@@ -177,9 +177,23 @@ impl Browser {
         self.client.goto(&format!("{base}{path}")).await.unwrap();
         self.wait_for("document.getElementById('token')", 10).await;
         self.type_into("#token", token).await;
-        self.click("button[type=submit]").await;
+        self.click("#token-form button[type=submit]").await;
         self.wait_for("document.body.dataset.ready === '1'", 30)
             .await;
+    }
+
+    /// Signs in on `/masuk` with an account's name and password; waits for the page it lands on.
+    pub async fn sign_in_account(&self, base: &str, name: &str, password: &str) {
+        self.client.goto(&format!("{base}/masuk")).await.unwrap();
+        self.wait_for("document.getElementById('nama')", 10).await;
+        self.type_into("#nama", name).await;
+        self.type_into("#sandi", password).await;
+        self.click("#akun-form button[type=submit]").await;
+        self.wait_for(
+            "location.pathname !== '/masuk' && document.readyState === 'complete'",
+            30,
+        )
+        .await;
     }
 
     /// Accessibility basics: every input has a label, nothing is wider than the 360 px window,

@@ -42,7 +42,7 @@ async fn demo_serves_healthz_and_readyz_and_reuses_its_database() {
         let stdout = child.0.stdout.take().unwrap();
         let lines: Vec<String> = BufReader::new(stdout)
             .lines()
-            .take(7)
+            .take(13)
             .map(Result::unwrap)
             .collect();
         let text = lines.join("\n");
@@ -61,7 +61,23 @@ async fn demo_serves_healthz_and_readyz_and_reuses_its_database() {
             .last()
             .unwrap()
             .to_owned();
+        assert!(
+            text.contains("masuk / sign in       : admin / relasi-demo-admin"),
+            "{text}"
+        );
         let http = crate::helpers::http_client();
+        // The printed demo sign-in works on the pages and lands the admin on the dashboard.
+        let signed = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap()
+            .post(format!("{url}/masuk"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("name=admin&password=relasi-demo-admin")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(signed.headers()["location"], "/admin", "{round}");
         assert_eq!(
             http.get(format!("{url}/healthz"))
                 .send()

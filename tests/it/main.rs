@@ -47,6 +47,7 @@ mod malformed;
 mod merchant;
 mod merchant_cli;
 mod openapi;
+mod pages;
 mod pairing;
 mod planning;
 mod reconcile;

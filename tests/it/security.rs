@@ -369,7 +369,14 @@ async fn a_stolen_database_holds_no_nik_kk_or_name_in_clear() {
         }
     };
     let text = String::from_utf8_lossy(&bytes);
-    for value in clear.iter().map(String::as_str).chain(names) {
+    // In the whole file, only names that no built-in wilayah carries: Indonesia has a Desa Bayi
+    // (11.08.12.2038) and a Balitata; the rows above were checked for every name.
+    let unique_names = names.iter().filter(|n| !matches!(**n, "Bayi" | "Balita"));
+    for value in clear
+        .iter()
+        .map(String::as_str)
+        .chain(unique_names.copied())
+    {
         assert!(!text.contains(value), "{value} is readable in the database");
     }
     // The officers still read them through the API.
@@ -422,7 +429,7 @@ async fn pages_sign_in_with_an_account() {
         .text()
         .await
         .unwrap();
-    assert!(page.contains("Nama akun") && page.contains("Kata sandi"));
+    assert!(page.contains("Nama pengguna") && page.contains("Kata sandi"));
     let bad = form("name=bendahara&password=salah+sekali&next=%2F")
         .await
         .unwrap();
@@ -431,7 +438,7 @@ async fn pages_sign_in_with_an_account() {
         bad.text()
             .await
             .unwrap()
-            .contains("Nama akun atau kata sandi salah")
+            .contains("Nama pengguna atau kata sandi salah")
     );
     let ok = form("name=bendahara&password=sepuluh+karakter&next=%2F")
         .await

@@ -81,7 +81,11 @@ async fn pages_sign_in_with_a_cookie_and_changes_need_its_csrf_token() {
         .await
         .unwrap();
     assert_eq!(ok.status(), 303);
-    assert_eq!(ok.headers()["location"], "/");
+    assert_eq!(
+        ok.headers()["location"],
+        "/admin",
+        "an officer lands on the office pages"
+    );
     let cookie = ok.headers()["set-cookie"].to_str().unwrap().to_owned();
     assert!(
         cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),

@@ -1,0 +1,481 @@
+//! The office pages: `/admin` (the dashboard: households, vouchers issued, redeemed and
+//! remaining by kecamatan and desa, this month against last, with server-drawn charts and the
+//! numbers behind them), `/admin/registri` (registry upload with the row-error report) and
+//! `/admin/siklus` (open and issue a cycle, card sheets and hand-over lists per desa),
+//! `/admin/kartu` (a lost card found by its number, revoked and replaced, the new card printed). Each
+//! shows only the visitor's area; every change is made by the page's script through the same
+//! `/v1` API (and so the same role and area checks).
+
+use super::i18n::{Lang, Msg};
+use super::session::PageSession;
+use super::{Chrome, format, page};
+use crate::api::AppState;
+use crate::domain::auth::{Principal, Role};
+use crate::domain::ids::Period;
+use crate::problem::{Code, Problem};
+use crate::render::chart::{self, Series};
+use crate::store::DesaFigures;
+use crate::usecases::programmes;
+use askama::Template;
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::get;
+use chrono::Days;
+use serde::Deserialize;
+use std::collections::HashMap;
+
+/// The office roles (everyone but kader and shops).
+const OFFICE: [Role; 4] = [Role::Admin, Role::Issuer, Role::Finance, Role::Auditor];
+
+/// `/admin`, `/admin/registri`, `/admin/siklus`.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/admin", get(dashboard))
+        .route("/admin/registri", get(registry))
+        .route("/admin/siklus", get(cycles))
+        .route("/admin/kartu", get(lost_cards))
+}
+
+#[derive(Deserialize)]
+pub(super) struct PeriodQuery {
+    periode: Option<String>,
+}
+
+/// A page refused (role or area), in the visitor's language.
+pub(super) fn refusal(lang: Lang, problem: &Problem) -> (StatusCode, String) {
+    let code = problem.code();
+    let title = match lang {
+        Lang::Id => code.title(),
+        Lang::En => code.title_en(),
+    };
+    let status = StatusCode::from_u16(code.status()).unwrap_or(StatusCode::BAD_REQUEST);
+    (status, title.to_owned())
+}
+
+fn require(who: &Principal, roles: &[Role]) -> Result<(), Problem> {
+    if roles.contains(&who.role) {
+        Ok(())
+    } else {
+        Err(Problem::new(Code::Forbidden))
+    }
+}
+
+/// The period asked for (`?periode=`), else this month in the programme's time zone.
+async fn period_of(state: &AppState, asked: Option<&str>) -> Result<Period, Problem> {
+    match asked.filter(|p| !p.is_empty()) {
+        Some(text) => Ok(Period::parse(text)?),
+        None => Ok(Period::containing(
+            programmes::local_today(&state.store).await?,
+        )),
+    }
+}
+
+fn previous(period: Period) -> Period {
+    let day = period
+        .first_day()
+        .checked_sub_days(Days::new(1))
+        .unwrap_or_else(|| period.first_day());
+    Period::containing(day)
+}
+
+/// Sums of figures (a kecamatan, the whole area).
+#[derive(Clone, Copy, Debug, Default)]
+struct Totals {
+    households: i64,
+    issued: i64,
+    issued_rp: i64,
+    redeemed_rp: i64,
+    remaining_rp: i64,
+}
+
+impl Totals {
+    fn add(&mut self, f: &DesaFigures) {
+        self.households += f.households_active;
+        self.issued += f.issued;
+        self.issued_rp += f.issued_rp;
+        self.redeemed_rp += f.redeemed_rp;
+        self.remaining_rp += f.remaining_rp;
+    }
+}
+
+/// One line of the dashboard's table, as shown.
+struct Line {
+    kecamatan: bool,
+    name: String,
+    households: i64,
+    issued: i64,
+    issued_rp: String,
+    redeemed_rp: String,
+    remaining_rp: String,
+    last_redeemed_rp: String,
+}
+
+impl Line {
+    fn of(kecamatan: bool, name: String, now: Totals, last: Totals) -> Line {
+        Line {
+            kecamatan,
+            name,
+            households: now.households,
+            issued: now.issued,
+            issued_rp: format::rupiah(now.issued_rp),
+            redeemed_rp: format::rupiah(now.redeemed_rp),
+            remaining_rp: format::rupiah(now.remaining_rp),
+            last_redeemed_rp: format::rupiah(last.redeemed_rp),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "admin.html")]
+struct DashboardPage {
+    c: Chrome,
+    problem: Option<String>,
+    period: String,
+    last_period: String,
+    now: Totals,
+    last: Totals,
+    lines: Vec<Line>,
+    chart_issued: String,
+    chart_redeemed: String,
+}
+
+impl DashboardPage {
+    fn rp(&self, amount_rp: &i64) -> String {
+        format::rupiah(*amount_rp)
+    }
+}
+
+/// Figures of the visitor's area, grouped by kecamatan (in code order).
+type Grouped = Vec<(String, Vec<DesaFigures>)>;
+
+fn group(figures: Vec<DesaFigures>, who: &Principal) -> Grouped {
+    let mut out: Grouped = Vec::new();
+    for f in figures.into_iter().filter(|f| who.area.covers(&f.desa)) {
+        match out.last_mut() {
+            Some((k, rows)) if rows.first().is_some_and(|r| r.kecamatan == f.kecamatan) => {
+                let _ = k;
+                rows.push(f);
+            }
+            _ => out.push((f.kecamatan_name.clone(), vec![f])),
+        }
+    }
+    out
+}
+
+async fn dashboard(
+    State(state): State<AppState>,
+    lang: Lang,
+    session: PageSession,
+    Query(q): Query<PeriodQuery>,
+) -> Response {
+    let c = Chrome::signed_in(lang, Msg::AdminTitle, &session);
+    match dashboard_page(&state, &session.principal, q.periode.as_deref(), c.clone()).await {
+        Ok(template) => page(StatusCode::OK, &template),
+        Err(problem) => {
+            let (status, text) = refusal(lang, &problem);
+            page(status, &DashboardPage::refused(c, text))
+        }
+    }
+}
+
+impl DashboardPage {
+    fn refused(c: Chrome, text: String) -> DashboardPage {
+        DashboardPage {
+            c,
+            problem: Some(text),
+            period: String::new(),
+            last_period: String::new(),
+            now: Totals::default(),
+            last: Totals::default(),
+            lines: Vec::new(),
+            chart_issued: String::new(),
+            chart_redeemed: String::new(),
+        }
+    }
+}
+
+async fn dashboard_page(
+    state: &AppState,
+    who: &Principal,
+    asked: Option<&str>,
+    c: Chrome,
+) -> Result<DashboardPage, Problem> {
+    require(who, &OFFICE)?;
+    let period = period_of(state, asked).await?;
+    let last_period = previous(period);
+    let programme = programmes::resolve(&state.store, None).await?;
+    let now = group(state.store.desa_figures(programme.id, period).await?, who);
+    let before = state.store.desa_figures(programme.id, last_period).await?;
+    let before: HashMap<_, _> = before.into_iter().map(|f| (f.desa.clone(), f)).collect();
+    let (mut total_now, mut total_last) = (Totals::default(), Totals::default());
+    let mut lines = Vec::new();
+    let (mut labels, mut issued, mut redeemed) = (Vec::new(), [vec![], vec![]], [vec![], vec![]]);
+    for (kecamatan, desa) in &now {
+        let (mut k_now, mut k_last) = (Totals::default(), Totals::default());
+        let mut desa_lines = Vec::new();
+        for f in desa {
+            let mut d_now = Totals::default();
+            d_now.add(f);
+            let mut d_last = Totals::default();
+            if let Some(b) = before.get(&f.desa) {
+                d_last.add(b);
+            }
+            k_now.add(f);
+            if let Some(b) = before.get(&f.desa) {
+                k_last.add(b);
+            }
+            desa_lines.push(Line::of(false, f.desa_name.clone(), d_now, d_last));
+        }
+        lines.push(Line::of(true, kecamatan.clone(), k_now, k_last));
+        lines.extend(desa_lines);
+        labels.push(kecamatan.clone());
+        issued[0].push(k_now.issued_rp);
+        issued[1].push(k_last.issued_rp);
+        redeemed[0].push(k_now.redeemed_rp);
+        redeemed[1].push(k_last.redeemed_rp);
+        total_now = sum(total_now, k_now);
+        total_last = sum(total_last, k_last);
+    }
+    let (p, lp) = (period.to_string(), last_period.to_string());
+    let chart = |values: [Vec<i64>; 2]| {
+        let [a, b] = values;
+        chart::grouped_bars(
+            &labels,
+            &[
+                Series {
+                    name: &p,
+                    rgb: (11, 107, 58),
+                    values: a,
+                },
+                Series {
+                    name: &lp,
+                    rgb: (138, 75, 0),
+                    values: b,
+                },
+            ],
+        )
+        .unwrap_or_default()
+    };
+    Ok(DashboardPage {
+        c,
+        problem: None,
+        chart_issued: chart(issued),
+        chart_redeemed: chart(redeemed),
+        period: p.clone(),
+        last_period: lp.clone(),
+        now: total_now,
+        last: total_last,
+        lines,
+    })
+}
+
+fn sum(a: Totals, b: Totals) -> Totals {
+    Totals {
+        households: a.households + b.households,
+        issued: a.issued + b.issued,
+        issued_rp: a.issued_rp + b.issued_rp,
+        redeemed_rp: a.redeemed_rp + b.redeemed_rp,
+        remaining_rp: a.remaining_rp + b.remaining_rp,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "registri.html")]
+struct RegistryPage {
+    c: Chrome,
+    problem: Option<String>,
+    today: String,
+    messages_json: String,
+}
+
+/// Messages the office pages' script shows.
+const SCRIPT_MESSAGES: &[Msg] = &[
+    Msg::AdminWorking,
+    Msg::ImportDone,
+    Msg::ImportRefused,
+    Msg::ImportLine,
+    Msg::ImportField,
+    Msg::ImportReason,
+    Msg::ImportRows,
+    Msg::ImportNew,
+    Msg::ImportChanged,
+    Msg::ImportUnchanged,
+    Msg::CycleOpened,
+    Msg::CycleIssued,
+    Msg::CycleEligible,
+    Msg::CycleSkippedIneligible,
+    Msg::CycleSkippedBudget,
+    Msg::CycleTotalValue,
+    Msg::LostReplaced,
+    Msg::LostRevoked,
+];
+
+async fn registry(State(state): State<AppState>, lang: Lang, session: PageSession) -> Response {
+    let c = Chrome::signed_in(lang, Msg::ImportTitle, &session);
+    let today = programmes::local_today(&state.store).await;
+    let problem = match (require(&session.principal, &[Role::Admin]), &today) {
+        (Err(p), _) => Some(refusal(lang, &p)),
+        (Ok(()), Err(p)) => Some(refusal(lang, p)),
+        _ => None,
+    };
+    let template = RegistryPage {
+        c,
+        problem: problem.as_ref().map(|(_, t)| t.clone()),
+        today: today.map(|d| d.to_string()).unwrap_or_default(),
+        messages_json: lang.json(SCRIPT_MESSAGES),
+    };
+    page(problem.map_or(StatusCode::OK, |(s, _)| s), &template)
+}
+
+/// One desa of the cycles page.
+struct DesaCycle {
+    code: String,
+    name: String,
+    issued: i64,
+    handed_over: i64,
+}
+
+#[derive(Template)]
+#[template(path = "siklus.html")]
+struct CyclesPage {
+    c: Chrome,
+    problem: Option<String>,
+    period: String,
+    desa: Vec<DesaCycle>,
+    messages_json: String,
+}
+
+async fn cycles(
+    State(state): State<AppState>,
+    lang: Lang,
+    session: PageSession,
+    Query(q): Query<PeriodQuery>,
+) -> Response {
+    let c = Chrome::signed_in(lang, Msg::CyclesTitle, &session);
+    let messages_json = lang.json(SCRIPT_MESSAGES);
+    match cycles_rows(&state, &session.principal, q.periode.as_deref()).await {
+        Ok((period, desa)) => page(
+            StatusCode::OK,
+            &CyclesPage {
+                c,
+                problem: None,
+                period: period.to_string(),
+                desa,
+                messages_json,
+            },
+        ),
+        Err(problem) => {
+            let (status, text) = refusal(lang, &problem);
+            page(
+                status,
+                &CyclesPage {
+                    c,
+                    problem: Some(text),
+                    period: String::new(),
+                    desa: Vec::new(),
+                    messages_json,
+                },
+            )
+        }
+    }
+}
+
+async fn cycles_rows(
+    state: &AppState,
+    who: &Principal,
+    asked: Option<&str>,
+) -> Result<(Period, Vec<DesaCycle>), Problem> {
+    require(who, &[Role::Admin, Role::Issuer])?;
+    let period = period_of(state, asked).await?;
+    let programme = programmes::resolve(&state.store, None).await?;
+    let given = match state.store.cycle(programme.id, period).await {
+        Ok(cycle) => state.store.handover_counts(cycle.id).await?,
+        Err(crate::store::StoreError::NotFound) => HashMap::new(),
+        Err(e) => return Err(e.into()),
+    };
+    let figures = state.store.desa_figures(programme.id, period).await?;
+    let desa = figures
+        .into_iter()
+        .filter(|f| f.issued > 0 && who.area.covers(&f.desa))
+        .map(|f| DesaCycle {
+            handed_over: given.get(&f.desa).copied().unwrap_or(0),
+            code: f.desa.as_str().to_owned(),
+            name: f.desa_name,
+            issued: f.issued,
+        })
+        .collect();
+    Ok((period, desa))
+}
+
+/// A card found by its number, as the lost-cards page shows it.
+struct FoundCard {
+    id: String,
+    card_number: String,
+    desa: String,
+    face_value: String,
+    balance: String,
+    active: bool,
+    replaced_by: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "kartu.html")]
+struct LostCardsPage {
+    c: Chrome,
+    problem: Option<String>,
+    asked: String,
+    found: Vec<FoundCard>,
+    messages_json: String,
+}
+
+#[derive(Deserialize)]
+pub(super) struct CardQuery {
+    nomor: Option<String>,
+}
+
+async fn lost_cards(
+    State(state): State<AppState>,
+    lang: Lang,
+    session: PageSession,
+    Query(q): Query<CardQuery>,
+) -> Response {
+    let c = Chrome::signed_in(lang, Msg::LostTitle, &session);
+    let asked = q.nomor.unwrap_or_default();
+    let who = &session.principal;
+    let found = match require(who, &[Role::Admin]) {
+        Err(p) => Err(p),
+        Ok(()) if asked.trim().is_empty() => Ok(Vec::new()),
+        Ok(()) => {
+            crate::usecases::replacement::find_by_card_number(&state.store, who, &asked).await
+        }
+    };
+    let (status, problem, found) = match found {
+        Ok(found) => (StatusCode::OK, None, found),
+        Err(p) => {
+            let (status, text) = refusal(lang, &p);
+            (status, Some(text), Vec::new())
+        }
+    };
+    let found = found
+        .into_iter()
+        .map(|v| FoundCard {
+            id: v.id.to_string(),
+            card_number: v.id.card_number(),
+            desa: v.kode_desa.as_str().to_owned(),
+            face_value: format::rupiah(v.face_value.as_i64()),
+            balance: format::rupiah(v.balance().as_i64()),
+            active: v.status == crate::domain::voucher::VoucherStatus::Active,
+            replaced_by: v.replaced_by.map(|r| r.card_number()),
+        })
+        .collect();
+    let template = LostCardsPage {
+        c,
+        problem,
+        asked,
+        found,
+        messages_json: lang.json(SCRIPT_MESSAGES),
+    };
+    page(status, &template)
+}
