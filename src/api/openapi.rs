@@ -627,7 +627,7 @@ pub const ROUTES: &[Op] = &[
         roles: &["kader"],
         summary: "Mencatat serah terima kartu (formulir) / record card hand-overs (form)",
         params: &[],
-        request: Body::Media("application/x-www-form-urlencoded"),
+        request: Body::Form("KaderForm"),
         ok: (&[200], Body::Html),
         errors: &[],
     },
