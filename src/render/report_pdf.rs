@@ -412,48 +412,24 @@ fn signatures(d: &mut Doc, head: &RunHead) {
     ];
     let titles = ["Petugas Keuangan", "Inspektorat", "Kepala Dinas Kesehatan"];
     let col = (PAGE_W - 2.0 * MARGIN) / 3.0;
-    d.row(
-        &roles
-            .iter()
-            .enumerate()
-            .map(|(i, r)| (i as f32 * col, *r))
-            .collect::<Vec<_>>(),
-        &[],
-        8.0,
-        false,
-    );
-    d.row(
-        &titles
+    // The three signature columns, side by side.
+    let columns = |texts: [&'static str; 3]| -> Vec<(f32, &'static str)> {
+        texts
             .iter()
             .enumerate()
             .map(|(i, t)| (i as f32 * col, *t))
-            .collect::<Vec<_>>(),
-        &[],
-        8.0,
-        true,
-    );
+            .collect()
+    };
+    d.row(&columns(roles), &[], 8.0, false);
+    d.row(&columns(titles), &[], 8.0, true);
     d.gap(50.0);
-    let blanks = ["(..............................)"; 3];
     d.row(
-        &blanks
-            .iter()
-            .enumerate()
-            .map(|(i, t)| (i as f32 * col, *t))
-            .collect::<Vec<_>>(),
+        &columns(["(..............................)"; 3]),
         &[],
         8.0,
         false,
     );
-    d.row(
-        &["NIP", "NIP", "NIP"]
-            .iter()
-            .enumerate()
-            .map(|(i, t)| (i as f32 * col, *t))
-            .collect::<Vec<_>>(),
-        &[],
-        8.0,
-        false,
-    );
+    d.row(&columns(["NIP", "NIP", "NIP"]), &[], 8.0, false);
 }
 
 /// One page per shop: its line and every entry, to check against its receipts.
