@@ -754,6 +754,9 @@ impl Store {
     /// Records the unspent balance of the month's vouchers that expired before `now_us` as
     /// returned to their budget lines, once each (the voucher is the key), and lowers each line's
     /// committed amount by it, in one transaction with its audit record. Returns Σ returned now.
+    /// "Once" is the primary key's `on conflict do nothing`: a `not exists` over budget_returns
+    /// was planned as a nested loop against the table as it stood empty, and rescanned every row
+    /// inserted so far for each voucher (100,000 returns took 100 s on PostgreSQL).
     pub async fn record_budget_returns(
         &self,
         cycle: CycleId,
@@ -767,9 +770,7 @@ impl Store {
                 "insert into budget_returns (voucher_id, budget_line_id, amount_rp, period, recorded_at_us) \
                  select v.id, v.budget_line_id, v.face_value_rp - v.spent_rp, $2, $3 from vouchers v \
                  where v.cycle_id = $1 and v.status = 'active' and v.valid_until_unix < $3 / 1000000 \
-                 and v.face_value_rp > v.spent_rp \
-                 and not exists (select 1 from budget_returns t where t.voucher_id = v.id) \
-                 on conflict do nothing",
+                 and v.face_value_rp > v.spent_rp on conflict do nothing",
             )
             .bind(cycle.0).bind(period.to_string()).bind(now_us)
             .execute(&mut *tx).await?.rows_affected();
