@@ -578,6 +578,8 @@ messages! {
     RuleFullValueCluster = "rule_full_value_cluster", "Banyak belanja senilai penuh voucher di satu toko", "Many full-value sales at one shop";
     /// Rule.
     RuleHighReversalRate = "rule_high_reversal_rate", "Tingkat pembatalan tinggi", "High reversal rate";
+    /// Rule.
+    RuleNotHandedOver = "rule_not_handed_over", "Belanja dengan kartu yang tidak pernah tercatat diserahkan", "Sales on cards never recorded as handed over";
     /// Import title.
     ImportTitle = "import_title", "Impor registri", "Registry import";
     /// Import help.

@@ -423,6 +423,7 @@ fn anomaly_title(rule: AnomalyRule) -> Msg {
         AnomalyRule::DesaDominated => Msg::RuleDesaDominated,
         AnomalyRule::FullValueCluster => Msg::RuleFullValueCluster,
         AnomalyRule::HighReversalRate => Msg::RuleHighReversalRate,
+        AnomalyRule::NotHandedOver => Msg::RuleNotHandedOver,
     }
 }
 
