@@ -204,6 +204,7 @@ pub fn app(state: AppState) -> Router {
         .merge(crate::web::beranda::router())
         .merge(crate::web::kader::router())
         .merge(crate::web::admin::router())
+        .merge(crate::web::keuangan::router())
         .fallback(|| async { error::ApiError::new(Code::NotFound) })
         .with_state(state)
         // The import route sets its own, larger DefaultBodyLimit; the outer layer only stops

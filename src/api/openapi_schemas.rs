@@ -343,6 +343,18 @@ pub(super) fn schemas() -> Map<String, Value> {
         object(&["token"], json!({ "token": nullable("string") })),
     );
     add(
+        "KeuanganForm",
+        object(
+            &["csrf", "aksi"],
+            json!({
+                "csrf": { "type": "string" },
+                "aksi": { "type": "string", "enum": ["rekonsiliasi", "bayar", "setujui", "lunas"] },
+                "periode": { "type": "string" }, "id": { "type": "integer" },
+                "referensi": { "type": "string", "maxLength": 140 }
+            }),
+        ),
+    );
+    add(
         "AuditReport",
         object(
             &["ok"],

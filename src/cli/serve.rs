@@ -123,6 +123,7 @@ struct Banner<'a> {
     addr: SocketAddr,
     admin: &'a str,
     merchant: &'a str,
+    sales: usize,
 }
 
 impl Banner<'_> {
@@ -168,6 +169,11 @@ impl Banner<'_> {
             b,
             "  kartu / cards         : curl -H 'Authorization: Bearer {a}' -o kartu.pdf 'http://{addr}/v1/cycles/{p}/cards.pdf?desa=35.14.05.2005'"
         );
+        let _ = writeln!(
+            b,
+            "  belanja / sales       : {} contoh dibuat / sample sales made now; keuangan: http://{addr}/keuangan",
+            self.sales
+        );
         b
     }
 }
@@ -200,6 +206,19 @@ pub async fn demo(args: DemoArgs) -> anyhow::Result<()> {
     relasi::demo::demo_accounts(&store)
         .await
         .map_err(super::refused)?;
+    let keys = relasi::keyring::KeyRing::new(
+        store.clone(),
+        args.key_dir.clone(),
+        std::time::Duration::ZERO,
+    );
+    let ledger = relasi::usecases::Ledger {
+        store: &store,
+        keys: &keys,
+        deployment: &deployment,
+    };
+    let sales = demo::seed_sales(ledger, relasi::store::now_us())
+        .await
+        .map_err(super::refused)?;
     let admin = super::tokens::create_token(&store, Role::Admin, None, "demo admin").await?;
     let merchant =
         super::tokens::create_token(&store, Role::Merchant, Some(MerchantId(1)), "demo toko 1")
@@ -216,6 +235,7 @@ pub async fn demo(args: DemoArgs) -> anyhow::Result<()> {
         addr,
         admin: admin.expose(),
         merchant: merchant.expose(),
+        sales,
     };
     // The banner is for whoever started the demo; if they stop reading (a closed pipe), the
     // server must still run, so it is written once and write errors are ignored.

@@ -290,6 +290,9 @@ pub enum AnomalyRule {
     FullValueCluster,
     /// A high share of reversals at one shop.
     HighReversalRate,
+    /// Sales on cards never recorded as handed over to their family, in a desa where the
+    /// cycle's hand-overs are being recorded (docs/reconciliation.md).
+    NotHandedOver,
 }
 
 /// One anomaly with its figures and evidence rows.

@@ -4,7 +4,7 @@
 //! standard Helvetica fonts, built in memory (both are a few pages).
 #![allow(clippy::disallowed_types)] // page geometry is in points (f32); no money is computed here.
 
-use super::charts::{self, CHART_H, PdfBackend};
+use super::chart::{self, CHART_H, PdfBackend};
 use crate::domain::reconcile::{Report, RollupRow};
 use crate::store::{RunHead, Settlement, StatementEntry};
 use crate::web::format::rupiah;
@@ -230,11 +230,11 @@ pub fn report_pdf(r: &Report, head: &RunHead) -> Vec<u8> {
     totals(&mut d, r);
     budget(&mut d, r);
     d.chart(|area| {
-        let _ = charts::spend_chart(area, r);
+        let _ = chart::spend_chart(area, r);
     });
     rollup(&mut d, &r.rollup);
     d.chart(|area| {
-        let _ = charts::daily_chart(area, r);
+        let _ = chart::daily_chart(area, r);
     });
     exceptions(&mut d, r);
     signatures(&mut d, head);

@@ -42,7 +42,7 @@ pub use redemptions::{
     Answer, AnswerFn, BalanceFacts, Debit, DebitResult, Decline, LedgerRow, Reversal,
     ReversalRefusal, Reversed, StoredAnswer,
 };
-pub use sales::ShopEntry;
+pub use sales::{DesaEntry, ShopEntry};
 pub use settlements::{Flag, Settlement, StatementEntry};
 pub use tokens::{TokenInfo, TokenOptions};
 pub use vouchers::{NewVoucher, Remaining, ReplaceRefusal};

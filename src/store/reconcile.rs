@@ -431,6 +431,43 @@ fn cycle_finding(
     }
 }
 
+/// Sales on cards never recorded as handed over (issue 14), only in a desa where the voucher's
+/// cycle has at least one hand-over recorded: a programme that does not record hand-overs, or a
+/// desa that has not started, is not flagged. A replacement card counts as handed over when the
+/// card it replaces was. One finding per desa and shop, its sales as evidence.
+macro_rules! read_not_handed_over {
+    ($tx:ident, $backend:expr, $s:expr, $hw:expr, $f:expr) => {{
+        let q = month!(sqlx::query_as::<_, SaleTuple>(sql($s, $backend,
+            "select r.id, r.voucher_id, r.merchant_id, r.amount_rp, r.created_at_us, v.kode_desa \
+             from redemptions r join vouchers v on v.id = r.voucher_id \
+             where {MONTH_DEBITS} and exists (select 1 from handovers h2 join vouchers v2 on v2.id = h2.voucher_id \
+               where v2.cycle_id = v.cycle_id and v2.kode_desa = v.kode_desa) \
+             and not exists (select 1 from handovers h where h.voucher_id = v.id or h.voucher_id = v.replaces) \
+             order by v.kode_desa, r.merchant_id, r.id")), $s, $hw);
+        let mut open: Option<Anomaly> = None;
+        each_row!($tx, q, |row| {
+            let sale = sale_ref(row);
+            let same = open.as_ref().is_some_and(|a| {
+                a.merchant_id == sale.merchant_id && a.kode_desa.as_deref() == Some(sale.kode_desa.as_str())
+            });
+            if !same {
+                $f.anomalies.extend(open.take());
+            }
+            let a = open.get_or_insert_with(|| {
+                let mut a = anomaly(AnomalyRule::NotHandedOver, sale.merchant_id);
+                a.kode_desa = Some(sale.kode_desa.clone());
+                a
+            });
+            a.count += 1;
+            a.amount_rp += sale.amount_rp;
+            if a.evidence.len() < EVIDENCE_ROWS {
+                a.evidence.push(sale);
+            }
+        });
+        $f.anomalies.extend(open.take());
+    }};
+}
+
 /// Item 4 and the anomalies read off each shop's sales.
 macro_rules! read_merchants {
     ($tx:ident, $backend:expr, $s:expr, $hw:expr, $t:expr, $f:expr) => {{
@@ -471,6 +508,7 @@ macro_rules! read_merchants {
             }
         });
         $f.anomalies.extend(open.take());
+        read_not_handed_over!($tx, $backend, $s, $hw, $f);
         for a in $f.anomalies.iter_mut() {
             a.of = $f.merchants.iter().find(|m| m.merchant_id == a.merchant_id).map_or(0, |m| m.count);
         }

@@ -6,7 +6,7 @@ use crate::domain::programme::Programme;
 use crate::domain::settlement::{BankDetails, SettlementStatus, transfer_reference};
 use crate::jobs::reconcile::month_bounds_us;
 use crate::problem::{Code, Problem};
-use crate::store::{Settlement, Store, StoreError};
+use crate::store::{Flag, Settlement, Store, StoreError};
 
 /// Longest flag reason and bank reference, in characters (the schema checks them too).
 pub const MAX_REASON_CHARS: usize = 500;
@@ -37,6 +37,20 @@ pub async fn create(
 /// A settlement (404 when unknown).
 pub async fn read(store: &Store, id: i64) -> Result<Settlement, Problem> {
     store.settlement(id).await.map_err(not_found)
+}
+
+/// Every settlement of a programme, newest first.
+pub async fn list(store: &Store, programme: &Programme) -> Result<Vec<Settlement>, Problem> {
+    let mut out = Vec::new();
+    for id in store.settlement_ids(programme.id).await? {
+        out.push(read(store, id).await?);
+    }
+    Ok(out)
+}
+
+/// The shops' flags on a settlement's entries (finance and auditors read them).
+pub async fn flags(store: &Store, id: i64) -> Result<Vec<Flag>, Problem> {
+    Ok(store.settlement_flags(id).await?)
 }
 
 /// The next step: approve a draft, or mark an approved one paid with the bank's reference.

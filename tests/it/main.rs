@@ -42,6 +42,7 @@ mod cli;
 mod crash;
 mod health;
 mod issuance;
+mod keuangan_page;
 mod ledger;
 mod malformed;
 mod merchant;
