@@ -9,6 +9,7 @@ pub mod beranda;
 pub mod format;
 pub mod i18n;
 pub mod kader;
+pub mod mitra;
 pub mod saldo;
 pub mod session;
 pub mod toko;

@@ -46,6 +46,7 @@ mod ledger;
 mod malformed;
 mod merchant;
 mod merchant_cli;
+mod office_pages;
 mod openapi;
 mod pages;
 mod pairing;
