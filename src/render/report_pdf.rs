@@ -437,6 +437,7 @@ pub fn statement_pdf(
     s: &Settlement,
     shops: &[(
         crate::domain::settlement::SettlementLine,
+        crate::domain::settlement::Payout,
         Vec<StatementEntry>,
     )],
     utc_offset_hours: i8,
@@ -447,7 +448,7 @@ pub fn statement_pdf(
         s.id,
         status_word(s)
     ));
-    for (i, (line, entries)) in shops.iter().enumerate() {
+    for (i, (line, paid, entries)) in shops.iter().enumerate() {
         if i > 0 {
             d.new_page();
         }
@@ -465,16 +466,12 @@ pub fn statement_pdf(
             ),
         );
         d.gap(6.0);
-        for (label, amount) in [
-            ("Belanja / sales", line.gross),
-            ("Pembatalan / reversals", line.reversals),
-            ("Dibayar / net payable", line.net),
-        ] {
+        for (label, amount) in payout_rows(line, paid) {
             d.row(
                 &[(0.0, label)],
                 &[(300.0, rupiah(amount))],
                 10.0,
-                label.starts_with("Dibayar"),
+                label.starts_with("Ditransfer") || label.starts_with("Utang"),
             );
         }
         d.gap(6.0);
@@ -515,6 +512,33 @@ pub fn statement_pdf(
         }
     }
     d.finish(&format!("Penyelesaian {} nomor {}", s.period, s.id))
+}
+
+/// A statement's figures: the line, what the shop owed before, what is transferred, and what it
+/// still owes (a negative net is never paid out: it is owed and deducted from the next payment).
+fn payout_rows(
+    line: &crate::domain::settlement::SettlementLine,
+    paid: &crate::domain::settlement::Payout,
+) -> Vec<(&'static str, i64)> {
+    let mut rows = vec![
+        ("Belanja / sales", line.gross),
+        ("Pembatalan / reversals", line.reversals),
+        ("Bersih / net", line.net),
+    ];
+    if paid.carried_in > 0 {
+        rows.push((
+            "Utang sebelumnya dipotong / owed before, deducted",
+            -paid.carried_in,
+        ));
+    }
+    rows.push(("Ditransfer / to transfer", paid.to_transfer));
+    if paid.owed_after > 0 {
+        rows.push((
+            "Utang toko ke pembayaran berikut / owed by the shop, carried",
+            paid.owed_after,
+        ));
+    }
+    rows
 }
 
 fn status_word(s: &Settlement) -> &'static str {

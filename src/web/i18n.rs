@@ -526,6 +526,10 @@ messages! {
     FinTransfer = "fin_transfer", "Ditransfer", "To transfer";
     /// Owed by a shop.
     FinOwed = "fin_owed", "Utang toko, dipotong dari pembayaran berikutnya", "Owed by the shop, deducted from its next payment";
+    /// Owed before, deducted.
+    FinCarried = "fin_carried", "Utang sebelumnya dipotong", "Owed before, deducted";
+    /// A line's net.
+    FinNetLine = "fin_net_line", "Bersih", "Net";
     /// Flags.
     FinFlags = "fin_flags", "Tanda dari toko", "Flags from shops";
     /// Payout file.

@@ -13,7 +13,7 @@ use crate::domain::auth::{Principal, Role};
 use crate::domain::ids::Period;
 use crate::domain::programme::Programme;
 use crate::domain::reconcile::{AnomalyRule, EligibilityRule, Report, RollupRow};
-use crate::domain::settlement::SettlementStatus;
+use crate::domain::settlement::{Payout, SettlementStatus};
 use crate::domain::wilayah::WilayahCode;
 use crate::problem::{Code, Problem};
 use crate::render::chart;
@@ -150,7 +150,9 @@ struct SettleLine {
     gross: String,
     reversals: String,
     net: String,
-    owed: bool,
+    carried: Option<String>,
+    transfer: String,
+    owed: Option<String>,
 }
 
 /// A settlement as the page shows it.
@@ -235,7 +237,8 @@ async fn load(
     let mut shown = Vec::new();
     for s in settlements {
         let flags = settlement::flags(&state.store, s.id).await?;
-        shown.push(settlement_view(lang, s, &flags));
+        let paid = settlement::payouts(&state.store, &s).await?;
+        shown.push(settlement_view(lang, s, &flags, &paid));
     }
     Ok(View {
         period: period.to_string(),
@@ -427,7 +430,12 @@ fn anomaly_title(rule: AnomalyRule) -> Msg {
     }
 }
 
-fn settlement_view(lang: Lang, s: Settlement, flags: &[crate::store::Flag]) -> SettlementView {
+fn settlement_view(
+    lang: Lang,
+    s: Settlement,
+    flags: &[crate::store::Flag],
+    paid: &HashMap<i64, Payout>,
+) -> SettlementView {
     let names: HashMap<i64, String> = s
         .lines
         .iter()
@@ -448,13 +456,19 @@ fn settlement_view(lang: Lang, s: Settlement, flags: &[crate::store::Flag]) -> S
         lines: s
             .lines
             .iter()
-            .map(|l| SettleLine {
-                name: l.name.clone(),
-                count: l.count,
-                gross: format::rupiah(l.gross),
-                reversals: format::rupiah(l.reversals),
-                net: format::rupiah(l.net),
-                owed: l.net < 0,
+            .map(|l| {
+                let p = paid.get(&l.merchant_id).copied().unwrap_or_default();
+                let some = |rp: i64| (rp > 0).then(|| format::rupiah(rp));
+                SettleLine {
+                    name: l.name.clone(),
+                    count: l.count,
+                    gross: format::rupiah(l.gross),
+                    reversals: format::rupiah(l.reversals),
+                    net: format::rupiah(l.net),
+                    carried: some(p.carried_in),
+                    transfer: format::rupiah(p.to_transfer),
+                    owed: some(p.owed_after),
+                }
             })
             .collect(),
         flags: flags
