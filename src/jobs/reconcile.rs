@@ -7,7 +7,7 @@ use crate::domain::programme::Programme;
 use crate::domain::reconcile::{self, REPORT_FORMAT, Report};
 use crate::signing::Signer;
 use crate::store::{MonthScope, NewRun, RunHead, Store, StoreError, StoreResult, now_us};
-use chrono::{NaiveTime, SecondsFormat, TimeDelta};
+use chrono::{NaiveTime, TimeDelta};
 use data_encoding::BASE64URL_NOPAD;
 use ed25519_dalek::Signer as _;
 use relasi_codes::Code;
@@ -73,7 +73,6 @@ async fn reconcile_month(
         programme: programme.number,
         period: period.to_string(),
         version: 0,
-        generated_at: chrono::Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true),
         watermarks,
         thresholds,
         balanced: false,

@@ -92,7 +92,7 @@ pub struct NewRun<'a> {
     pub programme_id: ProgrammeId,
     /// Month.
     pub period: Period,
-    /// Its version (the report names it, so it is fixed before the content is hashed).
+    /// Its version (in the run's record; the hashed content does not hold it).
     pub version: i64,
     /// The canonical report.
     pub content: &'a [u8],
