@@ -61,6 +61,7 @@ mod security;
 mod settlement;
 mod shop;
 mod store;
+mod tls;
 mod toko_page;
 mod web;
 mod wilayah;
