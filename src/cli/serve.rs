@@ -1,6 +1,6 @@
 //! `relasi serve` and `relasi demo`.
 
-use super::{deployment, open};
+use super::{deployment, open, with_replica};
 use anyhow::{Context, bail};
 use clap::Args;
 use relasi::api::{AppState, BalanceLimit, Config};
@@ -111,13 +111,18 @@ pub struct DemoArgs {
     tls: TlsArgs,
 }
 
-pub async fn serve(database_url: &str, args: ServeArgs) -> anyhow::Result<()> {
+pub async fn serve(
+    database_url: &str,
+    report_url: Option<&str>,
+    args: ServeArgs,
+) -> anyhow::Result<()> {
     let tls = args.tls.load()?;
     let pool = PoolSettings {
         max_connections: args.db_pool,
         ..PoolSettings::default()
     };
     let store = open(database_url, pool).await?;
+    let store = with_replica(store, report_url, pool).await?;
     let deployment = deployment(&store, "relasi").await?;
     let config = Config {
         body_limit_bytes: args.body_limit_bytes,

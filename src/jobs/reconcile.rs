@@ -64,6 +64,8 @@ async fn reconcile_month(
         end_us,
         utc_offset_hours: i64::from(offset),
     };
+    // On a report replica: what was committed before now, and the returns just recorded.
+    store.await_report_replica().await?;
     let facts = store.month_facts(&scope, period, &thresholds).await?;
     let watermarks = facts
         .watermarks

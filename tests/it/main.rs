@@ -55,6 +55,7 @@ mod planning;
 mod reconcile;
 mod redemption;
 mod registry;
+mod replica;
 mod saldo_page;
 mod schema;
 mod security;
