@@ -187,6 +187,13 @@ fn assemble(pages: Vec<Content>, title: &str) -> Vec<u8> {
     pdf.finish()
 }
 
+/// When the run was made, as the report printed it before (RFC 3339, UTC, seconds).
+fn run_time(created_at_us: i64) -> String {
+    chrono::DateTime::from_timestamp_micros(created_at_us)
+        .unwrap_or_default()
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
 /// The berita acara summary of one reconciliation run.
 pub fn report_pdf(r: &Report, head: &RunHead) -> Vec<u8> {
     let mut d = Doc::new(format!(
@@ -209,7 +216,10 @@ pub fn report_pdf(r: &Report, head: &RunHead) -> Vec<u8> {
         false,
         &format!(
             "Program nomor {}   Periode {}   Versi {}   Dibuat {}",
-            r.programme, r.period, r.version, r.generated_at
+            r.programme,
+            r.period,
+            r.version,
+            run_time(head.created_at_us)
         ),
     );
     let status = if r.balanced {

@@ -21,6 +21,7 @@ mod merchants;
 mod programmes;
 mod reconcile;
 mod redemptions;
+mod replica;
 mod sales;
 mod settlements;
 mod tokens;
@@ -139,6 +140,8 @@ enum Pool {
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: Pool,
+    /// A PostgreSQL read replica for the heavy report reads (`replica.rs`); None: `pool`.
+    reports: Option<PgPool>,
     batcher: Option<std::sync::Arc<batch::Batcher>>,
     /// Encrypts KK and NIK numbers and names on their way in, decrypts them on their way out.
     pii: std::sync::Arc<crate::pii::PiiKey>,
@@ -166,6 +169,19 @@ macro_rules! with_writer {
     };
 }
 pub(crate) use with_writer;
+
+/// Like `with_pool!`, for the heavy read-only report queries (reconciliation's reads, the
+/// dashboard): on the report replica when one is set (`Store::with_report_replica`).
+macro_rules! with_report_pool {
+    ($store:expr, $pool:ident => $body:expr) => {
+        match (&$store.reports, &$store.pool) {
+            (Some($pool), _) => $body,
+            (None, $crate::store::Pool::Postgres($pool)) => $body,
+            (None, $crate::store::Pool::Sqlite { read: $pool, .. }) => $body,
+        }
+    };
+}
+pub(crate) use with_report_pool;
 
 /// What differs between the two engines, in one place. Implemented for each pool type so a
 /// `with_pool!` body can ask its pool.
@@ -399,6 +415,7 @@ impl Store {
         })?;
         Ok(Store {
             pool,
+            reports: None,
             batcher: None,
             pii: std::sync::Arc::new(pii),
         })
@@ -408,6 +425,7 @@ impl Store {
     fn without_batching(&self) -> Store {
         Store {
             pool: self.pool.clone(),
+            reports: self.reports.clone(),
             batcher: None,
             pii: self.pii.clone(),
         }
@@ -416,6 +434,7 @@ impl Store {
     fn batched(self, batcher: batch::Batcher) -> Store {
         Store {
             pool: self.pool,
+            reports: self.reports,
             batcher: Some(std::sync::Arc::new(batcher)),
             pii: self.pii,
         }
@@ -508,12 +527,14 @@ impl Store {
                 pool.options().get_max_connections(),
             )
         }
-        match &self.pool {
+        let mut rows = match &self.pool {
             Pool::Postgres(pool) => vec![row("postgres", pool)],
             Pool::Sqlite { read, write } => {
                 vec![row("sqlite_write", write), row("sqlite_read", read)]
             }
-        }
+        };
+        rows.extend(self.reports.iter().map(|r| row("postgres_reports", r)));
+        rows
     }
 
     /// SQLite: a consistent copy of the whole database into the new file `path` while the
@@ -546,6 +567,9 @@ impl Store {
 
     /// Closes the pool, waiting for connections to return.
     pub async fn close(&self) {
+        if let Some(reports) = &self.reports {
+            reports.close().await;
+        }
         match &self.pool {
             Pool::Postgres(pool) => pool.close().await,
             Pool::Sqlite { read, write } => {

@@ -3,7 +3,9 @@
 //! registry and the month is never held in memory; plus the budget returns it records and the
 //! immutable runs it stores.
 
-use super::{AuditWriter, Engine, Store, StoreError, StoreResult, with_pool, with_writer};
+use super::{
+    AuditWriter, Engine, Store, StoreError, StoreResult, with_pool, with_report_pool, with_writer,
+};
 use crate::domain::audit::AuditEvent;
 use crate::domain::household::{MemberFacts, Sasaran};
 use crate::domain::ids::{CycleId, Period, ProgrammeId};
@@ -92,7 +94,7 @@ pub struct NewRun<'a> {
     pub programme_id: ProgrammeId,
     /// Month.
     pub period: Period,
-    /// Its version (the report names it, so it is fixed before the content is hashed).
+    /// Its version (in the run's record; the hashed content does not hold it).
     pub version: i64,
     /// The canonical report.
     pub content: &'a [u8],
@@ -618,7 +620,7 @@ impl Store {
     ) -> StoreResult<MonthFacts> {
         let backend = self.backend();
         let first_day = period.first_day();
-        with_pool!(self, pool => {
+        with_report_pool!(self, pool => {
             let mut tx = pool.begin_snapshot().await?;
             let mut f = MonthFacts::default();
             let (hw,): (i64,) = sqlx::query_as("select cast(coalesce(max(id), 0) as bigint) from redemptions")

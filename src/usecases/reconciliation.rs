@@ -44,8 +44,9 @@ pub async fn read(store: &Store, id: i64) -> Result<(RunHead, Report, String), P
         StoreError::NotFound => Problem::new(Code::NotFound),
         other => other.into(),
     })?;
-    let report: Report = serde_json::from_str(&content)
+    let mut report: Report = serde_json::from_str(&content)
         .map_err(|_| Problem::from(StoreError::Corrupt("stored reconciliation content")))?;
+    report.version = head.version;
     Ok((head, report, content))
 }
 
