@@ -26,6 +26,7 @@ mod sales;
 mod scan;
 mod settlements;
 mod vouchers;
+mod wilayah;
 
 use crate::store::Store;
 use axum::Router;
@@ -186,6 +187,7 @@ pub fn app(state: AppState) -> Router {
         .merge(audit::router())
         .merge(keys::router())
         .merge(merchants::router())
+        .merge(wilayah::router())
         .merge(programmes::router())
         .merge(budgets::router())
         .merge(cycles::router())
@@ -205,6 +207,7 @@ pub fn app(state: AppState) -> Router {
         .merge(crate::web::kader::router())
         .merge(crate::web::admin::router())
         .merge(crate::web::keuangan::router())
+        .merge(crate::web::mitra::router())
         .fallback(|| async { error::ApiError::new(Code::NotFound) })
         .with_state(state)
         // The import route sets its own, larger DefaultBodyLimit; the outer layer only stops

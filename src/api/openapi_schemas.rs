@@ -180,6 +180,17 @@ pub(super) fn schemas() -> Map<String, Value> {
         ),
     );
     add(
+        "Wilayah",
+        object(
+            &["code", "name", "level"],
+            json!({
+                "code": code(), "name": { "type": "string", "examples": ["Pasrepan"] },
+                "level": { "type": "string", "enum": ["provinsi", "kabupaten", "kecamatan", "desa"] }
+            }),
+        ),
+    );
+    add("WilayahList", list_of("Wilayah"));
+    add(
         "Merchant",
         object(
             &[

@@ -36,7 +36,7 @@ pub use households::{Progress, UpsertCounts};
 pub(crate) use journal::{JournalWriter, NewEntry};
 pub use journal::{StoredCheckpoint, VoucherLedger};
 pub use keys::Revocation;
-pub use merchants::NewMerchant;
+pub use merchants::{MerchantRow, NewMerchant};
 pub use reconcile::{MonthFacts, MonthScope, NewRun, RunHead};
 pub use redemptions::{
     Answer, AnswerFn, BalanceFacts, Debit, DebitResult, Decline, LedgerRow, Reversal,

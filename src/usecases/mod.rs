@@ -7,6 +7,7 @@ pub mod balance;
 pub mod cycles;
 pub mod handovers;
 pub mod lokus;
+pub mod merchants;
 pub mod pairing;
 pub mod programmes;
 pub mod receipt;

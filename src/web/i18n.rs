@@ -656,6 +656,71 @@ messages! {
     LostReplaced = "lost_replaced", "Kartu diganti. Cetak kartu baru dan serahkan ke keluarga.", "Card replaced. Print the new card and hand it to the family.";
     /// Revoked.
     LostRevoked = "lost_revoked", "Kartu dicabut.", "Card revoked.";
+    // The merchants page and the wilayah picker.
+    /// Wilayah picker: province.
+    WilayahProvinsi = "wilayah_provinsi", "Provinsi", "Province";
+    /// Wilayah picker: district.
+    WilayahKabupaten = "wilayah_kabupaten", "Kabupaten/Kota", "District/City";
+    /// Wilayah picker: sub-district.
+    WilayahKecamatan = "wilayah_kecamatan", "Kecamatan", "Sub-district";
+    /// Wilayah picker: village.
+    WilayahDesa = "wilayah_desa", "Desa/Kelurahan", "Village";
+    /// Wilayah picker: nothing chosen yet.
+    WilayahChoose = "wilayah_choose", "— pilih —", "— choose —";
+    /// Wilayah picker: not deep enough.
+    WilayahMissing = "wilayah_missing", "Pilih wilayahnya dari daftar sampai tingkat yang diminta.", "Pick the area from the lists, down to the level asked for.";
+    /// Merchants page title.
+    ShopsTitle = "shops_title", "Toko mitra", "Partner shops";
+    /// Merchants page help.
+    ShopsHelp = "shops_help", "Toko yang terdaftar di wilayah Anda. Toko yang ditangguhkan tidak dapat menerima voucher sampai diaktifkan lagi.", "The shops registered in your area. A suspended shop cannot accept vouchers until it is reactivated.";
+    /// No shops.
+    ShopsNone = "shops_none", "Belum ada toko di wilayah Anda.", "No shops in your area yet.";
+    /// Register a shop.
+    ShopsRegister = "shops_register", "Daftarkan toko", "Register a shop";
+    /// Shop name.
+    ShopsName = "shops_name", "Nama toko", "Shop name";
+    /// The shop's desa.
+    ShopsDesa = "shops_desa", "Desa tempat toko", "The shop's desa";
+    /// Service area.
+    ShopsServiceArea = "shops_service_area", "Wilayah layanan", "Service area";
+    /// Service area help.
+    ShopsServiceHelp = "shops_service_help", "Keluarga dari wilayah ini boleh berbelanja di toko. Jika kosong: hanya desa tempat toko.", "Families of these areas may shop here. If empty: only the shop's own desa.";
+    /// Add the picked area to the service area.
+    ShopsAddArea = "shops_add_area", "Tambah wilayah ini", "Add this area";
+    /// Remove an area from the list.
+    ShopsRemove = "shops_remove", "Hapus", "Remove";
+    /// Categories.
+    ShopsCategories = "shops_categories", "Kategori yang dijual", "Categories sold";
+    /// Bank account.
+    ShopsBank = "shops_bank", "Rekening bank untuk pembayaran (boleh diisi nanti)", "Bank account for payment (may be added later)";
+    /// Bank name.
+    ShopsBankName = "shops_bank_name", "Nama bank", "Bank";
+    /// Account number.
+    ShopsBankAccount = "shops_bank_account", "Nomor rekening", "Account number";
+    /// Account holder.
+    ShopsBankHolder = "shops_bank_holder", "Nama pemilik rekening", "Account holder";
+    /// Status: active.
+    ShopsActive = "shops_active", "Aktif", "Active";
+    /// Status: suspended.
+    ShopsSuspendedStatus = "shops_suspended_status", "Ditangguhkan", "Suspended";
+    /// Suspend a shop.
+    ShopsSuspend = "shops_suspend", "Tangguhkan", "Suspend";
+    /// Reactivate a shop.
+    ShopsReactivate = "shops_reactivate", "Aktifkan lagi", "Reactivate";
+    /// Print a pairing QR.
+    ShopsPair = "shops_pair", "QR untuk ponsel toko", "QR for the shop's phone";
+    /// Pairing help.
+    ShopsPairHelp = "shops_pair_help", "Pindai QR ini dengan kamera ponsel toko: ponsel masuk ke halaman toko. QR ini berisi kunci masuk toko; serahkan hanya kepada pemilik toko.", "Scan this QR with the shop's phone camera: the phone signs in to the shop page. The QR holds the shop's sign-in key; hand it to the shop owner only.";
+    /// Print.
+    ShopsPrint = "shops_print", "Cetak", "Print";
+    /// Registered.
+    ShopsRegistered = "shops_registered", "Toko didaftarkan.", "Shop registered.";
+    /// Bank refused after registration.
+    ShopsBankRefused = "shops_bank_refused", "Toko didaftarkan, tetapi rekening bank ditolak:", "Shop registered, but the bank details were refused:";
+    /// Suspended.
+    ShopsSuspended = "shops_suspended", "Toko ditangguhkan: penjualannya ditolak mulai sekarang.", "Shop suspended: its sales are refused from now on.";
+    /// Reactivated.
+    ShopsReactivated = "shops_reactivated", "Toko aktif lagi.", "Shop active again.";
 }
 
 #[cfg(test)]

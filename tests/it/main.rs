@@ -47,6 +47,7 @@ mod ledger;
 mod malformed;
 mod merchant;
 mod merchant_cli;
+mod office_pages;
 mod openapi;
 mod pages;
 mod pairing;
