@@ -180,6 +180,20 @@ pub(super) fn schemas() -> Map<String, Value> {
         ),
     );
     add(
+        "KeyMade",
+        object(
+            &["kid"],
+            json!({ "kid": { "type": "string", "pattern": "^[0-9a-f]{8}$" } }),
+        ),
+    );
+    add(
+        "KeyRotation",
+        object(
+            &[],
+            json!({ "verify_days": { "type": "integer", "minimum": 1, "maximum": 400, "default": 62 } }),
+        ),
+    );
+    add(
         "Wilayah",
         object(
             &["code", "name", "level"],

@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod balance;
 pub mod cycles;
 pub mod handovers;
+pub mod keys;
 pub mod lokus;
 pub mod merchants;
 pub mod pairing;

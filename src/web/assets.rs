@@ -41,6 +41,7 @@ pub static ASSETS: &[Asset] = &[
     asset!("admin.js", "text/javascript; charset=utf-8"),
     asset!("wilayah.js", "text/javascript; charset=utf-8"),
     asset!("mitra.js", "text/javascript; charset=utf-8"),
+    asset!("kunci.js", "text/javascript; charset=utf-8"),
     asset!("toko.js", "text/javascript; charset=utf-8"),
     asset!("toko-sw.js", "text/javascript; charset=utf-8"),
 ];

@@ -721,6 +721,43 @@ messages! {
     ShopsSuspended = "shops_suspended", "Toko ditangguhkan: penjualannya ditolak mulai sekarang.", "Shop suspended: its sales are refused from now on.";
     /// Reactivated.
     ShopsReactivated = "shops_reactivated", "Toko aktif lagi.", "Shop active again.";
+    // The signing keys page.
+    /// Keys page title.
+    KeysTitle = "keys_title", "Kunci penanda tangan", "Signing keys";
+    /// Keys page help.
+    KeysHelp = "keys_help", "Kunci yang menandatangani voucher. Kunci aktif menandatangani voucher baru; kunci yang dipensiunkan tidak menandatangani lagi tetapi voucher lamanya tetap sah sampai batas verifikasi; kunci yang dicabut tidak diterima lagi sama sekali.", "The keys that sign vouchers. The active key signs new vouchers; a retired key signs no more but its vouchers stay valid until its verify limit; nothing a revoked key signed is accepted.";
+    /// No keys.
+    KeysNone = "keys_none", "Belum ada kunci: voucher belum dapat diterbitkan.", "No key yet: vouchers cannot be issued.";
+    /// Key status: active.
+    KeysActive = "keys_active", "Aktif", "Active";
+    /// Key status: retired.
+    KeysRetired = "keys_retired", "Dipensiunkan", "Retired";
+    /// Key status: revoked.
+    KeysRevoked = "keys_revoked", "Dicabut", "Revoked";
+    /// Window start.
+    KeysSigningFrom = "keys_signing_from", "Menandatangani sejak", "Signs from";
+    /// Window end.
+    KeysSigningUntil = "keys_signing_until", "Menandatangani sampai", "Signs until";
+    /// Verify limit.
+    KeysVerifyUntil = "keys_verify_until", "Voucher sah sampai", "Verifies until";
+    /// Generate.
+    KeysGenerate = "keys_generate", "Buat kunci pertama", "Create the first key";
+    /// Generate help.
+    KeysGenerateHelp = "keys_generate_help", "Berkas kunci rahasia ditulis di folder kunci server ini; basis data hanya menyimpan kunci publiknya.", "The private key file is written to this server's key folder; the database keeps only the public key.";
+    /// Rotate.
+    KeysRotate = "keys_rotate", "Ganti kunci (rotasi)", "Rotate the key";
+    /// Rotate help.
+    KeysRotateHelp = "keys_rotate_help", "Kunci baru menandatangani voucher berikutnya. Kunci lama berhenti menandatangani dan voucher lamanya tetap sah selama jumlah hari di bawah (bulan lalu ditambah rekonsiliasi: 62 hari).", "A new key signs the next vouchers. The old key stops signing and its vouchers stay valid for the days below (last month plus reconciliation: 62 days).";
+    /// Verify days.
+    KeysVerifyDays = "keys_verify_days", "Voucher kunci lama tetap sah (hari)", "Old key's vouchers stay valid (days)";
+    /// Revoke.
+    KeysRevoke = "keys_revoke", "Cabut kunci ini", "Revoke this key";
+    /// Revoke confirmation.
+    KeysRevokeConfirm = "keys_revoke_confirm", "Cabut kunci ini? Semua voucher yang ditandatanganinya langsung ditolak di semua toko.", "Revoke this key? Every voucher it signed is refused at every shop at once.";
+    /// Made.
+    KeysMade = "keys_made", "Kunci baru aktif:", "New key active:";
+    /// Revoked.
+    KeysRevokedDone = "keys_revoked_done", "Kunci dicabut:", "Key revoked:";
 }
 
 #[cfg(test)]

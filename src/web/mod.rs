@@ -10,6 +10,7 @@ pub mod format;
 pub mod i18n;
 pub mod kader;
 pub mod keuangan;
+pub mod kunci;
 pub mod mitra;
 pub mod saldo;
 pub mod session;

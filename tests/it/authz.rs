@@ -214,9 +214,36 @@ fn table() -> Vec<Row> {
             n,
         ),
         row("GET", "/admin/toko", "/admin/toko", Public, Any, n),
+        row("GET", "/admin/kunci", "/admin/kunci", Public, Any, n),
         row("GET", "/V/{token}", "/V/RLS1:AAAA", Public, Any, n),
         row("GET", "/v1/keys", "/v1/keys", Public, Any, n),
         row("GET", "/v1/revocations", "/v1/revocations", Public, Any, n),
+        // Only refusals matter here: the admin inside is answered 409 (a key is active), 422
+        // (no rotation for 0 days) or 404 (a kid that is no key).
+        row(
+            "POST",
+            "/v1/keys/generate",
+            "/v1/keys/generate",
+            Roles(ADMIN),
+            District,
+            n,
+        ),
+        row(
+            "POST",
+            "/v1/keys/rotate",
+            "/v1/keys/rotate",
+            Roles(ADMIN),
+            District,
+            Body::Json(|| json!({ "verify_days": 0 })),
+        ),
+        row(
+            "POST",
+            "/v1/keys/{kid}/revoke",
+            "/v1/keys/{kid}/revoke",
+            Roles(ADMIN),
+            District,
+            n,
+        ),
         row(
             "GET",
             "/v1/offline-settings",

@@ -186,3 +186,132 @@ story!(
     an_admin_registers_a_shop_suspends_it_and_prints_its_pairing_qr,
     multi_thread
 );
+
+/// The published keys: (kid, status) oldest first.
+async fn published(app: &TestApp) -> Vec<(String, String)> {
+    app.get_public("/v1/keys").await["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| {
+            (
+                k["kid"].as_str().unwrap().to_owned(),
+                k["status"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+async fn an_admin_creates_rotates_and_revokes_signing_keys_on_the_keys_page() {
+    let app = spawn_app().await;
+    account(&app, "admin.dinkes", "kata sandi admin", "admin", &[]).await;
+    account(&app, "auditor", "kata sandi auditor", "auditor", &[]).await;
+    account(
+        &app,
+        "camat.puspo",
+        "kata sandi camat",
+        "issuer",
+        &["35.14.06"],
+    )
+    .await;
+    let (_, _, issuer) = sign_in(&app, "camat.puspo", "kata sandi camat").await;
+    assert_eq!(page_as(&app, &issuer, "/admin/kunci").await.0, 403);
+    let (_, _, admin) = sign_in(&app, "admin.dinkes", "kata sandi admin").await;
+    let (_, english) = page_as(&app, &admin, "/admin/kunci?lang=en").await;
+    assert!(english.contains("Signing keys") && english.contains("Create the first key"));
+
+    let Some(b) = Browser::start(None).await else {
+        return;
+    };
+    b.sign_in_account(&app.base, "admin.dinkes", "kata sandi admin")
+        .await;
+    b.client.goto(&app.url("/admin/kunci")).await.unwrap();
+    b.wait_for("document.body.dataset.ready === '1'", 30).await;
+    assert!(b.text("main").await.contains("Belum ada kunci"));
+    b.click("#kunci-buat button[type=submit]").await;
+    b.wait_for("location.search.startsWith('?baru=')", 30).await;
+    b.wait_for("document.body.dataset.ready === '1'", 30).await;
+    let keys = published(&app).await;
+    assert_eq!(keys.len(), 1);
+    assert_eq!(keys[0].1, "active");
+    assert!(b.text("#kunci-pesan").await.ends_with(&keys[0].0));
+    let first = keys[0].0.clone();
+
+    // Rotation: the old key stops signing and verifies for the 30 days asked.
+    b.eval("document.getElementById('kunci-hari').value = '30'")
+        .await;
+    b.click("#kunci-rotasi button[type=submit]").await;
+    b.wait_for(
+        "location.search.startsWith('?baru=') && !location.search.endsWith(RELASI_FIRST)"
+            .replace("RELASI_FIRST", &format!("'{first}'"))
+            .as_str(),
+        30,
+    )
+    .await;
+    b.wait_for("document.body.dataset.ready === '1'", 30).await;
+    let keys = published(&app).await;
+    assert_eq!(
+        keys.iter().map(|k| k.1.as_str()).collect::<Vec<_>>(),
+        ["retired", "active"]
+    );
+    let metas = app.store.signing_keys().await.unwrap();
+    let verify = metas[0].verify_until.unwrap() - metas[0].signing_until.unwrap();
+    assert_eq!(verify.num_days(), 30);
+    // The new private key is in this server's key folder and is the published one.
+    relasi::signing::load(&app.keys_path(), &metas[1]).unwrap();
+    let old = format!(".kunci-baris[data-kid='{first}']");
+    assert_eq!(
+        b.text(&format!("{old} .kunci-status")).await,
+        "Dipensiunkan"
+    );
+    b.assert_accessible().await;
+    if app.db.backend == relasi::store::Backend::Sqlite {
+        b.screenshot("admin-kunci").await;
+    }
+
+    // Revoking the old key (compromised) after saying yes to the question.
+    b.eval("(() => { window.confirm = () => true; return true; })()")
+        .await;
+    b.click(&format!("{old} .kunci-cabut")).await;
+    b.wait_for("location.search.startsWith('?dicabut=')", 30)
+        .await;
+    let keys = published(&app).await;
+    assert_eq!(
+        keys.iter().map(|k| k.1.as_str()).collect::<Vec<_>>(),
+        ["revoked", "active"]
+    );
+    b.close().await;
+
+    // The auditor sees the keys and nothing to change them with; API refuses others.
+    let (_, _, auditor) = sign_in(&app, "auditor", "kata sandi auditor").await;
+    let (status, html) = page_as(&app, &auditor, "/admin/kunci").await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains(&first) && !html.contains("kunci-rotasi") && !html.contains("kunci-cabut")
+    );
+    let auditor_token = app.token(relasi::domain::auth::Role::Auditor).await;
+    let res = app
+        .post(
+            "/v1/keys/rotate",
+            &auditor_token,
+            &json!({ "verify_days": 62 }),
+        )
+        .await;
+    assert_problem(res, 403, "forbidden").await;
+    let res = app.post("/v1/keys/generate", &app.admin, &json!({})).await;
+    assert_problem(res, 409, "signing_key_active").await;
+    let actions: Vec<String> = app
+        .store
+        .audit_records()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.event.action.starts_with("key."))
+        .map(|r| r.event.action)
+        .collect();
+    assert_eq!(actions, ["key.generate", "key.rotate", "key.revoke"]);
+}
+story!(
+    an_admin_creates_rotates_and_revokes_signing_keys_on_the_keys_page,
+    multi_thread
+);
