@@ -122,6 +122,7 @@ fn registry_csv(data: &[u8]) {
     let known = Known {
         desa: ["35.14.05.2005", "35.14.05.2007"].map(str::to_owned).into(),
         kk: ["3514050000000001"].map(str::to_owned).into(),
+        max_rows: registry::MAX_ROWS,
     };
     let _ = registry::detect(data);
     match registry::parse_households(data, &known) {

@@ -17,10 +17,10 @@ use relasi_codes::Code;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-pub(super) fn router(login_limit: super::BalanceLimit) -> Router<AppState> {
+pub(super) fn router(sign_in_limit: &super::RateLimit) -> Router<AppState> {
     let sign_in = Router::new().route("/v1/login", post(login));
     Router::new()
-        .merge(super::balance::rate_limited(sign_in, login_limit))
+        .merge(sign_in_limit.apply(sign_in))
         .route("/v1/accounts", post(create))
         .route("/v1/account/password", post(change_password))
 }

@@ -2,18 +2,21 @@
 //! the answer (balance, status, validity, and the last few sales with the shop's name).
 
 use super::AppState;
+use super::client_addr::{ClientKey, TrustedProxies};
 use super::error::{ApiResult, problem_response};
 use crate::store::now_us;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::post;
 use axum::{Json, Router};
+use governor::clock::QuantaInstant;
+use governor::middleware::NoOpMiddleware;
 use relasi_codes::Code;
 use serde::Deserialize;
 use serde_json::Value;
 use std::sync::Arc;
 use tower_governor::GovernorLayer;
-use tower_governor::governor::GovernorConfigBuilder;
+use tower_governor::governor::{GovernorConfig, GovernorConfigBuilder};
 
 /// Per client address: a burst of `burst`, then one request every `refill_ms`.
 #[derive(Clone, Copy, Debug)]
@@ -55,37 +58,52 @@ impl Default for BalanceLimit {
     }
 }
 
-pub(super) fn router(limit: BalanceLimit) -> Router<AppState> {
-    rate_limited(Router::new().route("/v1/balance", post(balance)), limit)
+pub(super) fn router(limit: &RateLimit) -> Router<AppState> {
+    limit.apply(Router::new().route("/v1/balance", post(balance)))
 }
 
-/// `route` limited per client address (the connecting address: `X-Forwarded-For` is not
-/// trusted); over the limit → 429 `rate_limited`. Used by every public route that costs work
-/// or invites guessing (the balance check, sign-in).
-pub(super) fn rate_limited(route: Router<AppState>, limit: BalanceLimit) -> Router<AppState> {
-    let Some(config) = GovernorConfigBuilder::default()
-        .per_millisecond(limit.refill_ms.max(1))
-        .burst_size(limit.burst.max(1))
-        .finish()
-    else {
-        return route;
-    };
-    route.layer(
-        GovernorLayer::new(Arc::new(config)).error_handler(|e| match e {
-            tower_governor::GovernorError::TooManyRequests { .. } => problem_response(
-                StatusCode::TOO_MANY_REQUESTS,
-                Code::RateLimited,
-                Some("coba lagi sebentar lagi / try again shortly"),
-                None,
-            ),
-            _ => problem_response(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                Code::Internal,
-                None,
-                None,
-            ),
-        }),
-    )
+/// One per-client-address limit, which every route it is applied to shares (sign-in by API and
+/// by page draw on one budget). The client is the connecting address, or for a trusted reverse
+/// proxy the client its `X-Forwarded-For` names ([`ClientKey`]).
+#[derive(Clone, Debug)]
+pub struct RateLimit(Option<Arc<GovernorConfig<ClientKey, NoOpMiddleware<QuantaInstant>>>>);
+
+impl RateLimit {
+    /// A burst of `limit.burst`, then one more every `limit.refill_ms`, per client address.
+    pub fn new(limit: BalanceLimit, proxies: &TrustedProxies) -> RateLimit {
+        RateLimit(
+            GovernorConfigBuilder::default()
+                .key_extractor(ClientKey(proxies.clone()))
+                .per_millisecond(limit.refill_ms.max(1))
+                .burst_size(limit.burst.max(1))
+                .finish()
+                .map(Arc::new),
+        )
+    }
+
+    /// `route` under this limit; over it → 429 `rate_limited`. Used by every public route that
+    /// costs work or invites guessing (the balance check, sign-in).
+    pub fn apply(&self, route: Router<AppState>) -> Router<AppState> {
+        let Some(config) = &self.0 else {
+            return route;
+        };
+        route.layer(
+            GovernorLayer::new(config.clone()).error_handler(|e| match e {
+                tower_governor::GovernorError::TooManyRequests { .. } => problem_response(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    Code::RateLimited,
+                    Some("coba lagi sebentar lagi / try again shortly"),
+                    None,
+                ),
+                _ => problem_response(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    Code::Internal,
+                    None,
+                    None,
+                ),
+            }),
+        )
+    }
 }
 
 #[derive(Deserialize)]

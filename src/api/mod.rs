@@ -5,9 +5,11 @@ use relasi_codes::Code;
 mod accounts;
 mod audit;
 mod balance;
-pub use balance::BalanceLimit;
+pub use balance::{BalanceLimit, RateLimit};
 mod budgets;
+pub mod client_addr;
 mod cycles;
+pub mod disclosure;
 pub mod error;
 pub mod extract;
 mod health;
@@ -71,8 +73,17 @@ pub struct Config {
     pub public_url: Option<String>,
     /// Sign-in rules: lock-out after failures, session lifetime.
     pub login: crate::usecases::accounts::LoginPolicy,
-    /// Rate limit of sign-in attempts (`POST /v1/login`), per client address.
+    /// Rate limit of sign-in attempts (`POST /v1/login`, `POST /masuk`), per client address.
     pub login_limit: balance::BalanceLimit,
+    /// Reverse proxies whose `X-Forwarded-For` names the client for the rate limits (none by
+    /// default: the connecting address is the client).
+    pub trusted_proxies: client_addr::TrustedProxies,
+    /// Most data rows of one registry CSV.
+    pub import_max_rows: usize,
+    /// Vouchers per page of `GET /v1/vouchers` (its `page_size`).
+    pub page_size: i64,
+    /// How long a token text and an `Idempotency-Key` may be.
+    pub input_limits: crate::usecases::InputLimits,
 }
 
 impl Config {
@@ -86,6 +97,10 @@ impl Config {
     pub const DEFAULT_KEY_CACHE_MS: u64 = 10_000;
     /// Seconds between signed journal checkpoints by default.
     pub const DEFAULT_CHECKPOINT_INTERVAL_SECS: u64 = 300;
+    /// Vouchers per page by default.
+    pub const DEFAULT_PAGE_SIZE: i64 = 100;
+    /// The largest page anyone may set.
+    pub const MAX_PAGE_SIZE: i64 = 10_000;
 }
 
 impl Default for Config {
@@ -102,6 +117,10 @@ impl Default for Config {
             public_url: None,
             login: crate::usecases::accounts::LoginPolicy::default(),
             login_limit: balance::BalanceLimit::login_default(),
+            trusted_proxies: client_addr::TrustedProxies::default(),
+            import_max_rows: crate::domain::registry::MAX_ROWS,
+            page_size: Config::DEFAULT_PAGE_SIZE,
+            input_limits: crate::usecases::InputLimits::default(),
         }
     }
 }
@@ -146,6 +165,7 @@ impl AppState {
             store: &self.store,
             keys: &self.keys,
             deployment: &self.deployment,
+            limits: self.config.input_limits,
         }
     }
 }
@@ -180,10 +200,14 @@ pub fn app(state: AppState) -> Router {
     let limit = state.config.body_limit_bytes;
     let import_limit = state.config.import_limit_bytes;
     let timeout = state.config.request_timeout;
+    let proxies = &state.config.trusted_proxies;
+    // Sign-in by API and by page share one budget per client address.
+    let sign_in_limit = balance::RateLimit::new(state.config.login_limit, proxies);
+    let balance_limit = balance::RateLimit::new(state.config.balance_limit, proxies);
     Router::new()
         .merge(registry::router(import_limit))
         .merge(health::router())
-        .merge(accounts::router(state.config.login_limit))
+        .merge(accounts::router(&sign_in_limit))
         .merge(audit::router())
         .merge(keys::router())
         .merge(merchants::router())
@@ -199,8 +223,8 @@ pub fn app(state: AppState) -> Router {
         .merge(scan::router())
         .merge(offline::router())
         .merge(openapi::router())
-        .merge(balance::router(state.config.balance_limit))
-        .merge(crate::web::router())
+        .merge(balance::router(&balance_limit))
+        .merge(crate::web::router(&sign_in_limit))
         .merge(crate::web::toko::router())
         .merge(crate::web::saldo::router())
         .merge(crate::web::beranda::router())

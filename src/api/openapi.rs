@@ -657,7 +657,7 @@ pub const ROUTES: &[Op] = &[
         params: &[],
         request: Body::Form("LoginForm"),
         ok: (&[303], Body::None),
-        errors: &[C::ValidationFailed],
+        errors: &[C::ValidationFailed, C::RateLimited],
     },
     Op {
         method: "post",

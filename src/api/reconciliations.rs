@@ -2,6 +2,7 @@
 //! exports (finance, auditor).
 
 use super::AppState;
+use super::disclosure;
 use super::error::{ApiError, ApiResult};
 use super::extract::{ApiJson, Caller};
 use crate::domain::auth::Role;
@@ -97,12 +98,21 @@ async fn read(
     let id: i64 = id.parse().map_err(|_| ApiError::new(Code::NotFound))?;
     let (head, report, content) = reconciliation::read(&state.store, id).await?;
     let name = format!("rekonsiliasi-{}-v{}", head.period, head.version);
+    // Every rendering below the signed original masks KK numbers for a role without the need.
+    let role = caller.principal.role;
+    let report = disclosure::report_for(role, report);
     match ext {
         "" => {
-            let value: Value = serde_json::from_str(&content).unwrap_or_default();
+            let value: Value = if disclosure::findings_in_clear(role) {
+                serde_json::from_str(&content).unwrap_or_default()
+            } else {
+                serde_json::to_value(&report).unwrap_or_default()
+            };
             Ok(Json(body_of(&head, value)).into_response())
         }
         // The stored canonical bytes, exactly: what content_sha256 is over and the key signed.
+        // A signature can only be checked over the bytes it signed, so this file holds the
+        // findings' KK numbers in clear for both reader roles (SECURITY.md).
         "json" => Ok(download(
             content.into_bytes(),
             "application/json",

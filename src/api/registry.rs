@@ -4,7 +4,7 @@ use super::AppState;
 use super::error::{ApiError, ApiResult};
 use super::extract::Caller;
 use crate::domain::auth::Role;
-use crate::jobs::import::ImportReport;
+use crate::jobs::import::{ImportReport, RegistryFile};
 use crate::usecases::registry;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Query, State};
@@ -61,14 +61,11 @@ async fn import(
             })
         })
         .transpose()?;
-    let report = registry::import(
-        &state.store,
-        body.to_vec(),
-        None,
-        effective,
-        &caller.actor(),
-        &|_| {},
-    )
-    .await?;
+    let file = RegistryFile {
+        bytes: body.to_vec(),
+        kind: None,
+        max_rows: state.config.import_max_rows,
+    };
+    let report = registry::import(&state.store, file, effective, &caller.actor(), &|_| {}).await?;
     Ok(Json(report))
 }

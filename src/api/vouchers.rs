@@ -1,6 +1,7 @@
 //! Vouchers for the issuing office: list, detail and QR images.
 
 use super::AppState;
+use super::disclosure;
 use super::error::{ApiError, ApiResult};
 use super::extract::Caller;
 use crate::domain::auth::Role;
@@ -19,7 +20,6 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 /// Vouchers per page.
-const PAGE_SIZE: i64 = 100;
 const ROLES: &[Role] = &[Role::Admin, Role::Issuer];
 
 pub(super) fn router() -> Router<AppState> {
@@ -51,7 +51,10 @@ async fn revoke(
         state.store.voucher(id).await?;
         return Err(ApiError::new(Code::VoucherRevoked));
     }
-    Ok(Json(voucher_json(&state.store.voucher(id).await?)))
+    Ok(Json(voucher_json(
+        &state.store.voucher(id).await?,
+        caller.principal.role,
+    )))
 }
 
 /// `POST /v1/vouchers/{id}/replace` (admin): a lost card is revoked and its remaining balance
@@ -67,16 +70,25 @@ async fn replace(
     let new_id = crate::usecases::replacement::replace(state.ledger(), id, &caller.actor()).await?;
     Ok((
         StatusCode::CREATED,
-        Json(voucher_json(&state.store.voucher(new_id).await?)),
+        Json(voucher_json(
+            &state.store.voucher(new_id).await?,
+            caller.principal.role,
+        )),
     ))
 }
 
-/// The SPEC's voucher fields.
-pub(super) fn voucher_json(v: &Voucher) -> Value {
+/// The SPEC's voucher fields, `no_kk` masked for a role without the need
+/// ([`disclosure::voucher_kk_in_clear`]).
+pub(super) fn voucher_json(v: &Voucher, role: Role) -> Value {
+    let no_kk = if disclosure::voucher_kk_in_clear(role) {
+        v.no_kk.as_str().to_owned()
+    } else {
+        disclosure::mask(v.no_kk.as_str())
+    };
     json!({
         "id": v.id,
         "token": v.token,
-        "no_kk": v.no_kk,
+        "no_kk": no_kk,
         "kode_desa": v.kode_desa,
         "face_value": v.face_value,
         "balance": v.balance(),
@@ -97,7 +109,7 @@ struct ListQuery {
     programme: Option<u16>,
 }
 
-/// `GET /v1/vouchers?period=&desa=&page=` (page from 1, 100 a page).
+/// `GET /v1/vouchers?period=&desa=&page=` (page from 1, `RELASI_PAGE_SIZE` a page).
 async fn list(
     State(state): State<AppState>,
     caller: Caller,
@@ -113,19 +125,21 @@ async fn list(
         return Err(ApiError::new(Code::ValidationFailed).detail("page must be 1 or more"));
     }
     let programme = crate::usecases::programmes::resolve(&state.store, q.programme).await?;
+    let page_size = state.config.page_size;
     let rows = state
         .store
         .vouchers(
             programme.id,
             period,
             desa.as_ref(),
-            (page - 1) * PAGE_SIZE,
-            PAGE_SIZE,
+            (page - 1) * page_size,
+            page_size,
         )
         .await?;
-    let items: Vec<Value> = rows.iter().map(voucher_json).collect();
+    let role = caller.principal.role;
+    let items: Vec<Value> = rows.iter().map(|v| voucher_json(v, role)).collect();
     Ok(Json(
-        json!({ "page": page, "page_size": PAGE_SIZE, "vouchers": items }),
+        json!({ "page": page, "page_size": page_size, "vouchers": items }),
     ))
 }
 
@@ -162,7 +176,10 @@ async fn show(
     caller: Caller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    Ok(Json(voucher_json(&find(&state, &caller, &id).await?)))
+    Ok(Json(voucher_json(
+        &find(&state, &caller, &id).await?,
+        caller.principal.role,
+    )))
 }
 
 /// `GET /v1/vouchers/{id}/qr.svg`.

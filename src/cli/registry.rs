@@ -23,6 +23,9 @@ pub struct ImportArgs {
     /// Day the changes took effect (default: today in the programme's local time).
     #[arg(long)]
     effective: Option<chrono::NaiveDate>,
+    /// Most data rows the file may hold.
+    #[arg(long, env = "RELASI_IMPORT_MAX_ROWS", default_value_t = relasi::domain::registry::MAX_ROWS)]
+    max_rows: usize,
 }
 
 #[derive(Subcommand, Debug)]
@@ -62,15 +65,13 @@ pub async fn import(store: &Store, args: ImportArgs) -> anyhow::Result<()> {
     let rows = relasi::jobs::import::count_rows(&bytes);
     let bar = progress_bar(rows, "impor / import", "baris/rows");
     let progress = |n: u64| bar.inc(n);
-    let result = relasi::usecases::registry::import(
-        store,
+    let file = relasi::jobs::import::RegistryFile {
         bytes,
-        Some(kind),
-        args.effective,
-        CLI_ACTOR,
-        &progress,
-    )
-    .await;
+        kind: Some(kind),
+        max_rows: args.max_rows,
+    };
+    let result =
+        relasi::usecases::registry::import(store, file, args.effective, CLI_ACTOR, &progress).await;
     bar.finish_and_clear();
     let report = result.map_err(refused)?;
     println!("{}", serde_json::to_string(&report)?);

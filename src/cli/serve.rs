@@ -3,10 +3,12 @@
 use super::{deployment, open, with_replica};
 use anyhow::{Context, bail};
 use clap::Args;
+use relasi::api::client_addr::TrustedProxies;
 use relasi::api::{AppState, BalanceLimit, Config};
 use relasi::domain::auth::Role;
 use relasi::domain::ids::MerchantId;
 use relasi::store::{BatchSettings, PoolSettings};
+use relasi::usecases::InputLimits;
 use relasi::{demo, server};
 use std::fmt::Write as _;
 use std::net::SocketAddr;
@@ -57,6 +59,26 @@ pub struct ServeArgs {
     /// family's camera app opens.
     #[arg(long, env = "RELASI_PUBLIC_URL")]
     public_url: Option<String>,
+    /// Longest a database statement may run, in milliseconds (PostgreSQL `statement_timeout`;
+    /// SQLite's busy timeout).
+    #[arg(long, env = "RELASI_DB_STATEMENT_TIMEOUT_MS", default_value_t = PoolSettings::DEFAULT_STATEMENT_TIMEOUT_MS)]
+    db_statement_timeout_ms: u64,
+    /// Reverse proxies (addresses or CIDR ranges, comma-separated) whose X-Forwarded-For names
+    /// the client for the rate limits; none by default.
+    #[arg(long, env = "RELASI_TRUSTED_PROXIES", default_value = "")]
+    trusted_proxies: String,
+    /// Most data rows of one registry CSV.
+    #[arg(long, env = "RELASI_IMPORT_MAX_ROWS", default_value_t = relasi::domain::registry::MAX_ROWS)]
+    import_max_rows: usize,
+    /// Vouchers per page of the voucher list.
+    #[arg(long, env = "RELASI_PAGE_SIZE", default_value_t = Config::DEFAULT_PAGE_SIZE)]
+    page_size: i64,
+    /// Longest token text accepted, in characters (at most 256).
+    #[arg(long, env = "RELASI_TOKEN_TEXT_MAX_CHARS", default_value_t = relasi_token::MAX_TEXT_INPUT)]
+    token_text_max_chars: usize,
+    /// Longest Idempotency-Key, in characters (at most 128).
+    #[arg(long, env = "RELASI_IDEMPOTENCY_KEY_MAX_CHARS", default_value_t = relasi::domain::sale::MAX_IDEMPOTENCY_KEY_BYTES)]
+    idempotency_key_max_chars: usize,
     #[command(flatten)]
     tls: TlsArgs,
 }
@@ -119,12 +141,20 @@ pub async fn serve(
     let tls = args.tls.load()?;
     let pool = PoolSettings {
         max_connections: args.db_pool,
+        statement_timeout: Some(std::time::Duration::from_millis(
+            args.db_statement_timeout_ms,
+        )),
         ..PoolSettings::default()
     };
+    let limits = limits(&args)?;
     let store = open(database_url, pool).await?;
     let store = with_replica(store, report_url, pool).await?;
     let deployment = deployment(&store, "relasi").await?;
     let config = Config {
+        trusted_proxies: limits.trusted_proxies,
+        import_max_rows: limits.import_max_rows,
+        page_size: limits.page_size,
+        input_limits: limits.input_limits,
         body_limit_bytes: args.body_limit_bytes,
         import_limit_bytes: args.import_limit_bytes,
         request_timeout: std::time::Duration::from_secs(args.request_timeout_secs),
@@ -154,6 +184,43 @@ pub async fn serve(
     eprintln!("RELASI siap / ready: {scheme}://{addr}");
     server::serve_with(listener, tls, AppState::new(store, config, deployment)).await?;
     Ok(())
+}
+
+/// The input limits of `serve`, checked: each within what the code beneath it accepts.
+fn limits(args: &ServeArgs) -> anyhow::Result<Config> {
+    let within = |name: &str, value: usize, most: usize| {
+        if (1..=most).contains(&value) {
+            Ok(value)
+        } else {
+            Err(anyhow::anyhow!("{name} must be 1 to {most}"))
+        }
+    };
+    let page_size = usize::try_from(args.page_size).unwrap_or(0);
+    let page_size_most = usize::try_from(Config::MAX_PAGE_SIZE).unwrap_or(usize::MAX);
+    Ok(Config {
+        trusted_proxies: TrustedProxies::parse(&args.trusted_proxies)
+            .map_err(|e| anyhow::anyhow!("RELASI_TRUSTED_PROXIES: {e}"))?,
+        import_max_rows: within(
+            "RELASI_IMPORT_MAX_ROWS",
+            args.import_max_rows,
+            relasi::domain::registry::MAX_ROWS,
+        )?,
+        page_size: i64::try_from(within("RELASI_PAGE_SIZE", page_size, page_size_most)?)
+            .unwrap_or(Config::DEFAULT_PAGE_SIZE),
+        input_limits: InputLimits {
+            token_text_max_chars: within(
+                "RELASI_TOKEN_TEXT_MAX_CHARS",
+                args.token_text_max_chars,
+                relasi_token::MAX_TEXT_INPUT,
+            )?,
+            idempotency_key_max_chars: within(
+                "RELASI_IDEMPOTENCY_KEY_MAX_CHARS",
+                args.idempotency_key_max_chars,
+                relasi::domain::sale::MAX_IDEMPOTENCY_KEY_BYTES,
+            )?,
+        },
+        ..Config::default()
+    })
 }
 
 /// What the demo banner tells whoever started it.
@@ -261,6 +328,7 @@ pub async fn demo(args: DemoArgs) -> anyhow::Result<()> {
         store: &store,
         keys: &keys,
         deployment: &deployment,
+        limits: relasi::usecases::InputLimits::default(),
     };
     let sales = demo::seed_sales(ledger, relasi::store::now_us())
         .await

@@ -77,13 +77,16 @@ impl Refused {
     }
 }
 
-/// What the validator checks against: known desa codes and KK numbers.
-#[derive(Debug, Default)]
+/// What the validator checks against: known desa codes and KK numbers, and how many rows a
+/// file may hold.
+#[derive(Debug)]
 pub struct Known {
     /// Desa (level 4) codes in the wilayah table.
     pub desa: HashSet<String>,
     /// KK numbers in the registry (for members).
     pub kk: HashSet<String>,
+    /// Most data rows (`RELASI_IMPORT_MAX_ROWS`, at most [`MAX_ROWS`]).
+    pub max_rows: usize,
 }
 
 /// Tells households from members by the header row.
@@ -157,7 +160,7 @@ impl<'a> Lines<'a> {
 }
 
 fn records(
-    bytes: &[u8],
+    (bytes, max_rows): (&[u8], usize),
     reader: &mut csv::Reader<&[u8]>,
     mut each: impl FnMut(u64, &csv::StringRecord) -> Result<(), Invalid>,
 ) -> Result<usize, Refused> {
@@ -171,8 +174,10 @@ fn records(
             Ok(false) => break,
             Ok(true) => {
                 rows += 1;
-                if rows > MAX_ROWS {
-                    return Err(Refused::file("more than 500000 rows: split the file"));
+                if rows > max_rows.min(MAX_ROWS) {
+                    return Err(Refused::file(
+                        "more rows than the import limit (RELASI_IMPORT_MAX_ROWS): split the file",
+                    ));
                 }
                 let line = record.position().map_or(line, |p| lines.at(p.byte()));
                 if let Err(e) = each(line, &record) {
@@ -252,7 +257,7 @@ pub fn parse_households(bytes: &[u8], known: &Known) -> Result<Vec<Household>, R
     let at = columns(&mut reader, &HOUSEHOLD_COLUMNS)?;
     let mut out = Vec::new();
     let mut seen: HashMap<String, u64> = HashMap::new();
-    records(bytes, &mut reader, |line, r| {
+    records((bytes, known.max_rows), &mut reader, |line, r| {
         let get = |i: usize| r.get(at[i]).unwrap_or_default();
         let no_kk = Kk::parse(get(0))?;
         let nik_kepala = Nik::parse(get(1)).map_err(|e| Invalid::new("nik_kepala", e.reason))?;
@@ -295,7 +300,7 @@ pub fn parse_members(
     let at = columns(&mut reader, &MEMBER_COLUMNS)?;
     let mut out = Vec::new();
     let mut seen: HashSet<(String, String)> = HashSet::new();
-    records(bytes, &mut reader, |_, r| {
+    records((bytes, known.max_rows), &mut reader, |_, r| {
         let get = |i: usize| r.get(at[i]).unwrap_or_default();
         let nik = Nik::parse(get(0))?;
         let no_kk = Kk::parse(get(1))?;
@@ -358,6 +363,7 @@ mod tests {
         Known {
             desa: ["35.14.05.2005".to_owned(), "35.14.05.2007".to_owned()].into(),
             kk: ["3514050000000001".to_owned()].into(),
+            max_rows: MAX_ROWS,
         }
     }
 

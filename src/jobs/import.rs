@@ -35,12 +35,27 @@ pub struct ImportReport {
     pub unchanged: u64,
 }
 
-/// Imports a registry file. `kind` may be given or read from the header. Household changes take
-/// effect on `effective_from`; birth dates after `today` are refused.
+/// A registry file to import: its bytes, its kind when the caller knows it (else read from the
+/// header), and the most rows it may hold (`RELASI_IMPORT_MAX_ROWS`).
+#[derive(Debug)]
+pub struct RegistryFile {
+    /// The CSV.
+    pub bytes: Vec<u8>,
+    /// households.csv or members.csv, if known.
+    pub kind: Option<RegistryKind>,
+    /// Most data rows.
+    pub max_rows: usize,
+}
+
+/// Imports a registry file. Household changes take effect on `effective_from`; birth dates
+/// after `today` are refused.
 pub async fn import_registry(
     store: &Store,
-    bytes: Vec<u8>,
-    kind: Option<RegistryKind>,
+    RegistryFile {
+        bytes,
+        kind,
+        max_rows,
+    }: RegistryFile,
     effective_from: NaiveDate,
     today: NaiveDate,
     actor: &str,
@@ -49,7 +64,8 @@ pub async fn import_registry(
     let kind = kind
         .or_else(|| registry::detect(&bytes))
         .ok_or(ImportError::UnknownFormat)?;
-    let known = store.registry_known().await?;
+    let mut known = store.registry_known().await?;
+    known.max_rows = max_rows;
     // Parsing 100,000 rows is CPU work: keep it off the async workers.
     let parsed = tokio::task::spawn_blocking(move || match kind {
         RegistryKind::Households => {

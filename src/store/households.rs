@@ -165,6 +165,7 @@ impl Store {
                 .into_iter()
                 .map(|(k,)| Ok(self.open_kk(&k)?.as_str().to_owned()))
                 .collect::<StoreResult<_>>()?,
+            max_rows: crate::domain::registry::MAX_ROWS,
         })
     }
 

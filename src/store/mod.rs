@@ -73,11 +73,20 @@ pub struct PoolSettings {
     /// order, each a few milliseconds, so a burst of sales is served by waiting, not refused:
     /// this is longer than `acquire_timeout` (and shorter than the request timeout).
     pub write_acquire_timeout: Duration,
+    /// Longest one statement may run: PostgreSQL's `statement_timeout` on every connection,
+    /// SQLite's busy timeout (how long a write waits for another process's lock). `None`: no
+    /// PostgreSQL limit and SQLite's default wait (the CLI's long imports and migrations).
+    pub statement_timeout: Option<Duration>,
 }
 
 impl PoolSettings {
     /// Most connections by default.
     pub const DEFAULT_MAX_CONNECTIONS: u32 = 16;
+    /// The server's statement timeout by default (below the request timeout, so a runaway
+    /// statement ends before its request is answered 503).
+    pub const DEFAULT_STATEMENT_TIMEOUT_MS: u64 = 20_000;
+    /// SQLite's busy timeout when no statement timeout is set.
+    const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 }
 
 impl Default for PoolSettings {
@@ -86,6 +95,7 @@ impl Default for PoolSettings {
             max_connections: PoolSettings::DEFAULT_MAX_CONNECTIONS,
             acquire_timeout: Duration::from_secs(5),
             write_acquire_timeout: Duration::from_secs(20),
+            statement_timeout: None,
         }
     }
 }
@@ -267,6 +277,9 @@ impl From<sqlx::Error> for StoreError {
             {
                 StoreError::Busy(e)
             }
+            sqlx::Error::Database(db) if db.code().as_deref().is_some_and(server_gone) => {
+                StoreError::Unavailable(e)
+            }
             sqlx::Error::Database(db) => match db.kind() {
                 kind @ (ErrorKind::UniqueViolation
                 | ErrorKind::ForeignKeyViolation
@@ -277,6 +290,21 @@ impl From<sqlx::Error> for StoreError {
             _ => StoreError::Database(e),
         }
     }
+}
+
+/// An error code that says the database cannot serve the statement now, not that the statement
+/// was wrong; the request is answered 503 and may be retried. PostgreSQL: connection exceptions
+/// (class 08), an administrator's or a crash's shutdown (57P01–57P03, e.g. PostgreSQL being
+/// stopped or restarted), too many connections (53300), a statement ended by
+/// `statement_timeout` (57014) or a lock not available (55P03). SQLite: the file stayed locked
+/// by another process past the busy timeout (SQLITE_BUSY 5 and its extended codes 261, 517;
+/// SQLITE_LOCKED 6).
+fn server_gone(code: &str) -> bool {
+    code.starts_with("08")
+        || matches!(
+            code,
+            "57P01" | "57P02" | "57P03" | "53300" | "57014" | "55P03" | "5" | "6" | "261" | "517"
+        )
 }
 
 /// The violated constraint as both engines can name it: PostgreSQL's constraint name, or
@@ -368,7 +396,11 @@ impl Store {
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Full)
                 .foreign_keys(true)
-                .busy_timeout(Duration::from_secs(10))
+                .busy_timeout(
+                    limits
+                        .statement_timeout
+                        .unwrap_or(PoolSettings::SQLITE_BUSY_TIMEOUT),
+                )
                 // A checkpointed WAL is truncated back to this size, so the file on disk stays
                 // bounded under sustained sales.
                 .pragma("journal_size_limit", SQLITE_WAL_LIMIT_BYTES.to_string());
@@ -396,7 +428,11 @@ impl Store {
                 .await?;
             Pool::Sqlite { read, write }
         } else if database_url.starts_with("postgres:") || database_url.starts_with("postgresql:") {
-            let options = PgConnectOptions::from_str(database_url)?;
+            let mut options = PgConnectOptions::from_str(database_url)?;
+            if let Some(limit) = limits.statement_timeout {
+                // Set at connection start-up, so it holds on every connection of the pool.
+                options = options.options([("statement_timeout", limit.as_millis())]);
+            }
             Pool::Postgres(
                 PoolOptions::new()
                     .max_connections(limits.max_connections)

@@ -21,10 +21,11 @@ pub mod settlement;
 pub mod wilayah;
 
 use crate::keyring::KeyRing;
+use crate::problem::{Code, Problem};
 use crate::store::Store;
 use relasi_token::DeploymentId;
 
-/// What the money use cases need: the database, the keys, and who we are.
+/// What the money use cases need: the database, the keys, who we are, and the input limits.
 #[derive(Clone, Copy, Debug)]
 pub struct Ledger<'a> {
     /// The database.
@@ -33,6 +34,42 @@ pub struct Ledger<'a> {
     pub keys: &'a KeyRing,
     /// This deployment's id (in every signature).
     pub deployment: &'a DeploymentId,
+    /// How long a token text and an Idempotency-Key may be.
+    pub limits: InputLimits,
+}
+
+/// The lengths of what a shop or a family sends, as settings (`RELASI_TOKEN_TEXT_MAX_CHARS`,
+/// `RELASI_IDEMPOTENCY_KEY_MAX_CHARS`), each at most what the code beneath it accepts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct InputLimits {
+    /// Longest token text, in characters (the token codec's own ceiling is 256).
+    pub token_text_max_chars: usize,
+    /// Longest Idempotency-Key, in characters (printable ASCII, so also bytes; at most 128).
+    pub idempotency_key_max_chars: usize,
+}
+
+impl Default for InputLimits {
+    fn default() -> Self {
+        InputLimits {
+            token_text_max_chars: relasi_token::MAX_TEXT_INPUT,
+            idempotency_key_max_chars: crate::domain::sale::MAX_IDEMPOTENCY_KEY_BYTES,
+        }
+    }
+}
+
+impl InputLimits {
+    /// The token text, if it is not longer than the limit (counted without reading past it).
+    pub fn token_text<'t>(&self, text: &'t str) -> Result<&'t str, Problem> {
+        if text.chars().nth(self.token_text_max_chars).is_some() {
+            return Err(Problem::new(Code::MalformedToken).detail("token text too long"));
+        }
+        Ok(text)
+    }
+
+    /// Whether an Idempotency-Key is acceptable: 1 to the limit's printable ASCII characters.
+    pub fn idempotency_key_ok(&self, key: &str) -> bool {
+        crate::domain::sale::idempotency_key_ok(key) && key.len() <= self.idempotency_key_max_chars
+    }
 }
 
 /// An answer given to a shop's Idempotency-Key: new, or the stored first answer replayed.

@@ -1,8 +1,7 @@
 //! The household registry: importing households.csv or members.csv (API, CLI, page), whole file
 //! or nothing, with every bad row named by line and reason.
 
-use crate::domain::registry::RegistryKind;
-use crate::jobs::import::{ImportError, ImportReport, import_registry};
+use crate::jobs::import::{ImportError, ImportReport, RegistryFile, import_registry};
 use crate::problem::{Code, Problem};
 use crate::store::{Progress, Store};
 use chrono::NaiveDate;
@@ -12,15 +11,14 @@ use serde_json::json;
 /// programme's local time); birth dates after today are refused.
 pub async fn import(
     store: &Store,
-    bytes: Vec<u8>,
-    kind: Option<RegistryKind>,
+    file: RegistryFile,
     effective: Option<NaiveDate>,
     actor: &str,
     progress: Progress<'_>,
 ) -> Result<ImportReport, Problem> {
     let today = super::programmes::local_today(store).await?;
     let effective = effective.unwrap_or(today);
-    import_registry(store, bytes, kind, effective, today, actor, progress)
+    import_registry(store, file, effective, today, actor, progress)
         .await
         .map_err(|e| match e {
             ImportError::UnknownFormat => Problem::new(Code::RegistryInvalid)

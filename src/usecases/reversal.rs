@@ -29,7 +29,7 @@ pub async fn reverse(
     sale_id: &str,
     now_us: i64,
 ) -> Result<KeyedAnswer, Problem> {
-    if key.is_some_and(|k| !sale::idempotency_key_ok(k)) {
+    if key.is_some_and(|k| !ledger.limits.idempotency_key_ok(k)) {
         return Err(Problem::new(Code::IdempotencyKeyInvalid));
     }
     let request_sha256 = sale::request_sha256(&sale::canonical_reversal(sale_id));

@@ -70,9 +70,10 @@ pub async fn redeem(
     req: &SaleRequest,
     now_us: i64,
 ) -> Result<KeyedAnswer, Problem> {
-    if !sale::idempotency_key_ok(key) {
+    if !ledger.limits.idempotency_key_ok(key) {
         return Err(Problem::new(Code::IdempotencyKeyInvalid));
     }
+    ledger.limits.token_text(&req.token)?;
     let token = SignedToken::parse_text(&req.token);
     let canonical_token = token.as_ref().ok().map(SignedToken::to_text);
     let request_sha256 =

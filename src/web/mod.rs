@@ -140,11 +140,14 @@ async fn remember_lang(req: Request, next: Next) -> Response {
     res
 }
 
-/// The routes shared by every page: assets and signing in and out. Pages merge their own.
-pub fn router() -> Router<AppState> {
+/// The routes shared by every page: assets and signing in and out. Pages merge their own. The
+/// sign-in form draws on the same per-address budget as `POST /v1/login`.
+pub fn router(sign_in_limit: &crate::api::RateLimit) -> Router<AppState> {
+    let sign_in = Router::new().route("/masuk", axum::routing::post(session::login));
     Router::new()
         .route("/assets/{file}", get(assets::serve))
-        .route("/masuk", get(session::login_form).post(session::login))
+        .route("/masuk", get(session::login_form))
+        .merge(sign_in_limit.apply(sign_in))
         .route("/keluar", axum::routing::post(session::logout))
         .layer(middleware::from_fn(remember_lang))
 }

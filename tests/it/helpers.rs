@@ -82,10 +82,18 @@ pub fn http_client() -> reqwest::Client {
 }
 
 /// The server with the given limits, its programme 1 with the given settings.
-pub async fn spawn_app_full(mut config: Config, settings: ProgrammeSettings) -> TestApp {
+pub async fn spawn_app_full(config: Config, settings: ProgrammeSettings) -> TestApp {
+    spawn_app_over(test_db().await, config, settings).await
+}
+
+/// The server over a database of the test's own choosing (a throwaway PostgreSQL cluster).
+pub async fn spawn_app_over(
+    db: TestDb,
+    mut config: Config,
+    settings: ProgrammeSettings,
+) -> TestApp {
     let key_dir = tempfile::tempdir().unwrap();
     config.key_dir = key_dir.path().join("keys");
-    let db = test_db().await;
     let store = db.store().await;
     let deployment = store
         .init_deployment(&DeploymentId::parse("test-35.14").unwrap())

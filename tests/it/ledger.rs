@@ -95,6 +95,7 @@ async fn a_sale_retried_after_its_voucher_expired_replays_the_receipt() {
             std::time::Duration::ZERO,
         ),
         deployment: &relasi_token::DeploymentId::parse("test-35.14").unwrap(),
+        limits: relasi::usecases::InputLimits::default(),
     };
     let token = v[2]["token"].as_str().unwrap();
     let valid_until = relasi_token::SignedToken::parse_text(token)

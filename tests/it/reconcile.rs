@@ -33,7 +33,7 @@ pub(crate) fn households(n: u32, not_krs: &[u32], status: &[(u32, &str)]) -> Str
     h
 }
 
-async fn import_at(app: &TestApp, csv: String, effective: &str) {
+pub(crate) async fn import_at(app: &TestApp, csv: String, effective: &str) {
     let res = app
         .http
         .post(app.url(&format!("/v1/households/import?effective={effective}")))
@@ -133,6 +133,7 @@ pub(crate) async fn sell(
         store: &app.store,
         keys: &keys,
         deployment: &deployment,
+        limits: relasi::usecases::InputLimits::default(),
     };
     let sale = SaleRequest {
         token: token.to_owned(),

@@ -24,6 +24,7 @@ async fn reverse(app: &TestApp, shop: MerchantId, sale: i64, at_us: i64) {
         store: &app.store,
         keys: &keys,
         deployment: &deployment,
+        limits: relasi::usecases::InputLimits::default(),
     };
     let answer = relasi::usecases::reversal::reverse(ledger, shop, None, &sale.to_string(), at_us)
         .await
