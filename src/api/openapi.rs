@@ -657,7 +657,7 @@ pub const ROUTES: &[Op] = &[
         params: &[],
         request: Body::Form("LoginForm"),
         ok: (&[303], Body::None),
-        errors: &[C::ValidationFailed, C::RateLimited],
+        errors: &[C::ValidationFailed, C::Unauthorized, C::RateLimited],
     },
     Op {
         method: "post",
@@ -909,7 +909,11 @@ pub const ROUTES: &[Op] = &[
         params: &[],
         request: Body::Json("PeriodRequest"),
         ok: (&[201], Body::Json("Object")),
-        errors: &[C::ProgrammeNotFound, C::ProgrammeRequired],
+        errors: &[
+            C::ProgrammeNotFound,
+            C::ProgrammeRequired,
+            C::NothingToSettle,
+        ],
     },
     Op {
         method: "get",
@@ -1125,15 +1129,17 @@ fn operation(op: &Op) -> Value {
                 )
             })
             .collect();
+        let mut content = json!({ "application/problem+json": {
+            "schema": { "$ref": "#/components/schemas/Problem" },
+            "examples": examples
+        } });
+        // A page's refusal is a page (the same code, in words, for a person).
+        if matches!(op.request, Body::Form(_)) || matches!(op.ok.1, Body::Html) {
+            content["text/html"] = json!({ "schema": { "type": "string" } });
+        }
         responses.insert(
             status.to_string(),
-            json!({
-                "description": format!("`code`: {}", names.join(", ")),
-                "content": { "application/problem+json": {
-                    "schema": { "$ref": "#/components/schemas/Problem" },
-                    "examples": examples
-                } }
-            }),
+            json!({ "description": format!("`code`: {}", names.join(", ")), "content": content }),
         );
     }
     let mut out = json!({
