@@ -1107,7 +1107,13 @@ fn common_codes(op: &Op) -> Vec<Code> {
 fn operation(op: &Op) -> Value {
     let mut responses = Map::new();
     for status in op.ok.0 {
-        responses.insert(status.to_string(), response("OK", op.ok.1));
+        // A redirect (a page form's 303) has no body, whatever the page answers otherwise.
+        let body = if (300..400).contains(status) {
+            Body::None
+        } else {
+            op.ok.1
+        };
+        responses.insert(status.to_string(), response("OK", body));
     }
     let mut codes = common_codes(op);
     codes.extend_from_slice(op.errors);
