@@ -1,7 +1,11 @@
 //! Binding and running the HTTP server, apart from building it (`api::app`).
 
+pub mod tls;
+
 use crate::api::{AppState, app};
+use axum::serve::ListenerExt as _;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
 
@@ -15,18 +19,39 @@ pub async fn bind(bind: &str) -> std::io::Result<(TcpListener, SocketAddr)> {
     Ok((listener, addr))
 }
 
-/// Serves until Ctrl-C or SIGTERM, then finishes in-flight requests. Signs journal checkpoints
-/// on a timer meanwhile (`Config::checkpoint_interval_secs`).
+/// Serves plain HTTP until Ctrl-C or SIGTERM, then finishes in-flight requests. Signs journal
+/// checkpoints on a timer meanwhile (`Config::checkpoint_interval_secs`).
 pub async fn serve(listener: TcpListener, state: AppState) -> std::io::Result<()> {
+    serve_with(listener, None, state).await
+}
+
+/// As [`serve`], over HTTPS when `tls` is given (built-in TLS: `tls::TlsFiles::load`).
+pub async fn serve_with(
+    listener: TcpListener,
+    tls: Option<Arc<rustls::ServerConfig>>,
+    state: AppState,
+) -> std::io::Result<()> {
     let store = state.store.clone();
     if state.config.checkpoint_interval_secs > 0 {
         tokio::spawn(checkpoints(state.clone()));
     }
     tokio::spawn(reconcile_closed_months(state.clone()));
     let service = app(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, service)
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    match tls {
+        None => {
+            axum::serve(listener, service)
+                .with_graceful_shutdown(shutdown_signal())
+                .await?
+        }
+        Some(config) => {
+            // `tap_io` is axum's way to keep the peer address (`ConnectInfo`) on a listener of
+            // one's own; the tap itself does nothing.
+            let listener = tls::TlsListener::new(listener, config)?.tap_io(|_| {});
+            axum::serve(listener, service)
+                .with_graceful_shutdown(shutdown_signal())
+                .await?
+        }
+    }
     store.close().await;
     Ok(())
 }

@@ -1,9 +1,14 @@
-//! Public key material and revocations: what offline merchant clients sync.
+//! Public key material and revocations (what offline merchant clients sync), and the district
+//! admin's key management: the first key, rotation, revocation (`usecases::keys`).
 
 use super::AppState;
 use super::error::{ApiError, ApiResult};
-use axum::extract::{Query, State};
-use axum::routing::get;
+use super::extract::{ApiJson, Caller};
+use crate::domain::auth::Role;
+use crate::usecases;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, SecondsFormat, Utc};
 use data_encoding::BASE64URL_NOPAD;
@@ -18,6 +23,61 @@ pub(super) fn router() -> Router<AppState> {
     Router::new()
         .route("/v1/keys", get(keys))
         .route("/v1/revocations", get(revocations))
+        .route("/v1/keys/generate", post(generate))
+        .route("/v1/keys/rotate", post(rotate))
+        .route("/v1/keys/{kid}/revoke", post(revoke))
+}
+
+/// `POST /v1/keys/generate` (district admin) → 201 `{kid}`: the first signing key, its
+/// private half written to this server's key directory.
+async fn generate(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    caller.require_district_role(&[Role::Admin])?;
+    let kid =
+        usecases::keys::generate(&state.store, &state.config.key_dir, &caller.actor()).await?;
+    Ok((StatusCode::CREATED, Json(json!({ "kid": kid.to_hex() }))))
+}
+
+#[derive(Deserialize)]
+struct RotateBody {
+    #[serde(default = "default_verify_days")]
+    verify_days: i64,
+}
+
+fn default_verify_days() -> i64 {
+    62
+}
+
+/// `POST /v1/keys/rotate {verify_days}` (district admin) → 201 `{kid}` of the new key; the
+/// old one stops signing and keeps verifying for `verify_days` (default 62).
+async fn rotate(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(body): ApiJson<RotateBody>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    caller.require_district_role(&[Role::Admin])?;
+    let kid = usecases::keys::rotate(
+        &state.store,
+        &state.config.key_dir,
+        body.verify_days,
+        &caller.actor(),
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(json!({ "kid": kid.to_hex() }))))
+}
+
+/// `POST /v1/keys/{kid}/revoke` (district admin) → 200 `{kid}`: nothing the key signed is
+/// accepted from now on.
+async fn revoke(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(kid): Path<String>,
+) -> ApiResult<Json<Value>> {
+    caller.require_district_role(&[Role::Admin])?;
+    usecases::keys::revoke(&state.store, &kid, &caller.actor()).await?;
+    Ok(Json(json!({ "kid": kid })))
 }
 
 fn rfc3339(t: DateTime<Utc>) -> String {

@@ -1,12 +1,12 @@
-//! Partner shops: registration by the admin, pairing a shop's phone; a shop may read its own
-//! record.
+//! Partner shops: registration by the admin, pairing a shop's phone, suspending and
+//! reactivating a shop; a shop may read its own record.
 
 use super::AppState;
 use super::error::{ApiError, ApiResult};
 use super::extract::{ApiJson, Caller};
 use crate::domain::auth::Role;
 use crate::domain::ids::MerchantId;
-use crate::domain::merchant::Merchant;
+use crate::domain::merchant::{Merchant, MerchantStatus};
 use crate::domain::programme::Category;
 use crate::domain::wilayah::{Level, WilayahCode};
 use crate::store::NewMerchant;
@@ -27,6 +27,46 @@ pub(super) fn router() -> Router<AppState> {
         .route("/v1/merchants", post(create))
         .route("/v1/merchants/{id}", get(show))
         .route("/v1/merchants/{id}/pairing", post(pairing))
+        .route("/v1/merchants/{id}/suspend", post(suspend))
+        .route("/v1/merchants/{id}/reactivate", post(reactivate))
+}
+
+/// `POST /v1/merchants/{id}/suspend` (admin of the shop's area) → 200 with the shop, now
+/// `inactive`: its sales are refused with `merchant_inactive` from the next request on.
+async fn suspend(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Merchant>> {
+    set_status(&state, &caller, &id, MerchantStatus::Inactive).await
+}
+
+/// `POST /v1/merchants/{id}/reactivate` (admin of the shop's area) → 200 with the shop, `active`.
+async fn reactivate(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Merchant>> {
+    set_status(&state, &caller, &id, MerchantStatus::Active).await
+}
+
+async fn set_status(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    status: MerchantStatus,
+) -> ApiResult<Json<Merchant>> {
+    caller.require(&[Role::Admin])?;
+    let id = merchant_id(id)?;
+    let shop = usecases::merchants::set_status(
+        &state.store,
+        &caller.principal,
+        id,
+        status,
+        &caller.actor(),
+    )
+    .await?;
+    Ok(Json(shop))
 }
 
 #[derive(Deserialize)]

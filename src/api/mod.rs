@@ -28,6 +28,7 @@ mod sales;
 mod scan;
 mod settlements;
 mod vouchers;
+mod wilayah;
 
 use crate::store::Store;
 use axum::Router;
@@ -210,6 +211,7 @@ pub fn app(state: AppState) -> Router {
         .merge(audit::router())
         .merge(keys::router())
         .merge(merchants::router())
+        .merge(wilayah::router())
         .merge(programmes::router())
         .merge(budgets::router())
         .merge(cycles::router())
@@ -228,6 +230,9 @@ pub fn app(state: AppState) -> Router {
         .merge(crate::web::beranda::router())
         .merge(crate::web::kader::router())
         .merge(crate::web::admin::router())
+        .merge(crate::web::keuangan::router())
+        .merge(crate::web::mitra::router())
+        .merge(crate::web::kunci::router())
         .fallback(|| async { error::ApiError::new(Code::NotFound) })
         .with_state(state)
         // The import route sets its own, larger DefaultBodyLimit; the outer layer only stops

@@ -180,6 +180,31 @@ pub(super) fn schemas() -> Map<String, Value> {
         ),
     );
     add(
+        "KeyMade",
+        object(
+            &["kid"],
+            json!({ "kid": { "type": "string", "pattern": "^[0-9a-f]{8}$" } }),
+        ),
+    );
+    add(
+        "KeyRotation",
+        object(
+            &[],
+            json!({ "verify_days": { "type": "integer", "minimum": 1, "maximum": 400, "default": 62 } }),
+        ),
+    );
+    add(
+        "Wilayah",
+        object(
+            &["code", "name", "level"],
+            json!({
+                "code": code(), "name": { "type": "string", "examples": ["Pasrepan"] },
+                "level": { "type": "string", "enum": ["provinsi", "kabupaten", "kecamatan", "desa"] }
+            }),
+        ),
+    );
+    add("WilayahList", list_of("Wilayah"));
+    add(
         "Merchant",
         object(
             &[
@@ -343,6 +368,18 @@ pub(super) fn schemas() -> Map<String, Value> {
         object(&["token"], json!({ "token": nullable("string") })),
     );
     add(
+        "KeuanganForm",
+        object(
+            &["csrf", "aksi"],
+            json!({
+                "csrf": { "type": "string" },
+                "aksi": { "type": "string", "enum": ["rekonsiliasi", "bayar", "setujui", "lunas"] },
+                "periode": { "type": "string" }, "id": { "type": "integer" },
+                "referensi": { "type": "string", "maxLength": 140 }
+            }),
+        ),
+    );
+    add(
         "AuditReport",
         object(
             &["ok"],
@@ -352,5 +389,112 @@ pub(super) fn schemas() -> Map<String, Value> {
             }),
         ),
     );
+    accounts_and_finance(&mut add);
     m
+}
+
+/// Sign-in, accounts, the page forms, settlement bodies and the open-ended answers.
+fn accounts_and_finance(add: &mut impl FnMut(&str, Value)) {
+    let roles = json!({ "type": "string", "enum": ["admin", "issuer", "kader", "merchant", "finance", "auditor"] });
+    let string = || json!({ "type": "string" });
+    add(
+        "Any",
+        json!({ "description": "Any JSON value / nilai JSON apa saja" }),
+    );
+    add(
+        "Object",
+        json!({ "type": "object", "description": "A JSON object; its fields are described in the operation's summary" }),
+    );
+    add(
+        "LoginRequest",
+        object(
+            &["name", "password"],
+            json!({ "name": string(), "password": string() }),
+        ),
+    );
+    add(
+        "Login",
+        object(
+            &["token", "expires_at", "role", "areas"],
+            json!({
+                "token": string(), "expires_at": string(), "role": roles.clone(),
+                "merchant_id": nullable("integer"), "areas": { "type": "array", "items": code() }
+            }),
+        ),
+    );
+    add(
+        "AccountRequest",
+        object(
+            &["name", "password", "role"],
+            json!({
+                "name": string(), "password": string(), "role": roles,
+                "merchant_id": nullable("integer"), "areas": { "type": "array", "items": code() }
+            }),
+        ),
+    );
+    add(
+        "PasswordChange",
+        object(
+            &["current_password", "new_password"],
+            json!({ "current_password": string(), "new_password": string() }),
+        ),
+    );
+    add(
+        "LoginForm",
+        object(
+            &[],
+            json!({
+                "name": string(), "password": string(),
+                "token": { "type": "string", "description": "An API token instead of a name and password" },
+                "next": { "type": "string", "description": "The page to go to afterwards" }
+            }),
+        ),
+    );
+    add("LogoutForm", object(&[], json!({ "csrf": string() })));
+    add(
+        "KaderForm",
+        object(
+            &["csrf", "desa", "periode", "tanggal"],
+            json!({
+                "csrf": string(), "desa": code(),
+                "periode": { "type": "string", "examples": ["2026-12"] },
+                "tanggal": { "type": "string", "format": "date" },
+                "kartu": { "type": "array", "items": string(), "description": "Voucher ids handed over (the field repeats)" }
+            }),
+        ),
+    );
+    add(
+        "PeriodRequest",
+        object(
+            &["period"],
+            json!({
+                "period": { "type": "string", "pattern": "^[0-9]{4}-(0[1-9]|1[0-2])$", "examples": ["2026-12"] },
+                "programme": { "type": "integer", "description": "Programme number (default: the only one)" }
+            }),
+        ),
+    );
+    add(
+        "PaidRequest",
+        object(
+            &["reference"],
+            json!({ "reference": { "type": "string", "description": "The bank transfer's reference" } }),
+        ),
+    );
+    add(
+        "FlagRequest",
+        object(
+            &["redemption_id", "reason"],
+            json!({ "redemption_id": { "type": "integer" }, "reason": string() }),
+        ),
+    );
+    add(
+        "BankDetails",
+        object(
+            &[],
+            json!({
+                "bank_name": nullable("string"), "bank_account": nullable("string"),
+                "bank_holder": nullable("string")
+            }),
+        ),
+    );
 }

@@ -57,10 +57,7 @@ async fn create(
 async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Value>> {
     caller.require_district_role(&[Role::Finance, Role::Auditor])?;
     let programme = programmes::resolve(&state.store, None).await?;
-    let mut out = Vec::new();
-    for id in state.store.settlement_ids(programme.id).await? {
-        out.push(settlement::read(&state.store, id).await?);
-    }
+    let out = settlement::list(&state.store, &programme).await?;
     Ok(Json(json!({ "settlements": out })))
 }
 
@@ -82,7 +79,7 @@ async fn read(
     let s = settlement::read(&state.store, id_of(id)?).await?;
     match (ext, caller.principal.role) {
         ("", Role::Finance | Role::Auditor) => {
-            let flags = state.store.settlement_flags(s.id).await?;
+            let flags = settlement::flags(&state.store, s.id).await?;
             let mut body = serde_json::to_value(&s).unwrap_or_default();
             body["flags"] = json!(flags);
             Ok(Json(body).into_response())

@@ -1,10 +1,10 @@
 //! `relasi keys`: voucher signing keys.
 
-use super::CLI_ACTOR;
-use anyhow::{Context, bail};
+use super::{CLI_ACTOR, refused};
+use anyhow::bail;
 use clap::{Args, Subcommand};
-use relasi::signing;
 use relasi::store::Store;
+use relasi::usecases::keys;
 use relasi_token::Kid;
 use std::path::PathBuf;
 
@@ -40,24 +40,25 @@ pub async fn keys(store: &Store, args: KeysArgs) -> anyhow::Result<()> {
     let key_dir = &args.key_dir;
     match args.command {
         KeysCommand::Generate => {
-            if signing::active(&store.signing_keys().await?).is_ok() {
-                bail!("a signing key is already active: use `relasi keys rotate`");
-            }
-            let public = signing::generate(key_dir)?;
-            store.add_signing_key(public, CLI_ACTOR).await?;
-            println!("{}", Kid::of_bytes(&public));
+            let kid = keys::generate(store, key_dir, CLI_ACTOR)
+                .await
+                .map_err(refused)?;
+            println!("{kid}");
         }
         KeysCommand::Rotate { verify_days } => {
-            let public = signing::generate(key_dir)?;
-            store
-                .rotate_signing_key(public, verify_days.saturating_mul(86_400), CLI_ACTOR)
-                .await?;
-            println!("{}", Kid::of_bytes(&public));
+            let kid = keys::rotate(store, key_dir, verify_days, CLI_ACTOR)
+                .await
+                .map_err(refused)?;
+            println!("{kid}");
         }
         KeysCommand::List => list(store).await?,
         KeysCommand::Revoke { kid } => {
-            let kid = Kid::from_hex(&kid).context("kid must be 8 hex digits")?;
-            store.revoke_signing_key(kid, CLI_ACTOR).await?;
+            if Kid::from_hex(&kid).is_none() {
+                bail!("kid must be 8 hex digits");
+            }
+            keys::revoke(store, &kid, CLI_ACTOR)
+                .await
+                .map_err(refused)?;
             eprintln!("kunci {kid} dicabut / revoked");
         }
     }

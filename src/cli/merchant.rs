@@ -1,9 +1,12 @@
-//! `relasi merchant pair`: the printable sheet whose QR signs a shop's phone in to `/toko`.
+//! `relasi merchant pair` (the printable sheet whose QR signs a shop's phone in to `/toko`),
+//! `relasi merchant suspend|reactivate`.
 
 use super::{CLI_ACTOR, refused};
 use anyhow::{Context, bail};
 use clap::Subcommand;
+use relasi::domain::auth::{Area, Principal, Role};
 use relasi::domain::ids::MerchantId;
+use relasi::domain::merchant::MerchantStatus;
 use relasi::render::pairing;
 use relasi::store::Store;
 use relasi::usecases;
@@ -23,19 +26,66 @@ pub enum MerchantCommand {
         #[arg(short, long)]
         output: PathBuf,
     },
+    /// Suspend a shop: its sales are refused (`merchant_inactive`) until it is reactivated.
+    Suspend {
+        /// The shop's id.
+        merchant: i64,
+    },
+    /// Reactivate a suspended shop.
+    Reactivate {
+        /// The shop's id.
+        merchant: i64,
+    },
 }
 
 pub async fn merchant(store: &Store, command: MerchantCommand) -> anyhow::Result<()> {
-    let MerchantCommand::Pair {
-        merchant,
-        url,
-        output,
-    } = command;
+    match command {
+        MerchantCommand::Pair {
+            merchant,
+            url,
+            output,
+        } => pair(store, merchant, &url, &output).await,
+        MerchantCommand::Suspend { merchant } => {
+            set_status(store, merchant, MerchantStatus::Inactive).await
+        }
+        MerchantCommand::Reactivate { merchant } => {
+            set_status(store, merchant, MerchantStatus::Active).await
+        }
+    }
+}
+
+/// The CLI acts as an admin of the whole district (it runs on the server's host).
+async fn set_status(store: &Store, merchant: i64, status: MerchantStatus) -> anyhow::Result<()> {
+    let admin = Principal {
+        role: Role::Admin,
+        merchant_id: None,
+        area: Area::everywhere(),
+        account_id: None,
+    };
+    let shop =
+        usecases::merchants::set_status(store, &admin, MerchantId(merchant), status, CLI_ACTOR)
+            .await
+            .map_err(refused)?;
+    eprintln!(
+        "toko #{} ({}): {}",
+        shop.id,
+        shop.name,
+        shop.status.as_str()
+    );
+    Ok(())
+}
+
+async fn pair(
+    store: &Store,
+    merchant: i64,
+    url: &str,
+    output: &std::path::Path,
+) -> anyhow::Result<()> {
     let ext = output.extension().and_then(|e| e.to_str()).unwrap_or("");
     if !matches!(ext, "svg" | "png") {
         bail!("-o must end in .svg (printable sheet) or .png (QR only)");
     }
-    let pairing = usecases::pairing::pair(store, MerchantId(merchant), &url, CLI_ACTOR)
+    let pairing = usecases::pairing::pair(store, MerchantId(merchant), url, CLI_ACTOR)
         .await
         .map_err(refused)?;
     let bytes = if ext == "png" {
@@ -43,7 +93,7 @@ pub async fn merchant(store: &Store, command: MerchantCommand) -> anyhow::Result
     } else {
         pairing::sheet(&pairing.merchant_name, merchant, &pairing.link)?.into_bytes()
     };
-    write_private(&output, &bytes).with_context(|| format!("writing {}", output.display()))?;
+    write_private(output, &bytes).with_context(|| format!("writing {}", output.display()))?;
     eprintln!(
         "lembar pasangan untuk toko #{merchant} ditulis ke {} (berisi token: simpan baik-baik) / \
          pairing sheet written (it holds a token: keep it safe)",

@@ -30,6 +30,10 @@ pub struct Cli {
     /// Database: sqlite://FILE (default) or postgres://USER@HOST/DB.
     #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, global = true)]
     database_url: String,
+    /// A PostgreSQL read replica for the heavy report reads (reconciliation, dashboard);
+    /// writes stay on DATABASE_URL (docs/scale.md "Reports from a read replica").
+    #[arg(long, env = "RELASI_REPORT_DATABASE_URL", global = true)]
+    report_database_url: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -86,8 +90,9 @@ enum Command {
 /// Runs one command.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let url = cli.database_url;
+    let replica = cli.report_database_url.filter(|u| !u.trim().is_empty());
     match cli.command {
-        Command::Serve(args) => serve::serve(&url, args).await,
+        Command::Serve(args) => serve::serve(&url, replica.as_deref(), args).await,
         Command::Demo(args) => serve::demo(args).await,
         Command::Migrate => {
             open(&url, PoolSettings::default()).await?;
@@ -96,6 +101,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         command => {
             let store = open(&url, PoolSettings::default()).await?;
+            let store = with_replica(store, replica.as_deref(), PoolSettings::default()).await?;
             run_on(&store, command).await
         }
     }
@@ -135,6 +141,21 @@ pub async fn open(database_url: &str, pool: PoolSettings) -> anyhow::Result<Stor
         .context("connecting to the database")?;
     store.migrate().await.context("migrating the database")?;
     Ok(store)
+}
+
+/// The store with its report replica, when one is set.
+pub async fn with_replica(
+    store: Store,
+    replica: Option<&str>,
+    pool: PoolSettings,
+) -> anyhow::Result<Store> {
+    match replica {
+        None => Ok(store),
+        Some(url) => store
+            .with_report_replica(url, pool)
+            .await
+            .context("connecting to the report replica (RELASI_REPORT_DATABASE_URL)"),
+    }
 }
 
 /// The deployment id: `RELASI_DEPLOYMENT_ID` the first time, then whatever was stored.

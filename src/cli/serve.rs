@@ -1,6 +1,6 @@
 //! `relasi serve` and `relasi demo`.
 
-use super::{deployment, open};
+use super::{deployment, open, with_replica};
 use anyhow::{Context, bail};
 use clap::Args;
 use relasi::api::client_addr::TrustedProxies;
@@ -79,6 +79,40 @@ pub struct ServeArgs {
     /// Longest Idempotency-Key, in characters (at most 128).
     #[arg(long, env = "RELASI_IDEMPOTENCY_KEY_MAX_CHARS", default_value_t = relasi::domain::sale::MAX_IDEMPOTENCY_KEY_BYTES)]
     idempotency_key_max_chars: usize,
+    #[command(flatten)]
+    tls: TlsArgs,
+}
+
+/// Built-in HTTPS (docs/deploy.md "HTTPS"): both files, or neither for plain HTTP behind a proxy.
+#[derive(Args, Debug)]
+pub struct TlsArgs {
+    /// Certificate chain (PEM, leaf first) to serve HTTPS with; needs --tls-key.
+    #[arg(long, env = "RELASI_TLS_CERT", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// Private key (PEM) of --tls-cert.
+    #[arg(long, env = "RELASI_TLS_KEY", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+}
+
+impl TlsArgs {
+    /// The rustls config, read and checked before anything listens (None: plain HTTP).
+    fn load(&self) -> anyhow::Result<Option<std::sync::Arc<rustls::ServerConfig>>> {
+        let (Some(cert), Some(key)) = (&self.tls_cert, &self.tls_key) else {
+            return Ok(None);
+        };
+        let files = server::tls::TlsFiles {
+            cert: cert.clone(),
+            key: key.clone(),
+        };
+        Ok(Some(
+            files.load().context("RELASI_TLS_CERT / RELASI_TLS_KEY")?,
+        ))
+    }
+}
+
+/// `https` with built-in TLS, `http` without.
+fn scheme(tls: &Option<std::sync::Arc<rustls::ServerConfig>>) -> &'static str {
+    if tls.is_some() { "https" } else { "http" }
 }
 
 #[derive(Args, Debug)]
@@ -95,9 +129,16 @@ pub struct DemoArgs {
     /// Seed and print tokens, but do not serve.
     #[arg(long)]
     no_serve: bool,
+    #[command(flatten)]
+    tls: TlsArgs,
 }
 
-pub async fn serve(database_url: &str, args: ServeArgs) -> anyhow::Result<()> {
+pub async fn serve(
+    database_url: &str,
+    report_url: Option<&str>,
+    args: ServeArgs,
+) -> anyhow::Result<()> {
+    let tls = args.tls.load()?;
     let pool = PoolSettings {
         max_connections: args.db_pool,
         statement_timeout: Some(std::time::Duration::from_millis(
@@ -107,6 +148,7 @@ pub async fn serve(database_url: &str, args: ServeArgs) -> anyhow::Result<()> {
     };
     let limits = limits(&args)?;
     let store = open(database_url, pool).await?;
+    let store = with_replica(store, report_url, pool).await?;
     let deployment = deployment(&store, "relasi").await?;
     let config = Config {
         trusted_proxies: limits.trusted_proxies,
@@ -137,9 +179,10 @@ pub async fn serve(database_url: &str, args: ServeArgs) -> anyhow::Result<()> {
     let (listener, addr) = server::bind(&args.bind)
         .await
         .with_context(|| format!("binding {}", args.bind))?;
-    tracing::info!(%addr, backend = store.backend().name(), "serving");
-    eprintln!("RELASI siap / ready: http://{addr}");
-    server::serve(listener, AppState::new(store, config, deployment)).await?;
+    let scheme = scheme(&tls);
+    tracing::info!(%addr, scheme, backend = store.backend().name(), "serving");
+    eprintln!("RELASI siap / ready: {scheme}://{addr}");
+    server::serve_with(listener, tls, AppState::new(store, config, deployment)).await?;
     Ok(())
 }
 
@@ -188,13 +231,16 @@ struct Banner<'a> {
     issued: &'a relasi::jobs::issue::IssueReport,
     period: relasi::domain::ids::Period,
     addr: SocketAddr,
+    scheme: &'static str,
     admin: &'a str,
     merchant: &'a str,
+    sales: usize,
 }
 
 impl Banner<'_> {
     fn text(&self) -> String {
-        let (a, p, addr) = (self.admin, self.period, self.addr);
+        let (a, p) = (self.admin, self.period);
+        let addr = format!("{}://{}", self.scheme, self.addr);
         let reused = if self.reused {
             "dipakai ulang / reused"
         } else {
@@ -210,10 +256,10 @@ impl Banner<'_> {
             "  isi / contents        : {} KK, {} anggota / members, {} toko / shops",
             s.households, s.members, s.merchants
         );
-        let _ = writeln!(b, "  server                : http://{addr}");
+        let _ = writeln!(b, "  server                : {addr}");
         let _ = writeln!(b, "  token admin           : {a}");
         let _ = writeln!(b, "  token toko / merchant : {}", self.merchant);
-        let _ = writeln!(b, "  halaman / pages       : http://{addr}/masuk");
+        let _ = writeln!(b, "  halaman / pages       : {addr}/masuk");
         for l in relasi::demo::DEMO_LOGINS {
             let _ = writeln!(
                 b,
@@ -221,10 +267,10 @@ impl Banner<'_> {
                 l.name, l.password, l.who
             );
         }
-        let _ = writeln!(b, "  keluarga / family     : http://{addr}/saldo");
+        let _ = writeln!(b, "  keluarga / family     : {addr}/saldo");
         let _ = writeln!(
             b,
-            "  coba / try            : curl -H 'Authorization: Bearer {a}' http://{addr}/v1/budgets"
+            "  coba / try            : curl -H 'Authorization: Bearer {a}' {addr}/v1/budgets"
         );
         let _ = writeln!(
             b,
@@ -233,7 +279,12 @@ impl Banner<'_> {
         );
         let _ = writeln!(
             b,
-            "  kartu / cards         : curl -H 'Authorization: Bearer {a}' -o kartu.pdf 'http://{addr}/v1/cycles/{p}/cards.pdf?desa=35.14.05.2005'"
+            "  kartu / cards         : curl -H 'Authorization: Bearer {a}' -o kartu.pdf '{addr}/v1/cycles/{p}/cards.pdf?desa=35.14.05.2005'"
+        );
+        let _ = writeln!(
+            b,
+            "  belanja / sales       : {} contoh dibuat / sample sales made now; keuangan: http://{addr}/keuangan",
+            self.sales
         );
         b
     }
@@ -243,6 +294,7 @@ pub async fn demo(args: DemoArgs) -> anyhow::Result<()> {
     if !args.demo_db.starts_with("sqlite:") {
         bail!("the demo runs on embedded SQLite only (--demo-db sqlite://FILE)");
     }
+    let tls = args.tls.load()?;
     let store = open(&args.demo_db, PoolSettings::default()).await?;
     let deployment = deployment(&store, "demo-pasuruan").await?;
     let summary = demo::seed(&store).await?;
@@ -267,6 +319,20 @@ pub async fn demo(args: DemoArgs) -> anyhow::Result<()> {
     relasi::demo::demo_accounts(&store)
         .await
         .map_err(super::refused)?;
+    let keys = relasi::keyring::KeyRing::new(
+        store.clone(),
+        args.key_dir.clone(),
+        std::time::Duration::ZERO,
+    );
+    let ledger = relasi::usecases::Ledger {
+        store: &store,
+        keys: &keys,
+        deployment: &deployment,
+        limits: InputLimits::default(),
+    };
+    let sales = demo::seed_sales(ledger, relasi::store::now_us())
+        .await
+        .map_err(super::refused)?;
     let admin = super::tokens::create_token(&store, Role::Admin, None, "demo admin").await?;
     let merchant =
         super::tokens::create_token(&store, Role::Merchant, Some(MerchantId(1)), "demo toko 1")
@@ -281,8 +347,10 @@ pub async fn demo(args: DemoArgs) -> anyhow::Result<()> {
         issued: &issued,
         period,
         addr,
+        scheme: scheme(&tls),
         admin: admin.expose(),
         merchant: merchant.expose(),
+        sales,
     };
     // The banner is for whoever started the demo; if they stop reading (a closed pipe), the
     // server must still run, so it is written once and write errors are ignored.
@@ -294,7 +362,7 @@ pub async fn demo(args: DemoArgs) -> anyhow::Result<()> {
         key_dir: args.key_dir,
         ..Config::default()
     };
-    server::serve(listener, AppState::new(store, config, deployment)).await?;
+    server::serve_with(listener, tls, AppState::new(store, config, deployment)).await?;
     Ok(())
 }
 

@@ -259,6 +259,79 @@ async fn open_current_cycle(store: &Store) -> Result<(), DemoError> {
     Ok(())
 }
 
+/// How many sales the demo makes when its month has none: enough at the first shop within a
+/// few minutes that the month's reconciliation shows figures, a roll-up and one exception (a
+/// burst, `Thresholds::burst_sales` = 10).
+pub const DEMO_SALES: usize = 12;
+
+/// Seeds [`DEMO_SALES`] sales on the demo month's vouchers, through the same use case a shop's
+/// phone calls (signed receipts, the journal, the batcher), unless the month has sales already:
+/// ten at Toko Sembako Berkah Sibon (shop 1, Kecamatan Pasrepan) fifteen seconds apart, then two
+/// at Toko Makmur Kejayan (shop 5). Each sale's Idempotency-Key names its voucher, so a re-run
+/// replays rather than sells again. Returns how many sales were made now.
+pub async fn seed_sales(
+    ledger: crate::usecases::Ledger<'_>,
+    now_us: i64,
+) -> Result<usize, crate::problem::Problem> {
+    use crate::domain::ids::MerchantId;
+    let store = ledger.store;
+    let programme = store.programme_by_number(DEMO_PROGRAMME_NUMBER).await?;
+    let period = demo_period();
+    let figures = store.desa_figures(programme.id, period).await?;
+    if figures.iter().any(|f| f.redeemed_rp > 0) {
+        return Ok(0);
+    }
+    let in_area = |prefix: &str, n: usize| {
+        let prefix = prefix.to_owned();
+        async move {
+            let area = WilayahCode::parse(&prefix)?;
+            let found = store
+                .vouchers(programme.id, period, Some(&area), 0, 200)
+                .await?;
+            Ok::<_, crate::problem::Problem>(
+                found
+                    .into_iter()
+                    .filter(|v| v.spent.as_i64() == 0)
+                    .take(n)
+                    .collect::<Vec<_>>(),
+            )
+        }
+    };
+    let mut plan: Vec<(MerchantId, crate::domain::voucher::Voucher)> = Vec::new();
+    plan.extend(
+        in_area("35.14.05", 10)
+            .await?
+            .into_iter()
+            .map(|v| (MerchantId(1), v)),
+    );
+    plan.extend(
+        in_area("35.14.06", 2)
+            .await?
+            .into_iter()
+            .map(|v| (MerchantId(5), v)),
+    );
+    let mut made = 0;
+    let gap_us = 15_000_000;
+    let first_us = now_us - gap_us * i64::try_from(plan.len()).unwrap_or(0);
+    for (i, (shop, voucher)) in plan.into_iter().enumerate() {
+        let amount = 25_000 + 10_000 * i64::try_from(i % 4).unwrap_or(0);
+        let amount = amount.min(voucher.face_value.as_i64()).to_string();
+        let category = ["protein_hewani", "susu", "sayur_buah", "mpasi"][i % 4];
+        let sale = crate::domain::sale::SaleRequest {
+            token: voucher.token.clone(),
+            amount: amount.clone(),
+            items: vec![(category.to_owned(), amount)],
+        };
+        let at_us = first_us + gap_us * i64::try_from(i).unwrap_or(0);
+        let key = format!("demo-{}", voucher.id);
+        let answer = crate::usecases::sale::redeem(ledger, shop, &key, &sale, at_us).await?;
+        if answer.status == 201 && !answer.replayed {
+            made += 1;
+        }
+    }
+    Ok(made)
+}
+
 const FIRST_NAMES_F: [&str; 12] = [
     "Siti", "Sri", "Nur", "Dewi", "Wahyuni", "Lestari", "Ani", "Yuliana", "Rina", "Suryani",
     "Fatimah", "Endang",

@@ -9,8 +9,9 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, VecDeque};
 
-/// The report format written into every run (bump when the content's shape changes).
-pub const REPORT_FORMAT: u32 = 1;
+/// The report format written into every run (bump when the content's shape changes). 2: no
+/// `version` or `generated_at` (the run's record holds them; they are not hashed).
+pub const REPORT_FORMAT: u32 = 2;
 
 /// What a run's signature is over, before the deployment id and the digest: a tag no voucher,
 /// receipt or checkpoint signature shares.
@@ -290,6 +291,9 @@ pub enum AnomalyRule {
     FullValueCluster,
     /// A high share of reversals at one shop.
     HighReversalRate,
+    /// Sales on cards never recorded as handed over to their family, in a desa where the
+    /// cycle's hand-overs are being recorded (docs/reconciliation.md).
+    NotHandedOver,
 }
 
 /// One anomaly with its figures and evidence rows.
@@ -362,11 +366,14 @@ pub struct Report {
     pub programme: u16,
     /// Month, `2026-10`.
     pub period: String,
-    /// 1, 2, … per month.
+    /// 1, 2, … per month. Not in the canonical content (it is the run's record's, like the
+    /// time it ran): reading a stored run fills it from `RunHead::version`.
+    #[serde(skip_serializing, default)]
     pub version: i64,
-    /// When it ran (RFC 3339, UTC).
-    pub generated_at: String,
-    /// What it read.
+    /// What it read. Only the data read and the settings shape the content, so the same data
+    /// and watermarks give the same digest whenever and wherever the month is run (a restored
+    /// backup reconciles to the SHA-256 the original signed). Format-1 reports also held
+    /// `version` and `generated_at`.
     pub watermarks: Watermarks,
     /// Anomaly thresholds applied.
     pub thresholds: Thresholds,

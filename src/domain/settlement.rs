@@ -69,6 +69,34 @@ pub struct SettlementLine {
     pub net: i64,
 }
 
+/// What a shop is paid on one settlement, after what it owes from earlier ones: a shop cannot
+/// be paid a negative amount, so a negative net (late reversals only) is owed by the shop and
+/// deducted from its next positive line (docs/settlement.md).
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default, Serialize)]
+pub struct Payout {
+    /// Owed from earlier settlements and deducted here (0 or positive).
+    #[serde(with = "crate::domain::reconcile::rp")]
+    pub carried_in: i64,
+    /// What the bank transfers (0 or positive): max(0, net − carried_in).
+    #[serde(with = "crate::domain::reconcile::rp")]
+    pub to_transfer: i64,
+    /// Still owed by the shop after this settlement (0 or positive), carried into the next.
+    #[serde(with = "crate::domain::reconcile::rp")]
+    pub owed_after: i64,
+}
+
+/// The payout of a line whose shop had `earlier_nets` (its nets in the settlements before this
+/// one, oldest first) and now `net`.
+pub fn payout(earlier_nets: &[i64], net: i64) -> Payout {
+    let owed = earlier_nets.iter().fold(0_i64, |owed, n| (owed - n).max(0));
+    let left = net - owed;
+    Payout {
+        carried_in: owed,
+        to_transfer: left.max(0),
+        owed_after: (-left).max(0),
+    }
+}
+
 /// Where a shop is paid.
 #[derive(Clone, PartialEq, Eq, Debug, Default, Serialize, Deserialize)]
 pub struct BankDetails {
@@ -109,6 +137,50 @@ pub fn transfer_reference(period: &str, settlement_id: i64, merchant_id: i64) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_negative_net_is_owed_and_deducted_from_the_next_payment() {
+        assert_eq!(
+            payout(&[], 50),
+            Payout {
+                carried_in: 0,
+                to_transfer: 50,
+                owed_after: 0
+            }
+        );
+        assert_eq!(
+            payout(&[50], -30),
+            Payout {
+                carried_in: 0,
+                to_transfer: 0,
+                owed_after: 30
+            }
+        );
+        assert_eq!(
+            payout(&[50, -30], 20),
+            Payout {
+                carried_in: 30,
+                to_transfer: 0,
+                owed_after: 10
+            }
+        );
+        assert_eq!(
+            payout(&[50, -30, 20], 25),
+            Payout {
+                carried_in: 10,
+                to_transfer: 15,
+                owed_after: 0
+            }
+        );
+        assert_eq!(
+            payout(&[-5, -5], 0),
+            Payout {
+                carried_in: 10,
+                to_transfer: 0,
+                owed_after: 10
+            }
+        );
+    }
 
     #[test]
     fn steps_go_draft_approved_paid_and_accounts_are_masked() {

@@ -7,7 +7,7 @@ use crate::domain::programme::Programme;
 use crate::domain::reconcile::{self, REPORT_FORMAT, Report};
 use crate::signing::Signer;
 use crate::store::{MonthScope, NewRun, RunHead, Store, StoreError, StoreResult, now_us};
-use chrono::{NaiveTime, SecondsFormat, TimeDelta};
+use chrono::{NaiveTime, TimeDelta};
 use data_encoding::BASE64URL_NOPAD;
 use ed25519_dalek::Signer as _;
 use relasi_codes::Code;
@@ -64,6 +64,8 @@ async fn reconcile_month(
         end_us,
         utc_offset_hours: i64::from(offset),
     };
+    // On a report replica: what was committed before now, and the returns just recorded.
+    store.await_report_replica().await?;
     let facts = store.month_facts(&scope, period, &thresholds).await?;
     let watermarks = facts
         .watermarks
@@ -73,7 +75,6 @@ async fn reconcile_month(
         programme: programme.number,
         period: period.to_string(),
         version: 0,
-        generated_at: chrono::Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true),
         watermarks,
         thresholds,
         balanced: false,

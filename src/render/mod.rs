@@ -2,7 +2,6 @@
 
 pub mod cards;
 pub mod chart;
-pub mod charts;
 pub mod pairing;
 pub mod qr;
 pub mod report_csv;

@@ -4,7 +4,7 @@
 //! standard Helvetica fonts, built in memory (both are a few pages).
 #![allow(clippy::disallowed_types)] // page geometry is in points (f32); no money is computed here.
 
-use super::charts::{self, CHART_H, PdfBackend};
+use super::chart::{self, CHART_H, PdfBackend};
 use crate::domain::reconcile::{Report, RollupRow};
 use crate::store::{RunHead, Settlement, StatementEntry};
 use crate::web::format::rupiah;
@@ -187,6 +187,13 @@ fn assemble(pages: Vec<Content>, title: &str) -> Vec<u8> {
     pdf.finish()
 }
 
+/// When the run was made, as the report printed it before (RFC 3339, UTC, seconds).
+fn run_time(created_at_us: i64) -> String {
+    chrono::DateTime::from_timestamp_micros(created_at_us)
+        .unwrap_or_default()
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
 /// The berita acara summary of one reconciliation run.
 pub fn report_pdf(r: &Report, head: &RunHead) -> Vec<u8> {
     let mut d = Doc::new(format!(
@@ -209,7 +216,10 @@ pub fn report_pdf(r: &Report, head: &RunHead) -> Vec<u8> {
         false,
         &format!(
             "Program nomor {}   Periode {}   Versi {}   Dibuat {}",
-            r.programme, r.period, r.version, r.generated_at
+            r.programme,
+            r.period,
+            r.version,
+            run_time(head.created_at_us)
         ),
     );
     let status = if r.balanced {
@@ -230,11 +240,11 @@ pub fn report_pdf(r: &Report, head: &RunHead) -> Vec<u8> {
     totals(&mut d, r);
     budget(&mut d, r);
     d.chart(|area| {
-        let _ = charts::spend_chart(area, r);
+        let _ = chart::spend_chart(area, r);
     });
     rollup(&mut d, &r.rollup);
     d.chart(|area| {
-        let _ = charts::daily_chart(area, r);
+        let _ = chart::daily_chart(area, r);
     });
     exceptions(&mut d, r);
     signatures(&mut d, head);
@@ -437,6 +447,7 @@ pub fn statement_pdf(
     s: &Settlement,
     shops: &[(
         crate::domain::settlement::SettlementLine,
+        crate::domain::settlement::Payout,
         Vec<StatementEntry>,
     )],
     utc_offset_hours: i8,
@@ -447,7 +458,7 @@ pub fn statement_pdf(
         s.id,
         status_word(s)
     ));
-    for (i, (line, entries)) in shops.iter().enumerate() {
+    for (i, (line, paid, entries)) in shops.iter().enumerate() {
         if i > 0 {
             d.new_page();
         }
@@ -465,16 +476,12 @@ pub fn statement_pdf(
             ),
         );
         d.gap(6.0);
-        for (label, amount) in [
-            ("Belanja / sales", line.gross),
-            ("Pembatalan / reversals", line.reversals),
-            ("Dibayar / net payable", line.net),
-        ] {
+        for (label, amount) in payout_rows(line, paid) {
             d.row(
                 &[(0.0, label)],
                 &[(300.0, rupiah(amount))],
                 10.0,
-                label.starts_with("Dibayar"),
+                label.starts_with("Ditransfer") || label.starts_with("Utang"),
             );
         }
         d.gap(6.0);
@@ -515,6 +522,33 @@ pub fn statement_pdf(
         }
     }
     d.finish(&format!("Penyelesaian {} nomor {}", s.period, s.id))
+}
+
+/// A statement's figures: the line, what the shop owed before, what is transferred, and what it
+/// still owes (a negative net is never paid out: it is owed and deducted from the next payment).
+fn payout_rows(
+    line: &crate::domain::settlement::SettlementLine,
+    paid: &crate::domain::settlement::Payout,
+) -> Vec<(&'static str, i64)> {
+    let mut rows = vec![
+        ("Belanja / sales", line.gross),
+        ("Pembatalan / reversals", line.reversals),
+        ("Bersih / net", line.net),
+    ];
+    if paid.carried_in > 0 {
+        rows.push((
+            "Utang sebelumnya dipotong / owed before, deducted",
+            -paid.carried_in,
+        ));
+    }
+    rows.push(("Ditransfer / to transfer", paid.to_transfer));
+    if paid.owed_after > 0 {
+        rows.push((
+            "Utang toko ke pembayaran berikut / owed by the shop, carried",
+            paid.owed_after,
+        ));
+    }
+    rows
 }
 
 fn status_word(s: &Settlement) -> &'static str {

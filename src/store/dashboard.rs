@@ -1,7 +1,7 @@
 //! The office dashboard's figures: per desa of a cycle, the active households of the registry,
 //! the vouchers issued and their value, what was redeemed and what remains.
 
-use super::{Store, StoreResult, with_pool};
+use super::{Store, StoreResult, with_report_pool};
 use crate::domain::ids::{Period, ProgrammeId};
 use crate::domain::wilayah::WilayahCode;
 
@@ -38,7 +38,7 @@ impl Store {
         programme: ProgrammeId,
         period: Period,
     ) -> StoreResult<Vec<DesaFigures>> {
-        let rows: Vec<FiguresRow> = with_pool!(self, pool => sqlx::query_as(
+        let rows: Vec<FiguresRow> = with_report_pool!(self, pool => sqlx::query_as(
             "select w.code, w.name, k.code, k.name, \
                (select count(*) from households h where h.kode_desa = w.code and h.status = 'aktif'), \
                coalesce(v.issued, 0), coalesce(v.issued_rp, 0), coalesce(v.redeemed_rp, 0), coalesce(v.remaining_rp, 0) \

@@ -21,6 +21,21 @@ pub struct NewMerchant {
     pub categories: Vec<Category>,
 }
 
+/// A shop as a list shows it.
+#[derive(Clone, Debug)]
+pub struct MerchantRow {
+    /// Id.
+    pub id: MerchantId,
+    /// Shop name.
+    pub name: String,
+    /// Desa the shop is in.
+    pub kode_desa: WilayahCode,
+    /// That desa's name.
+    pub desa_name: String,
+    /// Status.
+    pub status: MerchantStatus,
+}
+
 fn bad_stored(_: crate::domain::Invalid) -> StoreError {
     StoreError::Corrupt("stored merchant row is malformed")
 }
@@ -87,6 +102,51 @@ impl Store {
                 .map_err(bad_stored)?,
             status: MerchantStatus::parse(&status)
                 .ok_or(StoreError::Corrupt("stored merchant status"))?,
+        })
+    }
+
+    /// Every shop (id, name, desa and its name, status), by name; the caller filters by area.
+    pub async fn merchant_list(&self) -> StoreResult<Vec<MerchantRow>> {
+        let rows: Vec<(i64, String, String, String, String)> = with_pool!(self, pool => sqlx::query_as(
+            "select m.id, m.name, m.kode_desa, coalesce(w.name, ''), m.status from merchants m \
+             left join wilayah w on w.code = m.kode_desa order by m.name, m.id"
+        ).fetch_all(pool).await)?;
+        rows.into_iter()
+            .map(|(id, name, desa, desa_name, status)| {
+                Ok(MerchantRow {
+                    id: MerchantId(id),
+                    name,
+                    kode_desa: WilayahCode::parse(&desa).map_err(bad_stored)?,
+                    desa_name,
+                    status: MerchantStatus::parse(&status)
+                        .ok_or(StoreError::Corrupt("stored merchant status"))?,
+                })
+            })
+            .collect()
+    }
+
+    /// Suspends or reactivates a shop, audited (`merchant.suspend` / `merchant.reactivate`).
+    /// False when the shop already had that status (nothing written).
+    pub async fn set_merchant_status(
+        &self,
+        id: MerchantId,
+        status: MerchantStatus,
+        actor: &str,
+    ) -> StoreResult<bool> {
+        let action = match status {
+            MerchantStatus::Active => "merchant.reactivate",
+            MerchantStatus::Inactive => "merchant.suspend",
+        };
+        with_writer!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            let changed = sqlx::query("update merchants set status = $2 where id = $1 and status <> $2")
+                .bind(id.0).bind(status.as_str()).execute(&mut *tx).await?.rows_affected() == 1;
+            if changed {
+                tx.append_audit(&AuditEvent::new(actor, action, format!("merchant:{}", id.0),
+                    &serde_json::json!({}))).await?;
+            }
+            tx.commit().await?;
+            Ok::<_, StoreError>(changed)
         })
     }
 

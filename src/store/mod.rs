@@ -21,6 +21,7 @@ mod merchants;
 mod programmes;
 mod reconcile;
 mod redemptions;
+mod replica;
 mod sales;
 mod settlements;
 mod tokens;
@@ -36,13 +37,13 @@ pub use households::{Progress, UpsertCounts};
 pub(crate) use journal::{JournalWriter, NewEntry};
 pub use journal::{StoredCheckpoint, VoucherLedger};
 pub use keys::Revocation;
-pub use merchants::NewMerchant;
+pub use merchants::{MerchantRow, NewMerchant};
 pub use reconcile::{MonthFacts, MonthScope, NewRun, RunHead};
 pub use redemptions::{
     Answer, AnswerFn, BalanceFacts, Debit, DebitResult, Decline, LedgerRow, Reversal,
     ReversalRefusal, Reversed, StoredAnswer,
 };
-pub use sales::ShopEntry;
+pub use sales::{DesaEntry, ShopEntry};
 pub use settlements::{Flag, Settlement, StatementEntry};
 pub use tokens::{TokenInfo, TokenOptions};
 pub use vouchers::{NewVoucher, Remaining, ReplaceRefusal};
@@ -149,6 +150,8 @@ enum Pool {
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: Pool,
+    /// A PostgreSQL read replica for the heavy report reads (`replica.rs`); None: `pool`.
+    reports: Option<PgPool>,
     batcher: Option<std::sync::Arc<batch::Batcher>>,
     /// Encrypts KK and NIK numbers and names on their way in, decrypts them on their way out.
     pii: std::sync::Arc<crate::pii::PiiKey>,
@@ -176,6 +179,19 @@ macro_rules! with_writer {
     };
 }
 pub(crate) use with_writer;
+
+/// Like `with_pool!`, for the heavy read-only report queries (reconciliation's reads, the
+/// dashboard): on the report replica when one is set (`Store::with_report_replica`).
+macro_rules! with_report_pool {
+    ($store:expr, $pool:ident => $body:expr) => {
+        match (&$store.reports, &$store.pool) {
+            (Some($pool), _) => $body,
+            (None, $crate::store::Pool::Postgres($pool)) => $body,
+            (None, $crate::store::Pool::Sqlite { read: $pool, .. }) => $body,
+        }
+    };
+}
+pub(crate) use with_report_pool;
 
 /// What differs between the two engines, in one place. Implemented for each pool type so a
 /// `with_pool!` body can ask its pool.
@@ -435,6 +451,7 @@ impl Store {
         })?;
         Ok(Store {
             pool,
+            reports: None,
             batcher: None,
             pii: std::sync::Arc::new(pii),
         })
@@ -444,6 +461,7 @@ impl Store {
     fn without_batching(&self) -> Store {
         Store {
             pool: self.pool.clone(),
+            reports: self.reports.clone(),
             batcher: None,
             pii: self.pii.clone(),
         }
@@ -452,6 +470,7 @@ impl Store {
     fn batched(self, batcher: batch::Batcher) -> Store {
         Store {
             pool: self.pool,
+            reports: self.reports,
             batcher: Some(std::sync::Arc::new(batcher)),
             pii: self.pii,
         }
@@ -544,12 +563,14 @@ impl Store {
                 pool.options().get_max_connections(),
             )
         }
-        match &self.pool {
+        let mut rows = match &self.pool {
             Pool::Postgres(pool) => vec![row("postgres", pool)],
             Pool::Sqlite { read, write } => {
                 vec![row("sqlite_write", write), row("sqlite_read", read)]
             }
-        }
+        };
+        rows.extend(self.reports.iter().map(|r| row("postgres_reports", r)));
+        rows
     }
 
     /// SQLite: a consistent copy of the whole database into the new file `path` while the
@@ -582,6 +603,9 @@ impl Store {
 
     /// Closes the pool, waiting for connections to return.
     pub async fn close(&self) {
+        if let Some(reports) = &self.reports {
+            reports.close().await;
+        }
         match &self.pool {
             Pool::Postgres(pool) => pool.close().await,
             Pool::Sqlite { read, write } => {

@@ -1,5 +1,6 @@
-//! A shop's own journal entries (sales and reversals) in a time range: what `GET
-//! /v1/redemptions?date=` lists and the phone page shows as today's sales.
+//! Journal entries (sales and reversals) listed for people: a shop's own in a time range (what
+//! `GET /v1/redemptions?date=` lists and the phone page shows as today's sales), and a desa's of
+//! a month (the finance page's drill-down from the roll-up).
 
 use super::{Store, StoreError, StoreResult, with_pool};
 use crate::domain::ids::{MerchantId, RedemptionId, VoucherId};
@@ -74,5 +75,61 @@ impl Store {
                 })
             })
             .collect()
+    }
+}
+
+/// One sale or reversal on a voucher of a desa, as the finance page lists it.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct DesaEntry {
+    /// Journal id (the receipt's `redemption_id`).
+    pub id: i64,
+    /// `debit` or `reversal`.
+    pub kind: String,
+    /// Voucher.
+    pub voucher_id: String,
+    /// Shop.
+    pub merchant_id: i64,
+    /// Its name.
+    pub merchant_name: String,
+    /// Amount.
+    pub amount_rp: i64,
+    /// When, Unix microseconds.
+    pub created_at_us: i64,
+}
+
+impl Store {
+    /// Sales and reversals of the programme's vouchers of `desa` with `from_us <= created_at_us
+    /// < until_us`, oldest first, at most `limit` with an id above `after` (paged by id).
+    pub async fn desa_entries(
+        &self,
+        programme: crate::domain::ids::ProgrammeId,
+        desa: &crate::domain::wilayah::WilayahCode,
+        (from_us, until_us): (i64, i64),
+        after: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<DesaEntry>> {
+        let rows: Vec<(i64, String, String, i64, String, i64, i64)> = with_pool!(self, pool => sqlx::query_as(
+            "select r.id, r.kind, r.voucher_id, r.merchant_id, m.name, r.amount_rp, r.created_at_us \
+             from redemptions r join vouchers v on v.id = r.voucher_id join merchants m on m.id = r.merchant_id \
+             where v.programme_id = $1 and v.kode_desa = $2 and r.created_at_us >= $3 and r.created_at_us < $4 \
+             and r.id > $5 and r.kind in ('debit', 'reversal') order by r.id limit $6"
+        ).bind(programme.0).bind(desa.as_str().to_owned()).bind(from_us).bind(until_us)
+         .bind(after).bind(limit).fetch_all(pool).await)?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(id, kind, voucher_id, merchant_id, merchant_name, amount_rp, created_at_us)| {
+                    DesaEntry {
+                        id,
+                        kind,
+                        voucher_id,
+                        merchant_id,
+                        merchant_name,
+                        amount_rp,
+                        created_at_us,
+                    }
+                },
+            )
+            .collect())
     }
 }

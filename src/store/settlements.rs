@@ -161,6 +161,25 @@ impl Store {
         })
     }
 
+    /// For each shop with a line in settlement `id`: its nets in the programme's settlements
+    /// before it, oldest first (what it may still owe).
+    pub async fn earlier_nets(
+        &self,
+        id: i64,
+    ) -> StoreResult<std::collections::HashMap<i64, Vec<i64>>> {
+        let rows: Vec<(i64, i64)> = with_pool!(self, pool => sqlx::query_as(
+            "select l.merchant_id, l.net_rp from settlement_lines l join settlements s on s.id = l.settlement_id \
+             where s.programme_id = (select programme_id from settlements where id = $1) and l.settlement_id < $1 \
+             and l.merchant_id in (select merchant_id from settlement_lines where settlement_id = $1) \
+             order by l.settlement_id",
+        ).bind(id).fetch_all(pool).await)?;
+        let mut out: std::collections::HashMap<i64, Vec<i64>> = std::collections::HashMap::new();
+        for (merchant, net) in rows {
+            out.entry(merchant).or_default().push(net);
+        }
+        Ok(out)
+    }
+
     /// Settlements of a programme, newest first (without lines).
     pub async fn settlement_ids(&self, programme: ProgrammeId) -> StoreResult<Vec<i64>> {
         let rows: Vec<(i64,)> = with_pool!(self, pool => sqlx::query_as(

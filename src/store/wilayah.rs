@@ -253,6 +253,23 @@ impl Store {
         from_row(row)
     }
 
+    /// The areas directly under `parent` (the provinces when `None`), by code: one step of the
+    /// wilayah tree the pages pick areas from.
+    pub async fn wilayah_children(
+        &self,
+        parent: Option<&WilayahCode>,
+    ) -> StoreResult<Vec<Wilayah>> {
+        let rows: Vec<WilayahRow> = match parent {
+            Some(p) => with_pool!(self, pool => sqlx::query_as(
+                "select code, name, level from wilayah where parent_code = $1 order by code"
+            ).bind(p.as_str().to_owned()).fetch_all(pool).await)?,
+            None => with_pool!(self, pool => sqlx::query_as(
+                "select code, name, level from wilayah where level = 1 order by code"
+            ).fetch_all(pool).await)?,
+        };
+        rows.into_iter().map(from_row).collect()
+    }
+
     /// Of `codes`, those that are not stored areas of `level`.
     pub async fn unknown_wilayah(
         &self,

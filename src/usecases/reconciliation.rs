@@ -4,10 +4,12 @@
 use crate::domain::ids::Period;
 use crate::domain::programme::Programme;
 use crate::domain::reconcile::Report;
+use crate::domain::wilayah::WilayahCode;
 use crate::jobs::reconcile;
+use crate::jobs::reconcile::month_bounds_us;
 use crate::problem::{Code, Problem};
 use crate::signing::Signer;
-use crate::store::{RunHead, Store, StoreError};
+use crate::store::{DesaEntry, RunHead, Store, StoreError};
 use relasi_token::DeploymentId;
 
 /// Runs the month and stores the next version (`cycle_not_found` when the month has no cycle).
@@ -42,7 +44,26 @@ pub async fn read(store: &Store, id: i64) -> Result<(RunHead, Report, String), P
         StoreError::NotFound => Problem::new(Code::NotFound),
         other => other.into(),
     })?;
-    let report: Report = serde_json::from_str(&content)
+    let mut report: Report = serde_json::from_str(&content)
         .map_err(|_| Problem::from(StoreError::Corrupt("stored reconciliation content")))?;
+    report.version = head.version;
     Ok((head, report, content))
+}
+
+/// Most sales of a desa one page of the drill-down lists.
+pub const DESA_PAGE: i64 = 100;
+
+/// The sales and reversals of one desa's vouchers in a month, oldest first, a page at a time
+/// (`after`: the last journal id of the page before): the roll-up's drill-down.
+pub async fn desa_sales(
+    store: &Store,
+    programme: &Programme,
+    period: Period,
+    desa: &WilayahCode,
+    after: i64,
+) -> Result<Vec<DesaEntry>, Problem> {
+    let bounds = month_bounds_us(period, programme.settings.utc_offset_hours);
+    Ok(store
+        .desa_entries(programme.id, desa, bounds, after, DESA_PAGE)
+        .await?)
 }

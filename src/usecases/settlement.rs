@@ -3,10 +3,13 @@
 
 use crate::domain::ids::{MerchantId, Period};
 use crate::domain::programme::Programme;
-use crate::domain::settlement::{BankDetails, SettlementStatus, transfer_reference};
+use crate::domain::settlement::{
+    BankDetails, Payout, SettlementStatus, payout, transfer_reference,
+};
 use crate::jobs::reconcile::month_bounds_us;
 use crate::problem::{Code, Problem};
-use crate::store::{Settlement, Store, StoreError};
+use crate::store::{Flag, Settlement, Store, StoreError};
+use std::collections::HashMap;
 
 /// Longest flag reason and bank reference, in characters (the schema checks them too).
 pub const MAX_REASON_CHARS: usize = 500;
@@ -37,6 +40,20 @@ pub async fn create(
 /// A settlement (404 when unknown).
 pub async fn read(store: &Store, id: i64) -> Result<Settlement, Problem> {
     store.settlement(id).await.map_err(not_found)
+}
+
+/// Every settlement of a programme, newest first.
+pub async fn list(store: &Store, programme: &Programme) -> Result<Vec<Settlement>, Problem> {
+    let mut out = Vec::new();
+    for id in store.settlement_ids(programme.id).await? {
+        out.push(read(store, id).await?);
+    }
+    Ok(out)
+}
+
+/// The shops' flags on a settlement's entries (finance and auditors read them).
+pub async fn flags(store: &Store, id: i64) -> Result<Vec<Flag>, Problem> {
+    Ok(store.settlement_flags(id).await?)
 }
 
 /// The next step: approve a draft, or mark an approved one paid with the bank's reference.
@@ -110,10 +127,25 @@ pub async fn set_bank(
         .map_err(not_found)
 }
 
-/// The payout file: one row per shop with something to pay (net > 0), for a bank's bulk
-/// transfer upload. Header: nama_toko, bank, nomor_rekening, nama_pemilik, jumlah, referensi.
-/// A negative line is not paid; it carries into the shop's next statement by hand (docs).
+/// What each shop of a settlement is paid, by shop: its net less what it still owed from
+/// earlier settlements (a negative net is owed by the shop and carried into its next line).
+pub async fn payouts(store: &Store, s: &Settlement) -> Result<HashMap<i64, Payout>, Problem> {
+    let earlier = store.earlier_nets(s.id).await?;
+    Ok(s.lines
+        .iter()
+        .map(|l| {
+            let before = earlier.get(&l.merchant_id).map_or(&[][..], Vec::as_slice);
+            (l.merchant_id, payout(before, l.net))
+        })
+        .collect())
+}
+
+/// The payout file: one row per shop with something to transfer, for a bank's bulk transfer
+/// upload. Header: nama_toko, bank, nomor_rekening, nama_pemilik, jumlah, referensi. `jumlah`
+/// is the line's net less what the shop owed from earlier settlements; a shop with nothing to
+/// transfer (a negative net: late reversals only) is left out and owes it to the next one.
 pub async fn payout_csv(store: &Store, s: &Settlement) -> Result<Vec<u8>, Problem> {
+    let paid = payouts(store, s).await?;
     let mut w = csv::Writer::from_writer(Vec::new());
     let internal = |_| Problem::new(Code::Internal);
     w.write_record([
@@ -125,14 +157,18 @@ pub async fn payout_csv(store: &Store, s: &Settlement) -> Result<Vec<u8>, Proble
         "referensi",
     ])
     .map_err(internal)?;
-    for line in s.lines.iter().filter(|l| l.net > 0) {
+    for line in &s.lines {
+        let amount = paid.get(&line.merchant_id).map_or(0, |p| p.to_transfer);
+        if amount <= 0 {
+            continue;
+        }
         let bank = store.bank_details(MerchantId(line.merchant_id)).await?;
         w.write_record([
             line.name.as_str(),
             bank.bank_name.as_deref().unwrap_or(""),
             bank.bank_account.as_deref().unwrap_or(""),
             bank.bank_holder.as_deref().unwrap_or(""),
-            &line.net.to_string(),
+            &amount.to_string(),
             &transfer_reference(&s.period, s.id, line.merchant_id),
         ])
         .map_err(internal)?;
@@ -147,6 +183,7 @@ pub async fn statement_pdf(
     shop: Option<MerchantId>,
     utc_offset_hours: i8,
 ) -> Result<Vec<u8>, Problem> {
+    let paid = payouts(store, s).await?;
     let mut pages = Vec::new();
     for line in s
         .lines
@@ -156,7 +193,8 @@ pub async fn statement_pdf(
         let entries = store
             .statement_entries(s.id, MerchantId(line.merchant_id))
             .await?;
-        pages.push((line.clone(), entries));
+        let p = paid.get(&line.merchant_id).copied().unwrap_or_default();
+        pages.push((line.clone(), p, entries));
     }
     if pages.is_empty() {
         return Err(Problem::new(Code::Forbidden));

@@ -1,7 +1,9 @@
 //! Wilayah updates: a newer Kepmendagri list loaded from a file over the built-in one, keeping
 //! every renamed area's former name and where a split-off area came from.
 
-use crate::domain::wilayah::{WilayahCode, WilayahCsvError, parse_wilayah_update, plan_changes};
+use crate::domain::wilayah::{
+    Wilayah, WilayahCode, WilayahCsvError, parse_wilayah_update, plan_changes,
+};
 use crate::problem::{Code, Problem};
 use crate::store::{Store, WilayahLoad};
 use serde_json::json;
@@ -36,4 +38,16 @@ pub async fn show(store: &Store, code: &str) -> Result<serde_json::Value, Proble
         .map(|(change, was, source)| json!({ "change": change, "was": was, "source": source }))
         .collect();
     Ok(json!({ "code": area.code, "name": area.name, "level": area.level, "history": history }))
+}
+
+/// The areas directly under `parent` (a code), or the provinces when there is none: one step
+/// of the wilayah tree a page picks an area from.
+pub async fn children(store: &Store, parent: Option<&str>) -> Result<Vec<Wilayah>, Problem> {
+    let parent = parent
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            WilayahCode::parse(p).map_err(|e| Problem::new(Code::ValidationFailed).detail(e.reason))
+        })
+        .transpose()?;
+    Ok(store.wilayah_children(parent.as_ref()).await?)
 }

@@ -39,6 +39,9 @@ pub static ASSETS: &[Asset] = &[
     asset!("saldo.js", "text/javascript; charset=utf-8"),
     asset!("kader.js", "text/javascript; charset=utf-8"),
     asset!("admin.js", "text/javascript; charset=utf-8"),
+    asset!("wilayah.js", "text/javascript; charset=utf-8"),
+    asset!("mitra.js", "text/javascript; charset=utf-8"),
+    asset!("kunci.js", "text/javascript; charset=utf-8"),
     asset!("toko.js", "text/javascript; charset=utf-8"),
     asset!("toko-sw.js", "text/javascript; charset=utf-8"),
 ];

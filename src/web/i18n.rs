@@ -405,6 +405,185 @@ messages! {
     DashTable = "dash_table", "Per kecamatan dan desa", "By kecamatan and desa";
     /// Area column.
     DashArea = "dash_area", "Wilayah", "Area";
+    // The finance page (/keuangan).
+    /// Title.
+    FinTitle = "fin_title", "Rekonsiliasi dan pembayaran", "Reconciliation and settlement";
+    /// Period picker.
+    FinPeriod = "fin_period", "Periode", "Period";
+    /// Run button.
+    FinRun = "fin_run", "Jalankan rekonsiliasi", "Run the reconciliation";
+    /// What a run is.
+    FinRunHelp = "fin_run_help", "Setiap kali dijalankan menjadi versi baru; versi sebelumnya tidak pernah berubah.", "Each run is a new version; earlier versions never change.";
+    /// No run yet.
+    FinNoRun = "fin_no_run", "Belum ada rekonsiliasi untuk periode ini.", "No reconciliation for this period yet.";
+    /// Status: balanced.
+    FinBalanced = "fin_balanced", "Seimbang: tidak ada pengecualian", "Balanced: no exceptions";
+    /// Status: exceptions.
+    FinExceptionsCount = "fin_exceptions_count", "pengecualian perlu dijelaskan", "exceptions to explain";
+    /// Version.
+    FinVersion = "fin_version", "Versi", "Version";
+    /// Other versions.
+    FinVersions = "fin_versions", "Versi bulan ini", "Versions of this month";
+    /// Digest.
+    FinSha = "fin_sha", "SHA-256 laporan", "Report SHA-256";
+    /// Signed by.
+    FinSigned = "fin_signed", "Ditandatangani kunci", "Signed by key";
+    /// Not signed.
+    FinUnsigned = "fin_unsigned", "Tidak bertanda tangan (tidak ada kunci aktif)", "Unsigned (no active key)";
+    /// Made by.
+    FinMadeBy = "fin_made_by", "Dibuat oleh", "Made by";
+    /// Voucher value.
+    FinIssued = "fin_issued", "Nilai voucher", "Voucher value";
+    /// Net spend.
+    FinRedeemed = "fin_redeemed", "Belanja bersih", "Net spend";
+    /// Balance left.
+    FinBalance = "fin_balance", "Sisa saldo", "Balance left";
+    /// Vouchers.
+    FinVouchers = "fin_vouchers", "Voucher", "Vouchers";
+    /// Chart: spend by kecamatan.
+    FinChartSpend = "fin_chart_spend", "Nilai voucher (biru) dan belanja (hijau) per kecamatan", "Voucher value (blue) and spend (green) by kecamatan";
+    /// Chart: daily.
+    FinChartDaily = "fin_chart_daily", "Belanja per hari", "Sales per day";
+    /// Roll-up.
+    FinRollup = "fin_rollup", "Rekap desa → kecamatan → kabupaten", "Roll-up desa → kecamatan → kabupaten";
+    /// Roll-up help.
+    FinRollupHelp = "fin_rollup_help", "Pilih nama desa untuk melihat transaksinya.", "Choose a desa's name to see its sales.";
+    /// Households served.
+    FinServed = "fin_served", "KK berbelanja", "Households served";
+    /// Day.
+    FinDay = "fin_day", "Tanggal", "Day";
+    /// Number of sales.
+    FinCount = "fin_count", "Transaksi", "Sales";
+    /// Amount.
+    FinAmount = "fin_amount", "Nilai", "Amount";
+    /// Exceptions.
+    FinExceptions = "fin_exceptions", "Pengecualian dan buktinya", "Exceptions and their evidence";
+    /// None.
+    FinNoExceptions = "fin_no_exceptions", "Tidak ada pengecualian.", "No exceptions.";
+    /// Open for evidence.
+    FinEvidenceHelp = "fin_evidence_help", "Buka satu pengecualian untuk melihat baris buktinya.", "Open an exception to see its evidence rows.";
+    /// Sale id column.
+    FinSale = "fin_sale", "No. transaksi", "Sale no.";
+    /// Voucher column.
+    FinVoucher = "fin_voucher", "Voucher", "Voucher";
+    /// Shop column.
+    FinShop = "fin_shop", "Toko", "Shop";
+    /// Time column.
+    FinWhen = "fin_when", "Waktu (lokal)", "Time (local)";
+    /// KK column.
+    FinKk = "fin_kk", "No. KK", "KK no.";
+    /// Desa column.
+    FinDesa = "fin_desa", "Desa", "Desa";
+    /// Kind column.
+    FinKind = "fin_kind", "Jenis", "Kind";
+    /// A sale.
+    FinKindSale = "fin_kind_sale", "belanja", "sale";
+    /// A reversal.
+    FinKindReversal = "fin_kind_reversal", "pembatalan", "reversal";
+    /// Journal vs stored.
+    FinJournal = "fin_journal", "Menurut jurnal", "Per journal";
+    /// Stored balance.
+    FinStored = "fin_stored", "Saldo tersimpan", "Stored balance";
+    /// Shops.
+    FinShops = "fin_shops", "Per toko", "By shop";
+    /// Gross.
+    FinGross = "fin_gross", "Belanja", "Sales";
+    /// Reversals.
+    FinReversals = "fin_reversals", "Pembatalan", "Reversals";
+    /// Net.
+    FinNet = "fin_net", "Dibayar", "Net payable";
+    /// Outside area.
+    FinOutside = "fin_outside", "Di luar wilayah", "Outside its area";
+    /// Downloads.
+    FinDownloads = "fin_downloads", "Unduh laporan", "Download the report";
+    /// Settlements.
+    FinSettlements = "fin_settlements", "Pembayaran toko", "Paying the shops";
+    /// Create.
+    FinSettle = "fin_settle", "Buat pembayaran sampai periode ini", "Settle up to this period";
+    /// What creating does.
+    FinSettleHelp = "fin_settle_help", "Setiap transaksi yang belum pernah dibayar masuk sekali ke draf; toko dapat memeriksa dan menandai barisnya sebelum disetujui.", "Every sale not paid before goes once into a draft; shops check and may flag their lines before approval.";
+    /// None.
+    FinNoSettlements = "fin_no_settlements", "Belum ada pembayaran.", "No settlements yet.";
+    /// Settlement heading.
+    FinSettlement = "fin_settlement", "Pembayaran", "Settlement";
+    /// Status.
+    FinStatus = "fin_status", "Status", "Status";
+    /// Draft.
+    FinDraft = "fin_draft", "Draf", "Draft";
+    /// Approved.
+    FinApproved = "fin_approved", "Disetujui", "Approved";
+    /// Paid.
+    FinPaid = "fin_paid", "Dibayar", "Paid";
+    /// Approve.
+    FinApprove = "fin_approve", "Setujui", "Approve";
+    /// Mark paid.
+    FinMarkPaid = "fin_mark_paid", "Tandai sudah dibayar", "Mark paid";
+    /// Reference.
+    FinReference = "fin_reference", "Referensi transfer bank", "Bank transfer reference";
+    /// Total.
+    FinTotal = "fin_total", "Jumlah", "Total";
+    /// To transfer.
+    FinTransfer = "fin_transfer", "Ditransfer", "To transfer";
+    /// Owed by a shop.
+    FinOwed = "fin_owed", "Utang toko, dipotong dari pembayaran berikutnya", "Owed by the shop, deducted from its next payment";
+    /// Owed before, deducted.
+    FinCarried = "fin_carried", "Utang sebelumnya dipotong", "Owed before, deducted";
+    /// A line's net.
+    FinNetLine = "fin_net_line", "Bersih", "Net";
+    /// Flags.
+    FinFlags = "fin_flags", "Tanda dari toko", "Flags from shops";
+    /// Payout file.
+    FinPayoutCsv = "fin_payout_csv", "Berkas transfer bank (CSV)", "Bank transfer file (CSV)";
+    /// Statement.
+    FinStatementPdf = "fin_statement_pdf", "Laporan per toko (PDF)", "Statement per shop (PDF)";
+    /// Done: run.
+    FinRan = "fin_ran", "Rekonsiliasi selesai; versi baru tersimpan.", "Reconciliation done; a new version is stored.";
+    /// Done: settled.
+    FinSettled = "fin_settled", "Draf pembayaran dibuat.", "Settlement draft made.";
+    /// Done: approved.
+    FinApprovedDone = "fin_approved_done", "Pembayaran disetujui.", "Settlement approved.";
+    /// Done: paid.
+    FinPaidDone = "fin_paid_done", "Pembayaran dicatat lunas.", "Settlement marked paid.";
+    /// Auditor.
+    FinReadOnly = "fin_read_only", "Hanya baca: auditor melihat semuanya tetapi tidak mengubah apa pun.", "Read only: auditors see everything and change nothing.";
+    /// Desa page.
+    FinDesaTitle = "fin_desa_title", "Transaksi desa", "Sales of a desa";
+    /// No sales.
+    FinNoSales = "fin_no_sales", "Tidak ada transaksi pada periode ini.", "No sales in this period.";
+    /// Next page.
+    FinNext = "fin_next", "Halaman berikutnya", "Next page";
+    /// Back.
+    FinBack = "fin_back", "Kembali ke rekonsiliasi", "Back to the reconciliation";
+    /// Rule: ledger.
+    RuleLedgerBreak = "rule_ledger_break", "Jurnal voucher tidak sama dengan saldonya", "A voucher's journal does not match its balance";
+    /// Rule: budget.
+    RuleOverCommitted = "rule_over_committed", "Pagu anggaran terlampaui", "Budget line over-committed";
+    /// Rule.
+    RuleHouseholdMoved = "rule_household_moved", "Belanja setelah keluarga pindah", "Sale after the household moved";
+    /// Rule.
+    RuleHouseholdDeceased = "rule_household_deceased", "Belanja setelah kepala keluarga meninggal", "Sale after the head of household died";
+    /// Rule.
+    RuleHouseholdMerged = "rule_household_merged", "Belanja setelah KK digabung", "Sale after the household merged";
+    /// Rule.
+    RuleNoMemberCounts = "rule_no_member_counts", "Tidak ada anggota sasaran lagi pada hari belanja", "No target member left on the day of the sale";
+    /// Rule.
+    RuleNikInTwoKk = "rule_nik_in_two_kk", "Satu NIK di dua KK yang sama-sama mendapat voucher", "One NIK in two KKs that both got vouchers";
+    /// Rule.
+    RuleTwoVouchersOneKk = "rule_two_vouchers_one_kk", "Dua voucher untuk satu KK", "Two vouchers for one KK";
+    /// Rule.
+    RuleOutOfArea = "rule_out_of_area", "Belanja di luar wilayah layanan toko", "Sales outside the shop's service area";
+    /// Rule.
+    RuleDrainedAtClosing = "rule_drained_at_closing", "Voucher dihabiskan sekaligus menjelang tutup", "Voucher drained in one sale near closing time";
+    /// Rule.
+    RuleBurst = "rule_burst", "Banyak transaksi dalam beberapa menit di satu toko", "Many sales within minutes at one shop";
+    /// Rule.
+    RuleDesaDominated = "rule_desa_dominated", "Satu toko melayani sebagian besar voucher desa", "One shop serving most of a desa's vouchers";
+    /// Rule.
+    RuleFullValueCluster = "rule_full_value_cluster", "Banyak belanja senilai penuh voucher di satu toko", "Many full-value sales at one shop";
+    /// Rule.
+    RuleHighReversalRate = "rule_high_reversal_rate", "Tingkat pembatalan tinggi", "High reversal rate";
+    /// Rule.
+    RuleNotHandedOver = "rule_not_handed_over", "Belanja dengan kartu yang tidak pernah tercatat diserahkan", "Sales on cards never recorded as handed over";
     /// Import title.
     ImportTitle = "import_title", "Impor registri", "Registry import";
     /// Import help.
@@ -481,6 +660,108 @@ messages! {
     LostReplaced = "lost_replaced", "Kartu diganti. Cetak kartu baru dan serahkan ke keluarga.", "Card replaced. Print the new card and hand it to the family.";
     /// Revoked.
     LostRevoked = "lost_revoked", "Kartu dicabut.", "Card revoked.";
+    // The merchants page and the wilayah picker.
+    /// Wilayah picker: province.
+    WilayahProvinsi = "wilayah_provinsi", "Provinsi", "Province";
+    /// Wilayah picker: district.
+    WilayahKabupaten = "wilayah_kabupaten", "Kabupaten/Kota", "District/City";
+    /// Wilayah picker: sub-district.
+    WilayahKecamatan = "wilayah_kecamatan", "Kecamatan", "Sub-district";
+    /// Wilayah picker: village.
+    WilayahDesa = "wilayah_desa", "Desa/Kelurahan", "Village";
+    /// Wilayah picker: nothing chosen yet.
+    WilayahChoose = "wilayah_choose", "— pilih —", "— choose —";
+    /// Wilayah picker: not deep enough.
+    WilayahMissing = "wilayah_missing", "Pilih wilayahnya dari daftar sampai tingkat yang diminta.", "Pick the area from the lists, down to the level asked for.";
+    /// Merchants page title.
+    ShopsTitle = "shops_title", "Toko mitra", "Partner shops";
+    /// Merchants page help.
+    ShopsHelp = "shops_help", "Toko yang terdaftar di wilayah Anda. Toko yang ditangguhkan tidak dapat menerima voucher sampai diaktifkan lagi.", "The shops registered in your area. A suspended shop cannot accept vouchers until it is reactivated.";
+    /// No shops.
+    ShopsNone = "shops_none", "Belum ada toko di wilayah Anda.", "No shops in your area yet.";
+    /// Register a shop.
+    ShopsRegister = "shops_register", "Daftarkan toko", "Register a shop";
+    /// Shop name.
+    ShopsName = "shops_name", "Nama toko", "Shop name";
+    /// The shop's desa.
+    ShopsDesa = "shops_desa", "Desa tempat toko", "The shop's desa";
+    /// Service area.
+    ShopsServiceArea = "shops_service_area", "Wilayah layanan", "Service area";
+    /// Service area help.
+    ShopsServiceHelp = "shops_service_help", "Keluarga dari wilayah ini boleh berbelanja di toko. Jika kosong: hanya desa tempat toko.", "Families of these areas may shop here. If empty: only the shop's own desa.";
+    /// Add the picked area to the service area.
+    ShopsAddArea = "shops_add_area", "Tambah wilayah ini", "Add this area";
+    /// Remove an area from the list.
+    ShopsRemove = "shops_remove", "Hapus", "Remove";
+    /// Categories.
+    ShopsCategories = "shops_categories", "Kategori yang dijual", "Categories sold";
+    /// Bank account.
+    ShopsBank = "shops_bank", "Rekening bank untuk pembayaran (boleh diisi nanti)", "Bank account for payment (may be added later)";
+    /// Bank name.
+    ShopsBankName = "shops_bank_name", "Nama bank", "Bank";
+    /// Account number.
+    ShopsBankAccount = "shops_bank_account", "Nomor rekening", "Account number";
+    /// Account holder.
+    ShopsBankHolder = "shops_bank_holder", "Nama pemilik rekening", "Account holder";
+    /// Status: active.
+    ShopsActive = "shops_active", "Aktif", "Active";
+    /// Status: suspended.
+    ShopsSuspendedStatus = "shops_suspended_status", "Ditangguhkan", "Suspended";
+    /// Suspend a shop.
+    ShopsSuspend = "shops_suspend", "Tangguhkan", "Suspend";
+    /// Reactivate a shop.
+    ShopsReactivate = "shops_reactivate", "Aktifkan lagi", "Reactivate";
+    /// Print a pairing QR.
+    ShopsPair = "shops_pair", "QR untuk ponsel toko", "QR for the shop's phone";
+    /// Pairing help.
+    ShopsPairHelp = "shops_pair_help", "Pindai QR ini dengan kamera ponsel toko: ponsel masuk ke halaman toko. QR ini berisi kunci masuk toko; serahkan hanya kepada pemilik toko.", "Scan this QR with the shop's phone camera: the phone signs in to the shop page. The QR holds the shop's sign-in key; hand it to the shop owner only.";
+    /// Print.
+    ShopsPrint = "shops_print", "Cetak", "Print";
+    /// Registered.
+    ShopsRegistered = "shops_registered", "Toko didaftarkan.", "Shop registered.";
+    /// Bank refused after registration.
+    ShopsBankRefused = "shops_bank_refused", "Toko didaftarkan, tetapi rekening bank ditolak:", "Shop registered, but the bank details were refused:";
+    /// Suspended.
+    ShopsSuspended = "shops_suspended", "Toko ditangguhkan: penjualannya ditolak mulai sekarang.", "Shop suspended: its sales are refused from now on.";
+    /// Reactivated.
+    ShopsReactivated = "shops_reactivated", "Toko aktif lagi.", "Shop active again.";
+    // The signing keys page.
+    /// Keys page title.
+    KeysTitle = "keys_title", "Kunci penanda tangan", "Signing keys";
+    /// Keys page help.
+    KeysHelp = "keys_help", "Kunci yang menandatangani voucher. Kunci aktif menandatangani voucher baru; kunci yang dipensiunkan tidak menandatangani lagi tetapi voucher lamanya tetap sah sampai batas verifikasi; kunci yang dicabut tidak diterima lagi sama sekali.", "The keys that sign vouchers. The active key signs new vouchers; a retired key signs no more but its vouchers stay valid until its verify limit; nothing a revoked key signed is accepted.";
+    /// No keys.
+    KeysNone = "keys_none", "Belum ada kunci: voucher belum dapat diterbitkan.", "No key yet: vouchers cannot be issued.";
+    /// Key status: active.
+    KeysActive = "keys_active", "Aktif", "Active";
+    /// Key status: retired.
+    KeysRetired = "keys_retired", "Dipensiunkan", "Retired";
+    /// Key status: revoked.
+    KeysRevoked = "keys_revoked", "Dicabut", "Revoked";
+    /// Window start.
+    KeysSigningFrom = "keys_signing_from", "Menandatangani sejak", "Signs from";
+    /// Window end.
+    KeysSigningUntil = "keys_signing_until", "Menandatangani sampai", "Signs until";
+    /// Verify limit.
+    KeysVerifyUntil = "keys_verify_until", "Voucher sah sampai", "Verifies until";
+    /// Generate.
+    KeysGenerate = "keys_generate", "Buat kunci pertama", "Create the first key";
+    /// Generate help.
+    KeysGenerateHelp = "keys_generate_help", "Berkas kunci rahasia ditulis di folder kunci server ini; basis data hanya menyimpan kunci publiknya.", "The private key file is written to this server's key folder; the database keeps only the public key.";
+    /// Rotate.
+    KeysRotate = "keys_rotate", "Ganti kunci (rotasi)", "Rotate the key";
+    /// Rotate help.
+    KeysRotateHelp = "keys_rotate_help", "Kunci baru menandatangani voucher berikutnya. Kunci lama berhenti menandatangani dan voucher lamanya tetap sah selama jumlah hari di bawah (bulan lalu ditambah rekonsiliasi: 62 hari).", "A new key signs the next vouchers. The old key stops signing and its vouchers stay valid for the days below (last month plus reconciliation: 62 days).";
+    /// Verify days.
+    KeysVerifyDays = "keys_verify_days", "Voucher kunci lama tetap sah (hari)", "Old key's vouchers stay valid (days)";
+    /// Revoke.
+    KeysRevoke = "keys_revoke", "Cabut kunci ini", "Revoke this key";
+    /// Revoke confirmation.
+    KeysRevokeConfirm = "keys_revoke_confirm", "Cabut kunci ini? Semua voucher yang ditandatanganinya langsung ditolak di semua toko.", "Revoke this key? Every voucher it signed is refused at every shop at once.";
+    /// Made.
+    KeysMade = "keys_made", "Kunci baru aktif:", "New key active:";
+    /// Revoked.
+    KeysRevokedDone = "keys_revoked_done", "Kunci dicabut:", "Key revoked:";
 }
 
 #[cfg(test)]

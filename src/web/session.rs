@@ -125,7 +125,8 @@ pub fn landing(role: Role) -> &'static str {
     match role {
         Role::Merchant => "/toko",
         Role::Kader => "/kader",
-        Role::Admin | Role::Issuer | Role::Finance | Role::Auditor => "/admin",
+        Role::Finance | Role::Auditor => "/keuangan",
+        Role::Admin | Role::Issuer => "/admin",
     }
 }
 

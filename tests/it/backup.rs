@@ -1,6 +1,7 @@
 //! Backups: a busy database copied while it serves (SQLite: `relasi backup FILE`, `VACUUM INTO`;
 //! PostgreSQL: `pg_dump` into a fresh database, the commands of docs/deploy.md) and opened as a
-//! fresh deployment passes `audit verify` with the same journal and the same balances.
+//! fresh deployment passes `audit verify` with the same journal and the same balances, and its
+//! month reconciles to the SHA-256 the original's report has.
 
 use crate::helpers::{TestApp, spawn_app};
 use crate::redemption::{basket, redeem, redeemable, shop_in};
@@ -59,8 +60,21 @@ fn restore(app: &TestApp, dir: &std::path::Path) -> String {
     }
 }
 
-/// `pg_dump --format=custom` of the test's schema, `pg_restore` into a new database.
-fn pg_dump_restore(app: &TestApp) -> String {
+/// The month `busy` sold in, reconciled (unsigned: the digest is what is compared); its version
+/// and SHA-256.
+async fn reconciled(store: &Store) -> (i64, String) {
+    let programme = store.programme_by_number(1).await.unwrap();
+    let deployment = store.deployment_id().await.unwrap().unwrap();
+    let period = relasi::domain::ids::Period::parse("2026-11").unwrap();
+    let (head, _) =
+        relasi::jobs::reconcile::run(store, &deployment, None, &programme, period, "test")
+            .await
+            .unwrap();
+    (head.version, head.content_sha256)
+}
+
+/// `pg_dump --format=custom` of the test's schema, `pg_restore` into a new database; its URL.
+pub(crate) fn pg_dump_restore(app: &TestApp) -> String {
     let url = &app.db.url;
     let (base, query) = url.split_once('?').unwrap();
     let schema = query.rsplit('=').next().unwrap();
@@ -101,9 +115,27 @@ fn pg_dump_restore(app: &TestApp) -> String {
     format!("{server}/{fresh}?options[search_path]={schema}")
 }
 
+/// Drops the database `pg_dump_restore` made.
+pub(crate) fn drop_restored(url: &str) {
+    let fresh = url.rsplit('/').next().unwrap().split('?').next().unwrap();
+    let server = url.rsplit_once('/').unwrap().0;
+    let _ = Command::new("psql")
+        .args([
+            "-q",
+            "-d",
+            &format!("{server}/postgres"),
+            "-c",
+            &format!("drop database if exists {fresh} with (force)"),
+        ])
+        .status();
+}
+
 async fn a_busy_database_backed_up_and_restored_passes_audit_verify() {
     let app = spawn_app().await;
     busy(&app).await;
+    // The month's report as the original made it, before the backup.
+    let (version, sha) = reconciled(&app.store).await;
+    assert_eq!(version, 1);
     let before = verified(&app.store).await;
     let dir = tempfile::tempdir().unwrap();
     let url = restore(&app, dir.path());
@@ -119,26 +151,12 @@ async fn a_busy_database_backed_up_and_restored_passes_audit_verify() {
         balances(restored.ledger().await.unwrap()),
         balances(app.store.ledger().await.unwrap())
     );
+    // The month run again on the restored copy: its next version, the original's digest.
+    assert_eq!(reconciled(&restored).await, (2, sha));
+    assert_eq!(verified(&restored).await, before);
     restored.close().await;
     if app.db.backend == Backend::Postgres {
-        let fresh = url
-            .split('/')
-            .next_back()
-            .unwrap()
-            .split('?')
-            .next()
-            .unwrap()
-            .to_owned();
-        let server = url.rsplit_once('/').unwrap().0.to_owned();
-        let _ = Command::new("psql")
-            .args([
-                "-q",
-                "-d",
-                &format!("{server}/postgres"),
-                "-c",
-                &format!("drop database if exists {fresh} with (force)"),
-            ])
-            .status();
+        drop_restored(&url);
     }
 }
 story!(a_busy_database_backed_up_and_restored_passes_audit_verify);

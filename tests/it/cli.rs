@@ -42,7 +42,7 @@ async fn demo_serves_healthz_and_readyz_and_reuses_its_database() {
         let stdout = child.0.stdout.take().unwrap();
         let lines: Vec<String> = BufReader::new(stdout)
             .lines()
-            .take(13)
+            .take(16)
             .map(Result::unwrap)
             .collect();
         let text = lines.join("\n");
@@ -78,6 +78,15 @@ async fn demo_serves_healthz_and_readyz_and_reuses_its_database() {
             .await
             .unwrap();
         assert_eq!(signed.headers()["location"], "/admin", "{round}");
+        // The first run seeds sample sales for the finance officer; a re-run adds none.
+        let seeded = if round.starts_with("dibuat") { 12 } else { 0 };
+        assert!(
+            text.contains(&format!("belanja / sales       : {seeded} contoh")),
+            "{text}"
+        );
+        if seeded > 0 {
+            assert_demo_month_reconciles(&url).await;
+        }
         assert_eq!(
             http.get(format!("{url}/healthz"))
                 .send()
@@ -139,6 +148,43 @@ async fn demo_serves_healthz_and_readyz_and_reuses_its_database() {
     }
 }
 story!(demo_serves_healthz_and_readyz_and_reuses_its_database);
+
+/// The demo's finance officer signs in (`POST /v1/login`) and reconciles the demo month: figures,
+/// a roll-up, and the seeded burst as an exception.
+async fn assert_demo_month_reconciles(url: &str) {
+    let http = crate::helpers::http_client();
+    let login: serde_json::Value = http
+        .post(format!("{url}/v1/login"))
+        .json(&serde_json::json!({ "name": "keuangan", "password": "relasi-demo-keuangan" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = login["token"].as_str().unwrap();
+    let period = relasi::demo::demo_period().to_string();
+    let run: serde_json::Value = http
+        .post(format!("{url}/v1/reconciliations"))
+        .bearer_auth(token)
+        .json(&serde_json::json!({ "period": period }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let r = &run["report"];
+    assert_eq!(r["merchants"][0]["count"], 10, "{r:#}");
+    assert!(r["rollup"].as_array().unwrap().len() > 3, "{r:#}");
+    let rules: Vec<&str> = r["anomalies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["rule"].as_str().unwrap())
+        .collect();
+    assert!(rules.contains(&"burst"), "{rules:?}");
+}
 
 async fn token_create_prints_only_the_token_and_it_works() {
     let db = crate::helpers::test_db().await;

@@ -153,3 +153,43 @@ async fn the_front_door_and_the_api_docs_page_work_offline() {
     );
 }
 story!(the_front_door_and_the_api_docs_page_work_offline);
+
+/// Every `"$ref"` string anywhere under `v`, with the JSON path it was found at.
+fn refs(v: &Value, at: &str, out: &mut Vec<(String, String)>) {
+    match v {
+        Value::Object(m) => {
+            for (k, child) in m {
+                match (k.as_str(), child) {
+                    ("$ref", Value::String(r)) => out.push((at.to_owned(), r.clone())),
+                    _ => refs(child, &format!("{at}/{k}"), out),
+                }
+            }
+        }
+        Value::Array(items) => {
+            for (i, child) in items.iter().enumerate() {
+                refs(child, &format!("{at}/{i}"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A local reference (`#/a/b`, RFC 6901 escapes) resolved in `doc`.
+fn resolve<'a>(doc: &'a Value, reference: &str) -> Option<&'a Value> {
+    doc.pointer(reference.strip_prefix('#')?)
+}
+
+async fn every_schema_reference_in_the_openapi_document_resolves() {
+    let app = spawn_app().await;
+    let doc = document(&app.base).await;
+    let mut found = Vec::new();
+    refs(&doc, "", &mut found);
+    assert!(found.len() > 50, "only {} references", found.len());
+    let dangling: BTreeSet<String> = found
+        .iter()
+        .filter(|(_, r)| resolve(&doc, r).is_none())
+        .map(|(at, r)| format!("{r} (at {at})"))
+        .collect();
+    assert!(dangling.is_empty(), "dangling $ref: {dangling:#?}");
+}
+story!(every_schema_reference_in_the_openapi_document_resolves);

@@ -9,7 +9,7 @@ use crate::redemption::redeemable;
 use relasi::domain::auth::Role;
 use serde_json::{Value, json};
 
-fn no_redirects() -> reqwest::Client {
+pub(crate) fn no_redirects() -> reqwest::Client {
     crate::helpers::http_client();
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -27,14 +27,14 @@ fn form(fields: &[(&str, &str)]) -> String {
 }
 
 /// An account made by the admin through the API.
-async fn account(app: &TestApp, name: &str, password: &str, role: &str, areas: &[&str]) {
+pub(crate) async fn account(app: &TestApp, name: &str, password: &str, role: &str, areas: &[&str]) {
     let body = json!({ "name": name, "password": password, "role": role, "areas": areas });
     let res = app.post("/v1/accounts", &app.admin, &body).await;
     assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
 }
 
 /// Signs in on /masuk with a name and password: (status, Location, session cookie).
-async fn sign_in(app: &TestApp, name: &str, password: &str) -> (u16, String, String) {
+pub(crate) async fn sign_in(app: &TestApp, name: &str, password: &str) -> (u16, String, String) {
     let res = no_redirects()
         .post(app.url("/masuk"))
         .header("content-type", "application/x-www-form-urlencoded")

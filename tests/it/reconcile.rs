@@ -452,6 +452,54 @@ async fn a_clean_month_balances() {
 }
 story!(a_clean_month_balances);
 
+/// Records that these cards reached their families on 1 October (the admin, as a kader would).
+async fn hand_over(app: &TestApp, cards: &[&str]) {
+    let body = json!({ "cards": cards, "on": "2026-10-01" });
+    let res = app
+        .post(&format!("/v1/cycles/{PERIOD}/handovers"), &app.admin, &body)
+        .await;
+    assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+}
+
+async fn a_card_spent_but_never_handed_over_is_reported_once() {
+    let app = spawn_app().await;
+    let v = month(&app, 4, &[], "").await;
+    let a = shop(&app, "Toko Adil").await;
+    let finance = app.token(Role::Finance).await;
+    // Sibon records its hand-overs: cards 1 and 2 reached their families; 3 and 4 did not.
+    hand_over(&app, &[&v[1].0, &v[2].0]).await;
+    sell(&app, a, &v[1].1, 30_000, wib("02 09:30:00")).await;
+    sell(&app, a, &v[2].1, 20_000, wib("03 09:30:00")).await;
+    let clean = reconcile(&app, &finance).await;
+    assert_eq!(clean["report"]["exceptions"], 0, "{:#}", clean["report"]);
+    let planted = sell(&app, a, &v[3].1, 40_000, wib("05 10:00:00")).await;
+    let run = reconcile(&app, &finance).await;
+    let r = &run["report"];
+    let found = rules(&r["anomalies"], "not_handed_over");
+    assert_eq!(found.len(), 1, "{r:#}");
+    let f = found[0];
+    assert_eq!(
+        (
+            &f["merchant_id"],
+            &f["kode_desa"],
+            &f["count"],
+            &f["amount_rp"]
+        ),
+        (&json!(a.0), &json!(SIBON), &json!(1), &json!("40000"))
+    );
+    assert_eq!(f["evidence"][0]["redemption_id"], planted);
+    assert_eq!(f["evidence"][0]["voucher_id"], v[3].0.as_str());
+    assert_eq!(
+        (r["exceptions"].as_i64(), r["balanced"].as_bool()),
+        (Some(1), Some(false))
+    );
+    // Once the card is recorded as handed over, the month balances again.
+    hand_over(&app, &[&v[3].0]).await;
+    let again = reconcile(&app, &finance).await;
+    assert_eq!(again["report"]["exceptions"], 0, "{:#}", again["report"]);
+}
+story!(a_card_spent_but_never_handed_over_is_reported_once);
+
 async fn read_run(app: &TestApp, finance: &str, id: i64) -> Value {
     let res = app.get(&format!("/v1/reconciliations/{id}"), finance).await;
     assert_eq!(res.status(), 200);

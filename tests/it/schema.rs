@@ -192,6 +192,39 @@ async fn a_voucher_points_only_at_rows_that_exist() {
 }
 story!(a_voucher_points_only_at_rows_that_exist);
 
+async fn a_budget_return_points_only_at_a_voucher_and_its_own_line() {
+    let app = spawn_app().await;
+    let raw = app.db.raw().await;
+    voucher_fixture(&raw).await;
+    raw.execute(
+        "insert into budget_lines (programme_id, year, sumber_dana, kode_wilayah, amount_rp, committed_rp, created_at_us) \
+         values (1, 2026, 'CSR', '35.14', 1000000, 0, 0)",
+    )
+    .await
+    .unwrap();
+    let voucher = "00000000000000000000000000000001";
+    let insert = |voucher: &str, line: i64| {
+        format!(
+            "insert into budget_returns (voucher_id, budget_line_id, amount_rp, period, recorded_at_us) \
+             values ('{voucher}', {line}, 1000, '2026-12', 0)"
+        )
+    };
+    for (what, sql) in [
+        ("an unknown voucher", insert(&format!("{:032x}", 999), 1)),
+        ("an unknown budget line", insert(voucher, 99)),
+        ("another line than the voucher's", insert(voucher, 2)),
+    ] {
+        assert!(
+            raw.execute_owned(sql).await.is_err(),
+            "accepted a return naming {what}"
+        );
+    }
+    assert_eq!(raw.scalar("select count(*) from budget_returns").await, 0);
+    raw.execute_owned(insert(voucher, 1)).await.unwrap();
+    assert_eq!(raw.scalar("select count(*) from budget_returns").await, 1);
+}
+story!(a_budget_return_points_only_at_a_voucher_and_its_own_line);
+
 async fn what_a_voucher_points_at_is_never_deleted_or_rekeyed() {
     let app = spawn_app().await;
     let raw = app.db.raw().await;

@@ -106,6 +106,92 @@ async fn two_settlements_never_pay_one_sale_twice_and_a_late_reversal_is_a_negat
     );
     assert_eq!(second["total"], "-30000");
     assert_each_entry_settled_once(&app).await;
+    // A shop is never paid a negative amount: the bank file leaves it out, the statement says
+    // what the shop owes, and its next payment is that much smaller.
+    let second_id = second["id"].as_i64().unwrap();
+    assert_eq!(
+        payout_rows(&app, &finance, second_id).await,
+        ["nama_toko,bank,nomor_rekening,nama_pemilik,jumlah,referensi"]
+    );
+    let owed = statement_text(&app, &finance, second_id).await;
+    assert!(
+        owed.contains("Utang toko") && owed.contains("Rp 30.000") && owed.contains("Ditransfer"),
+        "{owed}"
+    );
+    sell(&app, a, &v[3].1, 45_000, wib("20 10:00:00")).await;
+    let third: Value = settle(&app, &finance, "2026-11")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let third_id = third["id"].as_i64().unwrap();
+    assert_eq!(
+        line(&third, a)["net"],
+        "45000",
+        "the line itself is unchanged"
+    );
+    let rows = payout_rows(&app, &finance, third_id).await;
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert!(rows[1].starts_with("Toko Adil,,,,15000,"), "{rows:?}");
+    let text = statement_text(&app, &finance, third_id).await;
+    assert!(
+        text.contains("Utang sebelumnya dipotong") && text.contains("Rp 15.000"),
+        "{text}"
+    );
+    // The finance page says the same.
+    let page = finance_page(&app, &finance).await;
+    assert!(
+        page.contains("Utang toko, dipotong dari pembayaran berikutnya: Rp 30.000")
+            && page.contains("Utang sebelumnya dipotong: Rp 30.000"),
+        "{page}"
+    );
+}
+
+/// `/keuangan` as a finance officer signed in with this token sees it.
+async fn finance_page(app: &TestApp, finance: &str) -> String {
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let signed = http
+        .post(app.url("/masuk"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("token={finance}&next=%2Fkeuangan"))
+        .send()
+        .await
+        .unwrap();
+    let cookie = signed.headers()["set-cookie"].to_str().unwrap();
+    let cookie = cookie.split(';').next().unwrap().to_owned();
+    let res = http
+        .get(app.url("/keuangan?periode=2026-11"))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    res.text().await.unwrap()
+}
+
+/// The payout CSV's lines.
+async fn payout_rows(app: &TestApp, finance: &str, id: i64) -> Vec<String> {
+    let res = app.get(&format!("/v1/settlements/{id}.csv"), finance).await;
+    assert_eq!(res.status(), 200);
+    res.text()
+        .await
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The statement PDF's text.
+async fn statement_text(app: &TestApp, finance: &str, id: i64) -> String {
+    let res = app.get(&format!("/v1/settlements/{id}.pdf"), finance).await;
+    assert_eq!(res.status(), 200);
+    let dir = tempfile::tempdir().unwrap();
+    let pdf = dir.path().join("laporan.pdf");
+    std::fs::write(&pdf, res.bytes().await.unwrap()).unwrap();
+    crate::reconcile::pdf_text(&pdf, dir.path())
 }
 story!(two_settlements_never_pay_one_sale_twice_and_a_late_reversal_is_a_negative_line);
 

@@ -83,8 +83,8 @@ async fn pages_sign_in_with_a_cookie_and_changes_need_its_csrf_token() {
     assert_eq!(ok.status(), 303);
     assert_eq!(
         ok.headers()["location"],
-        "/admin",
-        "an officer lands on the office pages"
+        "/keuangan",
+        "a finance officer lands on the finance page"
     );
     let cookie = ok.headers()["set-cookie"].to_str().unwrap().to_owned();
     assert!(

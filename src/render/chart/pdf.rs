@@ -1,149 +1,13 @@
-//! The reconciliation's charts, drawn once with `plotters` for any backend: as SVG for the
-//! finance page, and into a PDF page's content stream (`PdfBackend`) for the berita acara. Spend
-//! against the vouchers' value per kecamatan, and sales per day.
+//! A `plotters` drawing backend that writes into a PDF page's content stream (`pdf-writer`),
+//! so the berita acara's charts are drawn by the same code as the pages' SVG.
 #![allow(clippy::disallowed_types)] // drawing geometry is in points (f32/f64); no money is computed here.
 
-use crate::domain::reconcile::Report;
+use super::{CHART_H, CHART_W};
 use pdf_writer::{Content, Name, Str};
-use plotters::coord::Shift;
-use plotters::prelude::*;
 use plotters_backend::{
-    BackendColor, BackendCoord, BackendStyle, BackendTextStyle, DrawingErrorKind, text_anchor,
+    BackendColor, BackendCoord, BackendStyle, BackendTextStyle, DrawingBackend, DrawingErrorKind,
+    text_anchor,
 };
-
-/// Chart size in backend units (pixels for SVG, points for PDF).
-pub const CHART_W: u32 = 520;
-/// Chart height.
-pub const CHART_H: u32 = 240;
-
-const BLUE: RGBColor = RGBColor(31, 92, 153);
-const GREEN: RGBColor = RGBColor(46, 125, 50);
-
-/// Per kecamatan: (name, value of its vouchers, redeemed), from the report's roll-up.
-fn kecamatan(r: &Report) -> Vec<(String, i64, i64)> {
-    r.rollup
-        .iter()
-        .filter(|u| u.level == 3)
-        .map(|u| {
-            (
-                if u.name.is_empty() {
-                    u.code.clone()
-                } else {
-                    u.name.clone()
-                },
-                u.value_rp,
-                u.redeemed_rp,
-            )
-        })
-        .collect()
-}
-
-/// An axis label: `Rp 1,2 jt`, `Rp 350 rb`.
-pub fn rupiah_short(amount_rp: i64) -> String {
-    let a = amount_rp.abs();
-    let sign = if amount_rp < 0 { "-" } else { "" };
-    if a >= 1_000_000_000 {
-        format!(
-            "{sign}Rp {},{} M",
-            a / 1_000_000_000,
-            a % 1_000_000_000 / 100_000_000
-        )
-    } else if a >= 1_000_000 {
-        format!("{sign}Rp {},{} jt", a / 1_000_000, a % 1_000_000 / 100_000)
-    } else if a >= 1_000 {
-        format!("{sign}Rp {} rb", a / 1_000)
-    } else {
-        format!("{sign}Rp {a}")
-    }
-}
-
-/// Bars: the vouchers' value (blue) and what was spent (green), per kecamatan.
-pub fn spend_chart<DB: DrawingBackend>(
-    root: &DrawingArea<DB, Shift>,
-    r: &Report,
-) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
-    let rows = kecamatan(r);
-    let top = rows.iter().map(|k| k.1.max(k.2)).max().unwrap_or(0).max(1);
-    let n = i64::try_from(rows.len()).unwrap_or(0).max(1);
-    let mut chart = ChartBuilder::on(root)
-        .caption(
-            "Nilai voucher (biru) dan belanja (hijau) per kecamatan",
-            ("sans-serif", 13),
-        )
-        .margin(8)
-        .x_label_area_size(28)
-        .y_label_area_size(70)
-        .build_cartesian_2d(0..n * 3, 0..top + top / 10)?;
-    let labels: Vec<String> = rows.iter().map(|k| k.0.clone()).collect();
-    chart
-        .configure_mesh()
-        .disable_x_mesh()
-        .x_labels(rows.len().max(1) * 3 + 1)
-        .x_label_formatter(&|x| {
-            labels
-                .get(usize::try_from(*x / 3).unwrap_or(usize::MAX))
-                .cloned()
-                .filter(|_| x % 3 == 1)
-                .unwrap_or_default()
-        })
-        .y_label_formatter(&|y| rupiah_short(*y))
-        .label_style(("sans-serif", 10))
-        .draw()?;
-    chart.draw_series(rows.iter().enumerate().flat_map(|(i, k)| {
-        let x = i64::try_from(i).unwrap_or(0) * 3;
-        [
-            Rectangle::new([(x, 0), (x + 1, k.1)], BLUE.filled()),
-            Rectangle::new([(x + 1, 0), (x + 2, k.2)], GREEN.filled()),
-        ]
-    }))?;
-    root.present()
-}
-
-/// Bars: the month's sales per local day.
-pub fn daily_chart<DB: DrawingBackend>(
-    root: &DrawingArea<DB, Shift>,
-    r: &Report,
-) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
-    use chrono::Datelike;
-    let last = crate::domain::ids::Period::parse(&r.period)
-        .map(|p| p.last_day().day())
-        .unwrap_or(31);
-    let top = r.daily.iter().map(|d| d.gross_rp).max().unwrap_or(0).max(1);
-    let mut chart = ChartBuilder::on(root)
-        .caption("Belanja per hari", ("sans-serif", 13))
-        .margin(8)
-        .x_label_area_size(28)
-        .y_label_area_size(70)
-        .build_cartesian_2d(1..i64::from(last) + 1, 0..top + top / 10)?;
-    chart
-        .configure_mesh()
-        .disable_x_mesh()
-        .x_labels(10)
-        .y_label_formatter(&|y| rupiah_short(*y))
-        .label_style(("sans-serif", 10))
-        .draw()?;
-    chart.draw_series(r.daily.iter().map(|d| {
-        let x = i64::from(d.day.day());
-        Rectangle::new([(x, 0), (x + 1, d.gross_rp)], BLUE.filled())
-    }))?;
-    root.present()
-}
-
-/// A chart as an SVG document (the finance page shows it inline).
-pub fn svg(
-    draw: impl Fn(
-        &DrawingArea<SVGBackend<'_>, Shift>,
-    ) -> Result<(), DrawingAreaErrorKind<std::io::Error>>,
-) -> String {
-    let mut out = String::new();
-    {
-        let root = SVGBackend::with_string(&mut out, (CHART_W, CHART_H)).into_drawing_area();
-        if root.fill(&WHITE).is_err() || draw(&root).is_err() {
-            tracing::warn!("chart could not be drawn");
-        }
-    }
-    out
-}
 
 /// A plotters backend that draws into a PDF content stream: a box of `CHART_W` × `CHART_H`
 /// points whose top-left corner is at (`x`, `top`) on the page (PDF y grows upwards).
@@ -285,7 +149,7 @@ impl DrawingBackend for PdfBackend<'_> {
             .begin_text()
             .set_font(Name(self.font), size as f32)
             .next_line(x + dx as f32, y - dy as f32)
-            .show(Str(&super::report_pdf::latin1(text)))
+            .show(Str(&crate::render::report_pdf::latin1(text)))
             .end_text();
         Ok(())
     }
