@@ -328,7 +328,7 @@ pub async fn demo(args: DemoArgs) -> anyhow::Result<()> {
         store: &store,
         keys: &keys,
         deployment: &deployment,
-        limits: relasi::usecases::InputLimits::default(),
+        limits: InputLimits::default(),
     };
     let sales = demo::seed_sales(ledger, relasi::store::now_us())
         .await
