@@ -4,7 +4,7 @@
 //! has `BarcodeDetector`. Both go through `usecases::handovers`, which checks role and area.
 
 use super::i18n::{Lang, Msg};
-use super::session::PageSession;
+use super::session::{PageSession, SignInFirst};
 use super::{Chrome, format, page};
 use crate::api::AppState;
 use crate::domain::auth::Principal;
@@ -184,10 +184,16 @@ async fn show(
 async fn record(
     State(state): State<AppState>,
     lang: Lang,
-    session: PageSession,
+    session: Result<PageSession, SignInFirst>,
     headers: HeaderMap,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
+    // Signed out: answered only after the form is read, so the connection stays usable (a
+    // client still sending the body of a refused request saw it closed under it).
+    let session = match session {
+        Ok(session) => session,
+        Err(sign_in) => return sign_in.into_response(),
+    };
     let field = |name: &str| {
         fields
             .iter()

@@ -6,7 +6,7 @@
 //! needed) that call the same use cases as the API; auditors see everything and change nothing.
 
 use super::i18n::{Lang, Msg};
-use super::session::PageSession;
+use super::session::{PageSession, SignInFirst};
 use super::{Chrome, format, page};
 use crate::api::AppState;
 use crate::domain::auth::{Principal, Role};
@@ -548,10 +548,16 @@ pub(super) struct ActForm {
 async fn act(
     State(state): State<AppState>,
     lang: Lang,
-    session: PageSession,
+    session: Result<PageSession, SignInFirst>,
     headers: HeaderMap,
     Form(form): Form<ActForm>,
 ) -> Response {
+    // Signed out: answered only after the form is read, so the connection stays usable (a
+    // client still sending the body of a refused request saw it closed under it).
+    let session = match session {
+        Ok(session) => session,
+        Err(sign_in) => return sign_in.into_response(),
+    };
     let done = if session.form_allowed(&headers, &form.csrf) {
         act_on(&state, &session, &form).await
     } else {
