@@ -5,20 +5,13 @@
 //! sets the large size (default 10,000). BENCHMARKS.md, "Card sheets".
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)] // a bench
 
+#[path = "common/rss.rs"]
+mod rss;
+
 use relasi::render::cards::{CARDS_PER_PAGE, Card, SheetWriter};
 use relasi_token::{DeploymentId, Flags, Kid, SigningKey, VoucherClaims};
+use rss::peak_rss_mib;
 use std::time::Instant;
-
-/// Peak resident memory of this process so far, in MiB (Linux `VmHWM`).
-fn peak_rss_mib() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find(|l| l.starts_with("VmHWM:"))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|kb| kb.parse::<f64>().ok())
-        .map_or(0.0, |kb| kb / 1024.0)
-}
 
 /// `n` cards as a desa's sheet holds them: signed tokens, names, numbers.
 fn cards(n: usize) -> Vec<Card> {

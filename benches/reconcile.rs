@@ -6,6 +6,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)] // a bench
 
 mod common;
+#[path = "common/rss.rs"]
+mod rss;
 
 use chrono::NaiveDate;
 use relasi::domain::budget::SumberDana;
@@ -15,6 +17,7 @@ use relasi::domain::money::Rupiah;
 use relasi::domain::programme::ProgrammeSettings;
 use relasi::domain::wilayah::WilayahCode;
 use relasi::store::{NewMerchant, PoolSettings, Store};
+use rss::peak_rss_mib;
 use std::time::Instant;
 
 const SALES_PER_VOUCHER: usize = 10;
@@ -25,17 +28,6 @@ const DESA: [&str; 4] = [
     "35.14.05.2001",
     "35.14.05.2016",
 ];
-
-/// Peak resident memory of this process so far, in MiB (Linux `VmHWM`).
-fn peak_rss_mib() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find(|l| l.starts_with("VmHWM:"))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|kb| kb.parse::<f64>().ok())
-        .map_or(0.0, |kb| kb / 1024.0)
-}
 
 async fn registry(store: &Store, households: usize) {
     let rows: Vec<Household> = (0..households)
