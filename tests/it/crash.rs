@@ -69,6 +69,34 @@ async fn start_with(app: &TestApp, env: &[(&str, &str)]) -> Server {
 /// (key, body, receipt) of every acknowledged sale.
 type Acks = Arc<Mutex<Vec<(String, Value, Value)>>>;
 
+/// Every acknowledged sale replays its own receipt from the journal, and is debited.
+async fn assert_acks_replay(
+    app: &TestApp,
+    base: &str,
+    shop: &str,
+    acks: &[(String, Value, Value)],
+) {
+    for (key, body, receipt) in acks {
+        let res = app
+            .http
+            .post(format!("{}/v1/redemptions", base))
+            .bearer_auth(shop)
+            .header("idempotency-key", key)
+            .json(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 201, "{key}");
+        let replayed: Value = res.json().await.unwrap();
+        assert_eq!(replayed["redemption_id"], receipt["redemption_id"], "{key}");
+    }
+    let (_, net_sales) = assert_ledger(app).await;
+    assert!(
+        net_sales >= 1000 * acks.len() as i64,
+        "every acknowledged sale is debited"
+    );
+}
+
 /// One client per voucher selling Rp 1.000 at a time until the server stops answering.
 fn clients(
     app: &TestApp,
@@ -144,25 +172,7 @@ async fn acknowledged_sales_survive_kill_9() {
     assert!(acks.len() >= 60, "{} sales acknowledged", acks.len());
     // After the last crash: every acknowledged sale replays its own receipt, from the journal.
     let server = start(&app).await;
-    for (key, body, receipt) in &acks {
-        let res = app
-            .http
-            .post(format!("{}/v1/redemptions", server.base))
-            .bearer_auth(&shop)
-            .header("idempotency-key", key)
-            .json(body)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 201, "{key}");
-        let replayed: Value = res.json().await.unwrap();
-        assert_eq!(replayed["redemption_id"], receipt["redemption_id"], "{key}");
-    }
-    let (_, net_sales) = assert_ledger(&app).await;
-    assert!(
-        net_sales >= 1000 * acks.len() as i64,
-        "every acknowledged sale is debited"
-    );
+    assert_acks_replay(&app, &server.base, &shop, &acks).await;
 }
 story!(acknowledged_sales_survive_kill_9, multi_thread);
 
@@ -355,25 +365,7 @@ async fn postgres_stopped_and_started_under_load() {
     }
     assert!(seen.slowest < REQUEST_TIMEOUT + GRACE, "{:?}", seen.slowest);
     // Every acknowledged sale replays its own receipt, from the journal, on the same process.
-    for (key, body, receipt) in &seen.acks {
-        let res = app
-            .http
-            .post(format!("{}/v1/redemptions", server.base))
-            .bearer_auth(&shop)
-            .header("idempotency-key", key)
-            .json(body)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 201, "{key}");
-        let replayed: Value = res.json().await.unwrap();
-        assert_eq!(replayed["redemption_id"], receipt["redemption_id"], "{key}");
-    }
-    let (_, net_sales) = assert_ledger(&app).await;
-    assert!(
-        net_sales >= 1000 * seen.acks.len() as i64,
-        "every acknowledged sale is debited"
-    );
+    assert_acks_replay(&app, &server.base, &shop, &seen.acks).await;
     eprintln!(
         "outage: {} sales acknowledged, {} refused while down, slowest answer {:?}",
         seen.acks.len(),
