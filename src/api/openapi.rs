@@ -737,7 +737,12 @@ pub const ROUTES: &[Op] = &[
         params: &[],
         request: Body::Form("KeuanganForm"),
         ok: (&[303, 200], Body::Html),
-        errors: &[C::CycleNotFound, C::NothingToSettle, C::SettlementState],
+        errors: &[
+            C::ValidationFailed,
+            C::CycleNotFound,
+            C::NothingToSettle,
+            C::SettlementState,
+        ],
     },
     Op {
         method: "get",
