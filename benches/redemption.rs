@@ -66,12 +66,11 @@ impl Server {
         let stat =
             std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).unwrap_or_default();
         let after_name = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
-        let fields: Vec<u64> = after_name
-            .split_whitespace()
-            .filter_map(|f| f.parse().ok())
-            .collect();
-        // After the name: state is not a number, so utime and stime are the 12th and 13th numbers.
-        let ticks = fields.get(10).copied().unwrap_or(0) + fields.get(11).copied().unwrap_or(0);
+        // After the name come state, ppid, … (proc(5) fields 3 onwards); utime and stime are
+        // fields 14 and 15. tty_nr and tpgid may be -1, so fields are counted, not parsed.
+        let fields: Vec<&str> = after_name.split_whitespace().collect();
+        let field = |n: usize| fields.get(n - 3).and_then(|f| f.parse::<u64>().ok());
+        let ticks = field(14).unwrap_or(0) + field(15).unwrap_or(0);
         ticks * 1_000_000 / clock_ticks()
     }
 
