@@ -608,10 +608,18 @@ messages! {
     ImportRows = "import_rows", "Baris data dibaca", "Data rows read";
     /// New.
     ImportNew = "import_new", "Baru", "New";
-    /// Changed (moved, deceased, other changes).
-    ImportChanged = "import_changed", "Berubah (pindah, meninggal, data lain)", "Changed (moved, deceased, other data)";
+    /// Moved to another desa.
+    ImportMovedDesa = "import_moved_desa", "Pindah desa", "Moved desa";
+    /// Status became pindah.
+    ImportMovedAway = "import_moved_away", "Pindah keluar", "Moved away";
+    /// Status became meninggal.
+    ImportDeceased = "import_deceased", "Meninggal", "Deceased";
+    /// Status became gabung.
+    ImportMerged = "import_merged", "Gabung KK", "Merged";
+    /// Changed otherwise.
+    ImportOther = "import_other", "Berubah lain", "Other changes";
     /// Unchanged.
-    ImportUnchanged = "import_unchanged", "Tidak berubah", "Unchanged";
+    ImportUnchanged = "import_unchanged", "Tetap", "Unchanged";
     /// Cycles title.
     CyclesTitle = "cycles_title", "Siklus dan kartu", "Cycles and cards";
     /// Open.
