@@ -387,6 +387,12 @@ messages! {
     AdminWorking = "admin_working", "Sedang diproses…", "Working…";
     /// Households.
     DashHouseholds = "dash_households", "KK aktif terdaftar", "Active households";
+    /// Eligible.
+    DashEligible = "dash_eligible", "KK layak", "Eligible households";
+    /// What eligible means, and its dash.
+    DashEligibleHelp = "dash_eligible_help", "KK layak: dinilai saat penerbitan siklus ini, per hari pertama bulannya (— = belum diterbitkan).", "Eligible: as this cycle's issuance judged them on the month's first day (— = not issued yet).";
+    /// Chart: eligible and issued.
+    DashChartEligible = "dash_chart_eligible", "KK layak dan voucher terbit per kecamatan", "Eligible households and vouchers issued by kecamatan";
     /// Issued.
     DashIssued = "dash_issued", "Voucher terbit", "Vouchers issued";
     /// Issued value.

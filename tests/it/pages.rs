@@ -455,11 +455,16 @@ async fn an_admin_imports_fixes_a_bad_row_issues_and_downloads_a_card_sheet() {
     b.wait_for("document.getElementById('angka-terbit')", 30)
         .await;
     assert_eq!(b.text("#angka-terbit").await, "3");
+    assert_eq!(
+        b.text("#angka-layak").await,
+        "3",
+        "the eligible the issuance reported"
+    );
     assert!(b.text("#dasbor-tabel").await.contains("Sibon"));
     assert_eq!(
         b.eval("document.querySelectorAll('figure.chart svg').length")
             .await,
-        json!(2)
+        json!(3)
     );
     b.assert_accessible().await;
     if app.db.backend == relasi::store::Backend::Sqlite {
