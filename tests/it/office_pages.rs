@@ -266,6 +266,13 @@ async fn an_admin_creates_rotates_and_revokes_signing_keys_on_the_keys_page() {
         b.text(&format!("{old} .kunci-status")).await,
         "Dipensiunkan"
     );
+    // Windows in the programme's local time, with its zone's name (the demo district: WIB).
+    let verify_until = b.text(&format!("{old} .kunci-verifikasi")).await;
+    assert_eq!(
+        verify_until,
+        relasi::domain::calendar::waktu(metas[0].verify_until.unwrap(), 7)
+    );
+    assert!(verify_until.ends_with(" WIB"), "{verify_until}");
     b.assert_accessible().await;
     if app.db.backend == relasi::store::Backend::Sqlite {
         b.screenshot("admin-kunci").await;
