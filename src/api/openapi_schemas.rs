@@ -101,10 +101,28 @@ pub(super) fn schemas() -> Map<String, Value> {
     add(
         "ImportReport",
         object(
-            &["kind", "rows", "inserted", "updated", "unchanged"],
+            &[
+                "kind",
+                "rows",
+                "inserted",
+                "updated",
+                "unchanged",
+                "moved_desa",
+                "moved_away",
+                "deceased",
+                "merged",
+                "other_changes",
+            ],
             json!({
                 "kind": { "type": "string", "enum": ["households", "members"] }, "rows": { "type": "integer" },
-                "inserted": { "type": "integer" }, "updated": { "type": "integer" }, "unchanged": { "type": "integer" }
+                "inserted": { "type": "integer", "description": "New households (members.csv: rows written)" },
+                "updated": { "type": "integer", "description": "Households that changed: moved_desa + moved_away + deceased + merged + other_changes" },
+                "unchanged": { "type": "integer", "description": "Households already as given" },
+                "moved_desa": { "type": "integer", "description": "Households now in another desa (kode_desa changed)" },
+                "moved_away": { "type": "integer", "description": "Households whose status became pindah" },
+                "deceased": { "type": "integer", "description": "Households whose status became meninggal" },
+                "merged": { "type": "integer", "description": "Households whose status became gabung" },
+                "other_changes": { "type": "integer", "description": "Households changed otherwise (desil, krs, the head, back to aktif)" }
             }),
         ),
     );

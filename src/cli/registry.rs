@@ -4,6 +4,7 @@ use super::{CLI_ACTOR, progress_bar, refused};
 use anyhow::Context;
 use clap::{Args, Subcommand};
 use relasi::domain::registry::RegistryKind;
+use relasi::jobs::import::ImportReport;
 use relasi::store::Store;
 use std::path::PathBuf;
 
@@ -74,8 +75,29 @@ pub async fn import(store: &Store, args: ImportArgs) -> anyhow::Result<()> {
         relasi::usecases::registry::import(store, file, args.effective, CLI_ACTOR, &progress).await;
     bar.finish_and_clear();
     let report = result.map_err(refused)?;
+    eprintln!("{}", summary(&report));
     println!("{}", serde_json::to_string(&report)?);
     Ok(())
+}
+
+/// What changed, for a person reading the terminal (the JSON on stdout is for scripts):
+/// `Baru 12 · Pindah desa 3 · Meninggal 1 · … / new, moved desa, deceased, …`.
+fn summary(r: &ImportReport) -> String {
+    if r.kind == RegistryKind::Members {
+        return format!("Anggota ditulis {} / members written", r.inserted);
+    }
+    let parts = [
+        ("Baru", "new", r.inserted),
+        ("Pindah desa", "moved desa", r.moved_desa),
+        ("Pindah keluar", "moved away", r.moved_away),
+        ("Meninggal", "deceased", r.deceased),
+        ("Gabung KK", "merged", r.merged),
+        ("Berubah lain", "other changes", r.other_changes),
+        ("Tetap", "unchanged", r.unchanged),
+    ];
+    let id: Vec<String> = parts.iter().map(|(id, _, n)| format!("{id} {n}")).collect();
+    let en: Vec<&str> = parts.iter().map(|(_, en, _)| *en).collect();
+    format!("{} / {}", id.join(" · "), en.join(", "))
 }
 
 pub async fn lokus(store: &Store, command: LokusCommand) -> anyhow::Result<()> {

@@ -33,6 +33,29 @@ pub fn tanggal(day: NaiveDate) -> String {
     format!("{} {month} {}", day.day(), day.year())
 }
 
+/// The zone's name as Indonesians write it: WIB (UTC+7), WITA (+8), WIT (+9); any other
+/// offset as `UTC+N`.
+pub fn zone_name(utc_offset_hours: i8) -> String {
+    match utc_offset_hours {
+        7 => "WIB".to_owned(),
+        8 => "WITA".to_owned(),
+        9 => "WIT".to_owned(),
+        0 => "UTC".to_owned(),
+        n => format!("UTC{n:+}"),
+    }
+}
+
+/// An instant as people read it in the programme's local time: `29 Nov 2026 21:05 WIB`.
+pub fn waktu(at: DateTime<Utc>, utc_offset_hours: i8) -> String {
+    let local = at.with_timezone(&zone(utc_offset_hours));
+    format!(
+        "{} {} {}",
+        tanggal(local.date_naive()),
+        local.format("%H:%M"),
+        zone_name(utc_offset_hours)
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -49,5 +72,18 @@ mod tests {
             tanggal(NaiveDate::from_ymd_opt(2026, 8, 17).unwrap()),
             "17 Agu 2026"
         );
+    }
+
+    #[test]
+    fn instants_read_in_the_programme_zone_with_its_name() {
+        let late = DateTime::parse_from_rfc3339("2026-11-30T17:30:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        assert_eq!(waktu(late, 7), "1 Des 2026 00:30 WIB");
+        assert_eq!(waktu(late, 8), "1 Des 2026 01:30 WITA");
+        assert_eq!(waktu(late, 9), "1 Des 2026 02:30 WIT");
+        assert_eq!(waktu(late, 0), "30 Nov 2026 17:30 UTC");
+        assert_eq!(zone_name(-3), "UTC-3");
+        assert_eq!(zone_name(10), "UTC+10");
     }
 }

@@ -198,6 +198,104 @@ pub struct MemberFacts {
     pub stunting: bool,
 }
 
+/// What an import does to one household, judged against the registry as it stood. Each
+/// household is of exactly one kind, the first that applies: new, unchanged, a status that became
+/// meninggal, pindah or gabung, another desa, anything else.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Change {
+    /// Not in the registry before.
+    New,
+    /// Every field as it was.
+    Unchanged,
+    /// Status became `meninggal`.
+    Deceased,
+    /// Status became `pindah` (moved out of the registry's area).
+    MovedAway,
+    /// Status became `gabung` (merged into another KK).
+    Merged,
+    /// Lives in another desa now.
+    MovedDesa,
+    /// Anything else: desil, KRS, the head's NIK or name, a status back to `aktif`.
+    Other,
+}
+
+/// A household as the registry had it before an import.
+#[derive(Clone, Copy, Debug)]
+pub struct Before<'a> {
+    /// Its desa code.
+    pub kode_desa: &'a str,
+    /// Its status.
+    pub status: HouseholdStatus,
+    /// Whether every field equals the imported row.
+    pub same: bool,
+}
+
+impl Change {
+    /// How `after` differs from `before` (`None`: not in the registry).
+    pub fn of(before: Option<Before<'_>>, after: &Household) -> Change {
+        let Some(before) = before else {
+            return Change::New;
+        };
+        if before.same {
+            return Change::Unchanged;
+        }
+        if before.status != after.status {
+            match after.status {
+                HouseholdStatus::Meninggal => return Change::Deceased,
+                HouseholdStatus::Pindah => return Change::MovedAway,
+                HouseholdStatus::Gabung => return Change::Merged,
+                HouseholdStatus::Aktif => {}
+            }
+        }
+        if before.kode_desa == after.kode_desa.as_str() {
+            Change::Other
+        } else {
+            Change::MovedDesa
+        }
+    }
+}
+
+/// An import's households counted by [`Change`]. `updated` is every household that changed, so
+/// `updated = moved_desa + moved_away + deceased + merged + other_changes`.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default, Serialize)]
+pub struct ChangeCounts {
+    /// New households.
+    pub inserted: u64,
+    /// Households that changed in any way.
+    pub updated: u64,
+    /// Households already as given.
+    pub unchanged: u64,
+    /// Moved to another desa.
+    pub moved_desa: u64,
+    /// Status became `pindah`.
+    pub moved_away: u64,
+    /// Status became `meninggal`.
+    pub deceased: u64,
+    /// Status became `gabung`.
+    pub merged: u64,
+    /// Changed otherwise.
+    pub other_changes: u64,
+}
+
+impl ChangeCounts {
+    /// Counts one household.
+    pub fn count(&mut self, change: Change) {
+        let slot = match change {
+            Change::New => &mut self.inserted,
+            Change::Unchanged => &mut self.unchanged,
+            Change::Deceased => &mut self.deceased,
+            Change::MovedAway => &mut self.moved_away,
+            Change::Merged => &mut self.merged,
+            Change::MovedDesa => &mut self.moved_desa,
+            Change::Other => &mut self.other_changes,
+        };
+        *slot += 1;
+        if !matches!(change, Change::New | Change::Unchanged) {
+            self.updated += 1;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -219,5 +317,96 @@ mod tests {
         assert_eq!(Sasaran::parse("").unwrap(), None);
         assert!(Sasaran::parse("Baduta").is_err());
         assert!(Desil::new(0).is_err() && Desil::new(11).is_err() && Desil::new(10).is_ok());
+    }
+
+    fn household(desa: &str, status: HouseholdStatus) -> Household {
+        Household {
+            no_kk: Kk::parse("3514050000000001").unwrap(),
+            nik_kepala: Nik::parse("3514050101800001").unwrap(),
+            nama_kepala: "Kepala".to_owned(),
+            kode_desa: WilayahCode::parse(desa).unwrap(),
+            desil: Desil::new(2).unwrap(),
+            krs: true,
+            status,
+        }
+    }
+
+    #[test]
+    fn an_imported_household_is_of_one_kind_of_change_the_first_that_applies() {
+        use HouseholdStatus::{Aktif, Gabung, Meninggal, Pindah};
+        let before = |desa, status, same| {
+            Some(Before {
+                kode_desa: desa,
+                status,
+                same,
+            })
+        };
+        let sibon = "35.14.05.2005";
+        let other = "35.14.05.2007";
+        let cases = [
+            (None, household(sibon, Aktif), Change::New),
+            (
+                before(sibon, Aktif, true),
+                household(sibon, Aktif),
+                Change::Unchanged,
+            ),
+            (
+                before(sibon, Aktif, false),
+                household(other, Aktif),
+                Change::MovedDesa,
+            ),
+            (
+                before(sibon, Aktif, false),
+                household(sibon, Meninggal),
+                Change::Deceased,
+            ),
+            (
+                before(sibon, Aktif, false),
+                household(other, Meninggal),
+                Change::Deceased,
+            ),
+            (
+                before(sibon, Aktif, false),
+                household(sibon, Pindah),
+                Change::MovedAway,
+            ),
+            (
+                before(sibon, Aktif, false),
+                household(sibon, Gabung),
+                Change::Merged,
+            ),
+            (
+                before(sibon, Aktif, false),
+                household(sibon, Aktif),
+                Change::Other,
+            ),
+            (
+                before(sibon, Pindah, false),
+                household(sibon, Aktif),
+                Change::Other,
+            ),
+            (
+                before(sibon, Meninggal, false),
+                household(other, Meninggal),
+                Change::MovedDesa,
+            ),
+        ];
+        let mut counts = ChangeCounts::default();
+        for (b, after, want) in cases {
+            assert_eq!(Change::of(b, &after), want, "{b:?} -> {after:?}");
+            counts.count(want);
+        }
+        assert_eq!(
+            (counts.inserted, counts.unchanged, counts.updated),
+            (1, 1, 8)
+        );
+        assert_eq!(
+            counts.updated,
+            counts.moved_desa
+                + counts.moved_away
+                + counts.deceased
+                + counts.merged
+                + counts.other_changes
+        );
     }
 }

@@ -1,6 +1,7 @@
 //! Registry import: validate the whole file against the registry, then write it in one
 //! transaction, or refuse it whole with every bad row.
 
+use crate::domain::household::ChangeCounts;
 use crate::domain::registry::{self, Refused, RegistryKind};
 use crate::store::{Progress, Store, StoreError};
 use chrono::NaiveDate;
@@ -20,7 +21,10 @@ pub enum ImportError {
     Store(#[from] StoreError),
 }
 
-/// What an import did.
+/// What an import did. For households, every row is counted once by what changed
+/// (`household::Change`), in the same pass that compares it with the registry; `updated` is the
+/// sum of `moved_desa`, `moved_away`, `deceased`, `merged` and `other_changes`. A members file
+/// counts its rows as `inserted` and leaves the rest 0.
 #[derive(Clone, Copy, Debug, Serialize)]
 pub struct ImportReport {
     /// Which file.
@@ -33,6 +37,41 @@ pub struct ImportReport {
     pub updated: u64,
     /// Households already as given.
     pub unchanged: u64,
+    /// Households that moved to another desa.
+    pub moved_desa: u64,
+    /// Households whose status became `pindah`.
+    pub moved_away: u64,
+    /// Households whose status became `meninggal`.
+    pub deceased: u64,
+    /// Households whose status became `gabung`.
+    pub merged: u64,
+    /// Households changed otherwise (desil, KRS, the head, back to `aktif`).
+    pub other_changes: u64,
+}
+
+impl ImportReport {
+    fn households(rows: u64, c: ChangeCounts) -> ImportReport {
+        ImportReport {
+            kind: RegistryKind::Households,
+            rows,
+            inserted: c.inserted,
+            updated: c.updated,
+            unchanged: c.unchanged,
+            moved_desa: c.moved_desa,
+            moved_away: c.moved_away,
+            deceased: c.deceased,
+            merged: c.merged,
+            other_changes: c.other_changes,
+        }
+    }
+
+    fn members(rows: u64) -> ImportReport {
+        ImportReport {
+            kind: RegistryKind::Members,
+            inserted: rows,
+            ..ImportReport::households(rows, ChangeCounts::default())
+        }
+    }
 }
 
 /// A registry file to import: its bytes, its kind when the caller knows it (else read from the
@@ -83,23 +122,11 @@ pub async fn import_registry(
             let c = store
                 .upsert_households(&rows, effective_from, actor, progress)
                 .await?;
-            Ok(ImportReport {
-                kind,
-                rows: rows.len() as u64,
-                inserted: c.inserted,
-                updated: c.updated,
-                unchanged: c.unchanged,
-            })
+            Ok(ImportReport::households(rows.len() as u64, c))
         }
         Parsed::Members(rows) => {
             let n = store.upsert_members(&rows, actor, progress).await?;
-            Ok(ImportReport {
-                kind,
-                rows: n,
-                inserted: n,
-                updated: 0,
-                unchanged: 0,
-            })
+            Ok(ImportReport::members(n))
         }
     }
 }

@@ -4,7 +4,11 @@ use super::{AuditWriter, Engine, Store, StoreError, StoreResult, now_us, with_po
 use crate::domain::audit::AuditEvent;
 use crate::domain::ids::{CycleId, Period, ProgrammeId};
 use crate::domain::voucher::Cycle;
+use crate::domain::wilayah::WilayahCode;
 use chrono::{DateTime, Utc};
+
+/// Desa counted per insert statement (4 parameters a row, far below either engine's bound).
+const DESA_PER_STATEMENT: usize = 1000;
 
 type CycleRow = (i64, i64, String, i64, i64);
 
@@ -75,5 +79,38 @@ impl Store {
              where programme_id = $1 and period = $2"
         ).bind(programme.0).bind(period.to_string()).fetch_one(pool).await)?;
         from_row(row)
+    }
+
+    /// Records what an issuance run of `cycle` found (its households eligible per desa) and
+    /// its audit record in one transaction; the rows of an earlier run of the cycle are
+    /// replaced, so the cycle's counts are those of its latest run.
+    pub async fn record_issuance(
+        &self,
+        cycle: CycleId,
+        eligible_by_desa: &[(WilayahCode, u64)],
+        event: &AuditEvent,
+    ) -> StoreResult<()> {
+        let now = now_us();
+        with_writer!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            sqlx::query("delete from cycle_desa_counts where cycle_id = $1")
+                .bind(cycle.0)
+                .execute(&mut *tx)
+                .await?;
+            // One row per desa: a district's few hundred desa fit one statement's parameters.
+            for chunk in eligible_by_desa.chunks(DESA_PER_STATEMENT) {
+                let mut q = sqlx::QueryBuilder::new(
+                    "insert into cycle_desa_counts (cycle_id, kode_desa, eligible, counted_at_us) ",
+                );
+                q.push_values(chunk, |mut b, (desa, eligible)| {
+                    b.push_bind(cycle.0).push_bind(desa.as_str().to_owned())
+                        .push_bind(i64::try_from(*eligible).unwrap_or(i64::MAX)).push_bind(now);
+                });
+                q.build().execute(&mut *tx).await?;
+            }
+            tx.append_audit(event).await?;
+            tx.commit().await?;
+            Ok::<_, StoreError>(())
+        })
     }
 }

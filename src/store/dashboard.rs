@@ -1,5 +1,6 @@
 //! The office dashboard's figures: per desa of a cycle, the active households of the registry,
-//! the vouchers issued and their value, what was redeemed and what remains.
+//! the households its issuance judged eligible (`cycle_desa_counts`, stored by the run), the
+//! vouchers issued and their value, what was redeemed and what remains.
 
 use super::{Store, StoreResult, with_report_pool};
 use crate::domain::ids::{Period, ProgrammeId};
@@ -18,6 +19,9 @@ pub struct DesaFigures {
     pub kecamatan_name: String,
     /// Active households in the registry.
     pub households_active: i64,
+    /// Households eligible on the cycle's first day, as the cycle's latest issuance run judged
+    /// them; `None` before any run of the cycle.
+    pub eligible: Option<i64>,
     /// Vouchers issued to households (replacement cards not counted again).
     pub issued: i64,
     /// Their face value.
@@ -29,7 +33,18 @@ pub struct DesaFigures {
     pub remaining_rp: i64,
 }
 
-type FiguresRow = (String, String, String, String, i64, i64, i64, i64, i64);
+type FiguresRow = (
+    String,
+    String,
+    String,
+    String,
+    i64,
+    Option<i64>,
+    i64,
+    i64,
+    i64,
+    i64,
+);
 
 impl Store {
     /// Every desa with households or vouchers of `period`, ordered by code.
@@ -41,6 +56,10 @@ impl Store {
         let rows: Vec<FiguresRow> = with_report_pool!(self, pool => sqlx::query_as(
             "select w.code, w.name, k.code, k.name, \
                (select count(*) from households h where h.kode_desa = w.code and h.status = 'aktif'), \
+               case when exists (select 1 from cycle_desa_counts e join cycles c on c.id = e.cycle_id \
+                   where c.programme_id = $1 and c.period = $2) \
+                 then coalesce((select e.eligible from cycle_desa_counts e join cycles c on c.id = e.cycle_id \
+                   where c.programme_id = $1 and c.period = $2 and e.kode_desa = w.code), 0) end, \
                coalesce(v.issued, 0), coalesce(v.issued_rp, 0), coalesce(v.redeemed_rp, 0), coalesce(v.remaining_rp, 0) \
              from wilayah w join wilayah k on k.code = w.parent_code \
              left join (select kode_desa, \
@@ -63,6 +82,7 @@ impl Store {
                     k,
                     kn,
                     households_active,
+                    eligible,
                     issued,
                     issued_rp,
                     redeemed_rp,
@@ -76,6 +96,7 @@ impl Store {
                             .map_err(|_| super::StoreError::Corrupt("wilayah code"))?,
                         kecamatan_name: kn,
                         households_active,
+                        eligible,
                         issued,
                         issued_rp,
                         redeemed_rp,

@@ -3,21 +3,13 @@
 
 use super::{AuditWriter, Engine, Store, StoreError, StoreResult, now_us, with_pool, with_writer};
 use crate::domain::audit::AuditEvent;
-use crate::domain::household::{Household, Member};
+use crate::domain::household::{Before, Change, ChangeCounts, Household, HouseholdStatus, Member};
 use crate::domain::registry::Known;
 use chrono::NaiveDate;
 use std::collections::HashMap;
 
-/// How many rows an upsert changed.
-#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
-pub struct UpsertCounts {
-    /// New rows.
-    pub inserted: u64,
-    /// Rows whose state changed.
-    pub updated: u64,
-    /// Rows already as given.
-    pub unchanged: u64,
-}
+/// How many rows an upsert changed, and how (new, moved, deceased, …).
+pub type UpsertCounts = ChangeCounts;
 
 type StateRow = (String, String, String, i64, bool, String);
 
@@ -30,6 +22,17 @@ fn state_of(h: &Household) -> StateRow {
         h.krs,
         h.status.as_str().to_owned(),
     )
+}
+
+/// A stored household's state as `Change::of` reads it: its desa, status, and whether the
+/// imported row equals it.
+fn before_of<'a>(old: &'a StateRow, new: &StateRow) -> StoreResult<Before<'a>> {
+    Ok(Before {
+        kode_desa: &old.2,
+        status: HouseholdStatus::parse(&old.5)
+            .map_err(|_| StoreError::Corrupt("stored household status"))?,
+        same: old == new,
+    })
 }
 
 /// The columns names are sealed for (the associated data of each name's encryption).
@@ -72,10 +75,11 @@ impl Store {
             let mut changed: Vec<(&Household, StateRow)> = Vec::new();
             for h in households {
                 let state = state_of(h);
-                match existing.get(h.no_kk.as_str()) {
-                    Some(old) if *old == state => counts.unchanged += 1,
-                    Some(_) => { counts.updated += 1; changed.push((h, state)); }
-                    None => { counts.inserted += 1; changed.push((h, state)); }
+                let before = existing.get(h.no_kk.as_str()).map(|old| before_of(old, &state)).transpose()?;
+                let change = Change::of(before, h);
+                counts.count(change);
+                if change != Change::Unchanged {
+                    changed.push((h, state));
                 }
             }
             progress(counts.unchanged);
@@ -111,7 +115,9 @@ impl Store {
             }
             tx.append_audit(&AuditEvent::new(actor, "households.import", "registry", &serde_json::json!({
                 "rows": households.len(), "inserted": counts.inserted, "updated": counts.updated,
-                "unchanged": counts.unchanged, "effective_from": effective_from,
+                "unchanged": counts.unchanged, "moved_desa": counts.moved_desa,
+                "moved_away": counts.moved_away, "deceased": counts.deceased, "merged": counts.merged,
+                "other_changes": counts.other_changes, "effective_from": effective_from,
             }))).await?;
             tx.commit().await?;
             Ok::<_, StoreError>(counts)

@@ -18,12 +18,17 @@ pub async fn resolve(store: &Store, number: Option<u16>) -> Result<Programme, Pr
 /// Today in the local time of the deployment's programme (the default zone, WIB, before any
 /// programme exists or when several do and none is named).
 pub async fn local_today(store: &Store) -> Result<NaiveDate, Problem> {
-    let offset = match store.resolve_programme(None).await {
-        Ok(p) => p.settings.utc_offset_hours,
+    Ok(calendar::local_today(utc_offset_hours(store).await?))
+}
+
+/// The offset from UTC of the deployment programme's local time, in hours (WIB 7 before any
+/// programme exists or when several do and none is named).
+pub async fn utc_offset_hours(store: &Store) -> Result<i8, Problem> {
+    match store.resolve_programme(None).await {
+        Ok(p) => Ok(p.settings.utc_offset_hours),
         Err(StoreError::NotFound | StoreError::Invalid(_)) => {
-            ProgrammeSettings::default().utc_offset_hours
+            Ok(ProgrammeSettings::default().utc_offset_hours)
         }
-        Err(e) => return Err(e.into()),
-    };
-    Ok(calendar::local_today(offset))
+        Err(e) => Err(e.into()),
+    }
 }

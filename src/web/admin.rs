@@ -1,5 +1,5 @@
-//! The office pages: `/admin` (the dashboard: households, vouchers issued, redeemed and
-//! remaining by kecamatan and desa, this month against last, with server-drawn charts and the
+//! The office pages: `/admin` (the dashboard: households, households eligible (as the cycle's
+//! issuance judged them), vouchers issued, redeemed and remaining by kecamatan and desa, this month against last, with server-drawn charts and the
 //! numbers behind them), `/admin/registri` (registry upload with the row-error report) and
 //! `/admin/siklus` (open and issue a cycle, card sheets and hand-over lists per desa),
 //! `/admin/kartu` (a lost card found by its number, revoked and replaced, the new card printed). Each
@@ -84,6 +84,8 @@ fn previous(period: Period) -> Period {
 #[derive(Clone, Copy, Debug, Default)]
 struct Totals {
     households: i64,
+    /// `None` until the cycle's issuance ran.
+    eligible: Option<i64>,
     issued: i64,
     issued_rp: i64,
     redeemed_rp: i64,
@@ -93,6 +95,7 @@ struct Totals {
 impl Totals {
     fn add(&mut self, f: &DesaFigures) {
         self.households += f.households_active;
+        self.eligible = plus(self.eligible, f.eligible);
         self.issued += f.issued;
         self.issued_rp += f.issued_rp;
         self.redeemed_rp += f.redeemed_rp;
@@ -105,6 +108,7 @@ struct Line {
     kecamatan: bool,
     name: String,
     households: i64,
+    eligible: String,
     issued: i64,
     issued_rp: String,
     redeemed_rp: String,
@@ -118,6 +122,7 @@ impl Line {
             kecamatan,
             name,
             households: now.households,
+            eligible: count_or_dash(now.eligible),
             issued: now.issued,
             issued_rp: format::rupiah(now.issued_rp),
             redeemed_rp: format::rupiah(now.redeemed_rp),
@@ -137,6 +142,7 @@ struct DashboardPage {
     now: Totals,
     last: Totals,
     lines: Vec<Line>,
+    chart_eligible: String,
     chart_issued: String,
     chart_redeemed: String,
 }
@@ -144,6 +150,23 @@ struct DashboardPage {
 impl DashboardPage {
     fn rp(&self, amount_rp: &i64) -> String {
         format::rupiah(*amount_rp)
+    }
+
+    fn count(&self, n: &Option<i64>) -> String {
+        count_or_dash(*n)
+    }
+}
+
+/// A count, or a dash before the cycle's issuance ran.
+fn count_or_dash(n: Option<i64>) -> String {
+    n.map_or_else(|| "—".to_owned(), |n| n.to_string())
+}
+
+/// The sum of two counts that may not be known yet.
+fn plus(a: Option<i64>, b: Option<i64>) -> Option<i64> {
+    match (a, b) {
+        (None, None) => None,
+        (a, b) => Some(a.unwrap_or(0) + b.unwrap_or(0)),
     }
 }
 
@@ -190,6 +213,7 @@ impl DashboardPage {
             now: Totals::default(),
             last: Totals::default(),
             lines: Vec::new(),
+            chart_eligible: String::new(),
             chart_issued: String::new(),
             chart_redeemed: String::new(),
         }
@@ -212,6 +236,7 @@ async fn dashboard_page(
     let (mut total_now, mut total_last) = (Totals::default(), Totals::default());
     let mut lines = Vec::new();
     let (mut labels, mut issued, mut redeemed) = (Vec::new(), [vec![], vec![]], [vec![], vec![]]);
+    let mut eligible = [vec![], vec![]];
     for (kecamatan, desa) in &now {
         let (mut k_now, mut k_last) = (Totals::default(), Totals::default());
         let mut desa_lines = Vec::new();
@@ -231,6 +256,8 @@ async fn dashboard_page(
         lines.push(Line::of(true, kecamatan.clone(), k_now, k_last));
         lines.extend(desa_lines);
         labels.push(kecamatan.clone());
+        eligible[0].push(k_now.eligible.unwrap_or(0));
+        eligible[1].push(k_now.issued);
         issued[0].push(k_now.issued_rp);
         issued[1].push(k_last.issued_rp);
         redeemed[0].push(k_now.redeemed_rp);
@@ -239,18 +266,18 @@ async fn dashboard_page(
         total_last = sum(total_last, k_last);
     }
     let (p, lp) = (period.to_string(), last_period.to_string());
-    let chart = |values: [Vec<i64>; 2]| {
+    let chart = |names: [&str; 2], values: [Vec<i64>; 2]| {
         let [a, b] = values;
         chart::grouped_bars(
             &labels,
             &[
                 Series {
-                    name: &p,
+                    name: names[0],
                     rgb: (11, 107, 58),
                     values: a,
                 },
                 Series {
-                    name: &lp,
+                    name: names[1],
                     rgb: (138, 75, 0),
                     values: b,
                 },
@@ -258,11 +285,13 @@ async fn dashboard_page(
         )
         .unwrap_or_default()
     };
+    let counts = [c.t(Msg::DashEligible), c.t(Msg::DashIssued)];
     Ok(DashboardPage {
-        c,
         problem: None,
-        chart_issued: chart(issued),
-        chart_redeemed: chart(redeemed),
+        chart_eligible: chart(counts, eligible),
+        chart_issued: chart([&p, &lp], issued),
+        chart_redeemed: chart([&p, &lp], redeemed),
+        c,
         period: p.clone(),
         last_period: lp.clone(),
         now: total_now,
@@ -274,6 +303,7 @@ async fn dashboard_page(
 fn sum(a: Totals, b: Totals) -> Totals {
     Totals {
         households: a.households + b.households,
+        eligible: plus(a.eligible, b.eligible),
         issued: a.issued + b.issued,
         issued_rp: a.issued_rp + b.issued_rp,
         redeemed_rp: a.redeemed_rp + b.redeemed_rp,
@@ -300,7 +330,11 @@ const SCRIPT_MESSAGES: &[Msg] = &[
     Msg::ImportReason,
     Msg::ImportRows,
     Msg::ImportNew,
-    Msg::ImportChanged,
+    Msg::ImportMovedDesa,
+    Msg::ImportMovedAway,
+    Msg::ImportDeceased,
+    Msg::ImportMerged,
+    Msg::ImportOther,
     Msg::ImportUnchanged,
     Msg::CycleOpened,
     Msg::CycleIssued,

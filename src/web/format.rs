@@ -1,6 +1,12 @@
-//! How pages write money and dates: `Rp 25.000` (Indonesian grouping), `29 Nov 2026`.
+//! How pages write money, dates and times: `Rp 25.000` (Indonesian grouping), `29 Nov 2026`,
+//! `29 Nov 2026 21:05 WIB` (the programme's local time, with its zone's name).
 
-use chrono::{Datelike, NaiveDate};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+
+/// `29 Nov 2026 21:05 WIB`: an instant in the programme's local time (WIB, WITA or WIT).
+pub fn date_time(at: DateTime<Utc>, utc_offset_hours: i8) -> String {
+    crate::domain::calendar::waktu(at, utc_offset_hours)
+}
 
 /// `Rp 25.000`.
 pub fn rupiah(amount_rp: i64) -> String {

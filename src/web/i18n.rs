@@ -387,6 +387,12 @@ messages! {
     AdminWorking = "admin_working", "Sedang diproses…", "Working…";
     /// Households.
     DashHouseholds = "dash_households", "KK aktif terdaftar", "Active households";
+    /// Eligible.
+    DashEligible = "dash_eligible", "KK layak", "Eligible households";
+    /// What eligible means, and its dash.
+    DashEligibleHelp = "dash_eligible_help", "KK layak: dinilai saat penerbitan siklus ini, per hari pertama bulannya (— = belum diterbitkan).", "Eligible: as this cycle's issuance judged them on the month's first day (— = not issued yet).";
+    /// Chart: eligible and issued.
+    DashChartEligible = "dash_chart_eligible", "KK layak dan voucher terbit per kecamatan", "Eligible households and vouchers issued by kecamatan";
     /// Issued.
     DashIssued = "dash_issued", "Voucher terbit", "Vouchers issued";
     /// Issued value.
@@ -608,10 +614,18 @@ messages! {
     ImportRows = "import_rows", "Baris data dibaca", "Data rows read";
     /// New.
     ImportNew = "import_new", "Baru", "New";
-    /// Changed (moved, deceased, other changes).
-    ImportChanged = "import_changed", "Berubah (pindah, meninggal, data lain)", "Changed (moved, deceased, other data)";
+    /// Moved to another desa.
+    ImportMovedDesa = "import_moved_desa", "Pindah desa", "Moved desa";
+    /// Status became pindah.
+    ImportMovedAway = "import_moved_away", "Pindah keluar", "Moved away";
+    /// Status became meninggal.
+    ImportDeceased = "import_deceased", "Meninggal", "Deceased";
+    /// Status became gabung.
+    ImportMerged = "import_merged", "Gabung KK", "Merged";
+    /// Changed otherwise.
+    ImportOther = "import_other", "Berubah lain", "Other changes";
     /// Unchanged.
-    ImportUnchanged = "import_unchanged", "Tidak berubah", "Unchanged";
+    ImportUnchanged = "import_unchanged", "Tetap", "Unchanged";
     /// Cycles title.
     CyclesTitle = "cycles_title", "Siklus dan kartu", "Cycles and cards";
     /// Open.

@@ -1,5 +1,5 @@
 //! The signing keys page, `/admin/kunci`: every voucher signing key with its windows (signs
-//! from/until, verifies until) and status; the first key, rotation and revocation through the
+//! from/until, verifies until, in the programme's local time: `29 Nov 2026 21:05 WIB`) and status; the first key, rotation and revocation through the
 //! same `/v1` API as `relasi keys` (`usecases::keys`), by the page's script.
 
 use super::admin::refusal;
@@ -54,15 +54,9 @@ struct KeysPage {
     messages_json: String,
 }
 
-/// `29 Nov 2026 14:05 UTC`, or a dash for a window still open.
-fn when(t: Option<DateTime<Utc>>) -> String {
-    t.map_or("—".to_owned(), |t| {
-        format!(
-            "{} {} UTC",
-            format::date_id(t.date_naive()),
-            t.format("%H:%M")
-        )
-    })
+/// `29 Nov 2026 21:05 WIB` in the programme's local time, or a dash for a window still open.
+fn when(t: Option<DateTime<Utc>>, utc_offset_hours: i8) -> String {
+    t.map_or("—".to_owned(), |t| format::date_time(t, utc_offset_hours))
 }
 
 fn status_msg(status: KeyStatus) -> Msg {
@@ -77,6 +71,7 @@ async fn lines(state: &AppState, who: &Principal) -> Result<Vec<KeyLine>, Proble
     if !matches!(who.role, Role::Admin | Role::Auditor) {
         return Err(Problem::new(Code::Forbidden));
     }
+    let offset = crate::usecases::programmes::utc_offset_hours(&state.store).await?;
     let mut out: Vec<KeyLine> = keys::list(&state.store)
         .await?
         .into_iter()
@@ -85,9 +80,9 @@ async fn lines(state: &AppState, who: &Principal) -> Result<Vec<KeyLine>, Proble
             status: status_msg(k.status),
             active: k.status == KeyStatus::Active,
             revocable: k.status != KeyStatus::Revoked,
-            signing_from: when(Some(k.signing_from)),
-            signing_until: when(k.signing_until),
-            verify_until: when(k.verify_until),
+            signing_from: when(Some(k.signing_from), offset),
+            signing_until: when(k.signing_until, offset),
+            verify_until: when(k.verify_until, offset),
         })
         .collect();
     out.reverse();

@@ -410,6 +410,13 @@ async fn import_from_the_cli_writes_or_names_the_bad_rows() {
     );
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["inserted"], 120);
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains(
+            "Baru 120 · Pindah desa 0 · Pindah keluar 0 · Meninggal 0 · Gabung KK 0 · Berubah lain 0 · Tetap 0"
+        ),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let bad = dir.path().join("bad.csv");
     std::fs::write(
         &bad,

@@ -1,7 +1,9 @@
 //! The office pages added after the first ones: `/admin/toko` (register a shop with its area
 //! picked from the wilayah tree, suspend it and see its sales refused, reactivate it, print its
-//! phone's pairing QR). Each story signs in as a person would, checks what the page shows and
-//! what changed behind it, the accessibility basics at 360 px, and that other roles are refused.
+//! phone's pairing QR), `/admin/kunci` (signing keys, their windows in local time), and the
+//! dashboard's households eligible as the cycle's issuance judged them. Each story signs in as
+//! a person would, checks what the page shows and what changed behind it, the accessibility
+//! basics at 360 px, and that other roles are refused.
 
 use crate::browser::Browser;
 use crate::helpers::{TestApp, assert_problem, spawn_app};
@@ -264,6 +266,13 @@ async fn an_admin_creates_rotates_and_revokes_signing_keys_on_the_keys_page() {
         b.text(&format!("{old} .kunci-status")).await,
         "Dipensiunkan"
     );
+    // Windows in the programme's local time, with its zone's name (the demo district: WIB).
+    let verify_until = b.text(&format!("{old} .kunci-verifikasi")).await;
+    assert_eq!(
+        verify_until,
+        relasi::domain::calendar::waktu(metas[0].verify_until.unwrap(), 7)
+    );
+    assert!(verify_until.ends_with(" WIB"), "{verify_until}");
     b.assert_accessible().await;
     if app.db.backend == relasi::store::Backend::Sqlite {
         b.screenshot("admin-kunci").await;
@@ -315,3 +324,78 @@ story!(
     an_admin_creates_rotates_and_revokes_signing_keys_on_the_keys_page,
     multi_thread
 );
+
+/// The text of the element `id` in a page (`id="ID">TEXT<`).
+fn shown<'a>(html: &'a str, id: &str) -> &'a str {
+    let at = format!("id=\"{id}\">");
+    let start = html.find(&at).unwrap_or_else(|| panic!("no #{id}")) + at.len();
+    html[start..].split('<').next().unwrap()
+}
+
+/// The eligible cell of a desa's (or kecamatan's) row of the dashboard's table.
+fn eligible_cell<'a>(html: &'a str, area: &str) -> &'a str {
+    let row = html
+        .find(&format!(">{area}</th>"))
+        .unwrap_or_else(|| panic!("no row {area}"));
+    let cell = "class=\"num layak\">";
+    let start = row + html[row..].find(cell).unwrap() + cell.len();
+    html[start..].split('<').next().unwrap()
+}
+
+async fn the_dashboard_shows_the_households_eligible_as_the_issuance_judged_them() {
+    let app = spawn_app().await;
+    crate::issuance::district(&app, "100000000").await;
+    account(&app, "admin.dinkes", "kata sandi admin", "admin", &[]).await;
+    let (_, _, admin) = sign_in(&app, "admin.dinkes", "kata sandi admin").await;
+    let (status, html) = page_as(&app, &admin, "/admin?periode=2026-12").await;
+    assert_eq!(status, 200);
+    assert_eq!(shown(&html, "angka-layak"), "—", "not issued yet");
+
+    let report: Value = crate::issuance::issue(&app).await.json().await.unwrap();
+    let eligible = report["eligible"].as_i64().unwrap();
+    assert!(eligible > 0 && report["skipped_ineligible"].as_i64().unwrap() > 0);
+    let (_, html) = page_as(&app, &admin, "/admin?periode=2026-12").await;
+    assert_eq!(shown(&html, "angka-layak"), eligible.to_string());
+    assert_eq!(shown(&html, "angka-terbit"), eligible.to_string());
+    // Per desa: money was ample, so each desa's eligible households are its vouchers.
+    let programme = relasi::usecases::programmes::resolve(&app.store, None)
+        .await
+        .unwrap();
+    let period = relasi::domain::ids::Period::parse("2026-12").unwrap();
+    let figures = app.store.desa_figures(programme.id, period).await.unwrap();
+    for f in &figures {
+        assert_eq!(f.eligible, Some(f.issued), "{}", f.desa_name);
+        assert_eq!(eligible_cell(&html, &f.desa_name), f.issued.to_string());
+    }
+    assert_eq!(
+        figures.iter().filter_map(|f| f.eligible).sum::<i64>(),
+        eligible
+    );
+    assert!(
+        figures
+            .iter()
+            .any(|f| f.eligible == Some(0) && f.households_active > 0),
+        "a desa outside the lokus: households, none eligible"
+    );
+    assert_eq!(
+        eligible_cell(&html, "Pasrepan"),
+        figures
+            .iter()
+            .filter(|f| f.kecamatan_name == "Pasrepan")
+            .filter_map(|f| f.eligible)
+            .sum::<i64>()
+            .to_string()
+    );
+    assert_eq!(html.matches("<figure class=\"chart\"").count(), 3);
+
+    // The head of an eligible household died: the next run judges again, and the dashboard
+    // follows the latest run.
+    app.import_csv(crate::registry::households_csv(1, 1, "meninggal"))
+        .await;
+    let again: Value = crate::issuance::issue(&app).await.json().await.unwrap();
+    assert_eq!(again["eligible"].as_i64(), Some(eligible - 1), "{again}");
+    let (_, html) = page_as(&app, &admin, "/admin?periode=2026-12").await;
+    assert_eq!(shown(&html, "angka-layak"), (eligible - 1).to_string());
+    assert_eq!(shown(&html, "angka-terbit"), eligible.to_string());
+}
+story!(the_dashboard_shows_the_households_eligible_as_the_issuance_judged_them);

@@ -374,7 +374,8 @@ async fn an_admin_imports_fixes_a_bad_row_issues_and_downloads_a_card_sheet() {
     b.wait_for("document.body.dataset.ready === '1'", 30).await;
     let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("households-salah.csv");
-    std::fs::write(&bad, registry(true)).unwrap();
+    // As Excel saves a CSV: CRLF line ends.
+    std::fs::write(&bad, registry(true).replace('\n', "\r\n")).unwrap();
     upload(&b, &bad).await;
     assert_eq!(
         b.text("#impor-pesan").await.split('.').next().unwrap(),
@@ -390,13 +391,27 @@ async fn an_admin_imports_fixes_a_bad_row_issues_and_downloads_a_card_sheet() {
     if app.db.backend == relasi::store::Backend::Sqlite {
         b.screenshot("admin-registri").await;
     }
+    // A file saved as Windows-1252, not UTF-8: refused as the CLI refuses it, line named.
+    let latin1 = dir.path().join("households-latin1.csv");
+    let bytes: Vec<u8> = registry(false)
+        .replace("Kepala Dua", "Kepala D#a")
+        .bytes()
+        .map(|b| if b == b'#' { 0xE9 } else { b })
+        .collect();
+    std::fs::write(&latin1, bytes).unwrap();
+    upload(&b, &latin1).await;
+    assert_eq!(b.text("#impor-galat tbody td").await, "3");
+    assert_eq!(b.text("#impor-galat tbody td:nth-child(2)").await, "row");
     let (households, _) = app.store.count_registry().await.unwrap();
     assert_eq!(households, 0, "nothing written");
     let good = dir.path().join("households.csv");
     std::fs::write(&good, registry(false)).unwrap();
     upload(&b, &good).await;
     assert_eq!(b.text("#impor-pesan").await, "Registri diimpor.");
-    assert!(b.text("#impor-ringkasan").await.contains("Baru\n3"));
+    assert_eq!(
+        b.text("#impor-perubahan").await,
+        "Baru 3 · Pindah desa 0 · Meninggal 0 · Berubah lain 0 · Tetap 0"
+    );
 
     b.client
         .goto(&app.url("/admin/siklus?periode=2026-11"))
@@ -440,11 +455,16 @@ async fn an_admin_imports_fixes_a_bad_row_issues_and_downloads_a_card_sheet() {
     b.wait_for("document.getElementById('angka-terbit')", 30)
         .await;
     assert_eq!(b.text("#angka-terbit").await, "3");
+    assert_eq!(
+        b.text("#angka-layak").await,
+        "3",
+        "the eligible the issuance reported"
+    );
     assert!(b.text("#dasbor-tabel").await.contains("Sibon"));
     assert_eq!(
         b.eval("document.querySelectorAll('figure.chart svg').length")
             .await,
-        json!(2)
+        json!(3)
     );
     b.assert_accessible().await;
     if app.db.backend == relasi::store::Backend::Sqlite {

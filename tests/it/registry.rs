@@ -90,6 +90,86 @@ async fn a_status_change_is_kept_with_the_day_it_took_effect() {
 }
 story!(a_status_change_is_kept_with_the_day_it_took_effect);
 
+/// The counts of an import's answer, by name.
+fn counts(report: &Value, names: &[&str]) -> Vec<u64> {
+    names.iter().map(|n| report[*n].as_u64().unwrap()).collect()
+}
+
+const CHANGES: [&str; 9] = [
+    "rows",
+    "inserted",
+    "updated",
+    "unchanged",
+    "moved_desa",
+    "moved_away",
+    "deceased",
+    "merged",
+    "other_changes",
+];
+
+async fn a_reimport_counts_the_households_that_are_new_moved_or_deceased() {
+    let app = spawn_app().await;
+    let first: Value = import(
+        &app,
+        households_csv(1, 10, "aktif"),
+        "?effective=2026-01-01",
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(counts(&first, &CHANGES), [10, 10, 0, 0, 0, 0, 0, 0, 0]);
+    // KK 3 moves from desa 35.14.05.2016 to Sibon, the head of KK 5 died, KK 11 is new.
+    let mut lines: Vec<String> = households_csv(1, 10, "aktif")
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    lines[3] = lines[3].replace("35.14.05.2016", "35.14.05.2005");
+    lines[5] = lines[5].replace(",aktif", ",meninggal");
+    lines.push(
+        households_csv(11, 1, "aktif")
+            .lines()
+            .nth(1)
+            .unwrap()
+            .to_owned(),
+    );
+    let csv = lines.join("\n") + "\n";
+    let second: Value = import(&app, csv, "?effective=2026-10-01")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        counts(&second, &CHANGES),
+        [11, 1, 2, 8, 1, 0, 1, 0, 0],
+        "{second}"
+    );
+    // Then one moves away, one merges into another KK, one's desil is corrected: each is
+    // counted once, and the earlier changes are now as given.
+    lines[4] = lines[4].replace(",aktif", ",pindah");
+    lines[6] = lines[6].replace(",aktif", ",gabung");
+    lines[7] = lines[7].replace("Kepala 7,35.14.05.2016,1,", "Kepala 7,35.14.05.2016,2,");
+    let third: Value = import(&app, lines.join("\n") + "\n", "?effective=2026-11-01")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        counts(&third, &CHANGES),
+        [11, 0, 3, 8, 0, 1, 0, 1, 1],
+        "{third}"
+    );
+    let audit = app.store.audit_records().await.unwrap();
+    let last = &audit.last().unwrap().event;
+    assert_eq!(last.action, "households.import");
+    let detail: Value = serde_json::from_str(&last.detail).unwrap();
+    assert_eq!(
+        (detail["moved_away"].as_u64(), detail["merged"].as_u64()),
+        (Some(1), Some(1))
+    );
+}
+story!(a_reimport_counts_the_households_that_are_new_moved_or_deceased);
+
 async fn one_bad_row_among_a_thousand_refuses_the_file_and_names_the_row() {
     let app = spawn_app().await;
     let chain_before = app.store.audit_records().await.unwrap().len();
@@ -111,6 +191,16 @@ async fn one_bad_row_among_a_thousand_refuses_the_file_and_names_the_row() {
     );
     assert_eq!(app.store.count_registry().await.unwrap(), (0, 0));
     assert_eq!(app.store.audit_records().await.unwrap().len(), chain_before);
+    // As Excel saves it (CRLF), with a blank line before the bad row: still the line an
+    // editor or spreadsheet shows (the blank line is line 642, the bad row 643).
+    lines.insert(641, String::new());
+    let problem = assert_problem(
+        import(&app, lines.join("\r\n") + "\r\n", "").await,
+        422,
+        "registry_invalid",
+    )
+    .await;
+    assert_eq!(problem["errors"][0]["line"], 643, "{problem}");
 }
 story!(one_bad_row_among_a_thousand_refuses_the_file_and_names_the_row);
 

@@ -143,6 +143,12 @@ impl Run<'_> {
             }
         };
         report.eligible += 1;
+        match report.eligible_by_desa.get_mut(&h.kode_desa) {
+            Some(n) => *n += 1,
+            None => {
+                report.eligible_by_desa.insert(h.kode_desa.clone(), 1);
+            }
+        }
         if facts.issued.contains(h.no_kk.as_str()) {
             report.already_issued += 1;
             return None;

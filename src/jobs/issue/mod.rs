@@ -85,6 +85,10 @@ pub struct IssueReport {
     /// only, whose funding was decided from the households counted at the start); the next run
     /// judges them.
     pub deferred: u64,
+    /// `eligible` per desa: stored with the run (`cycle_desa_counts`) for the dashboard, not
+    /// part of the answer.
+    #[serde(skip)]
+    pub eligible_by_desa: HashMap<WilayahCode, u64>,
 }
 
 /// The line each desa's households are charged to when money is ample.
@@ -160,8 +164,18 @@ pub async fn issue_cycle(
     metrics::counter!("relasi_issuance_skipped_budget_total").increment(report.skipped_budget);
     let detail = serde_json::to_value(&report).unwrap_or_default();
     let subject = format!("cycle:{}", cycle.id);
+    let mut by_desa: Vec<(WilayahCode, u64)> = report
+        .eligible_by_desa
+        .iter()
+        .map(|(desa, n)| (desa.clone(), *n))
+        .collect();
+    by_desa.sort_unstable();
     store
-        .audit(&AuditEvent::new(actor, "cycle.issue", subject, &detail))
+        .record_issuance(
+            cycle.id,
+            &by_desa,
+            &AuditEvent::new(actor, "cycle.issue", subject, &detail),
+        )
         .await?;
     Ok(report)
 }

@@ -1,6 +1,7 @@
 // The office pages' actions, through the same /v1 API as curl and the CLI: the registry upload
-// (every bad row named by its line: the header is line 1, as a spreadsheet shows it), opening
-// and issuing a cycle.
+// (the file's bytes as they are, so a file that is not UTF-8 is refused as the CLI refuses it
+// rather than decoded with replacement characters; every bad row named by its line: the header
+// is line 1, as a spreadsheet shows it), opening and issuing a cycle.
 const { api, t, rupiah, problemTitle, csrf } = globalThis.RELASI;
 
 function facts(dl, pairs) {
@@ -15,6 +16,16 @@ function facts(dl, pairs) {
   dl.hidden = false;
 }
 
+// What a households import changed, each household counted once, on one line:
+// "Baru 12 · Pindah desa 3 · Meninggal 1 · Berubah lain 4 · Tetap 980" (moved away and merged
+// appear when there are any).
+function changeLine(r) {
+  const parts = [["import_new", r.inserted], ["import_moved_desa", r.moved_desa],
+    ["import_moved_away", r.moved_away, true], ["import_deceased", r.deceased],
+    ["import_merged", r.merged, true], ["import_other", r.other_changes], ["import_unchanged", r.unchanged]];
+  return parts.filter(([, n, onlyIfAny]) => !onlyIfAny || n > 0).map(([key, n]) => `${t(key)} ${n}`).join(" · ");
+}
+
 async function upload(event) {
   event.preventDefault();
   const file = document.getElementById("berkas").files[0];
@@ -22,21 +33,23 @@ async function upload(event) {
   const say = document.getElementById("impor-pesan");
   const errors = document.getElementById("impor-galat");
   const summary = document.getElementById("impor-ringkasan");
+  const changes = document.getElementById("impor-perubahan");
   if (!file) return;
   errors.hidden = true;
   summary.hidden = true;
+  changes.textContent = "";
   say.className = "";
   say.textContent = t("admin_working");
   const res = await fetch(`/v1/households/import?effective=${encodeURIComponent(effective)}`, {
     method: "POST", credentials: "same-origin",
-    headers: { "Content-Type": "text/csv", "X-CSRF-Token": csrf }, body: await file.text(),
+    headers: { "Content-Type": "text/csv", "X-CSRF-Token": csrf }, body: file,
   });
   const body = await res.json().catch(() => null);
   if (res.status === 200) {
     say.className = "ok";
     say.textContent = t("import_done");
-    facts(summary, [[t("import_rows"), body.rows], [t("import_new"), body.inserted],
-      [t("import_changed"), body.updated], [t("import_unchanged"), body.unchanged]]);
+    facts(summary, [[t("import_rows"), body.rows], ...(body.kind === "households" ? [] : [[t("import_new"), body.inserted]])]);
+    if (body.kind === "households") changes.textContent = changeLine(body);
     return;
   }
   say.className = "alert";
