@@ -32,6 +32,7 @@ mod support;
 
 mod helpers;
 
+mod akun;
 mod api_errors;
 mod audit;
 mod authz;
