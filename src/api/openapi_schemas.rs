@@ -486,6 +486,22 @@ fn accounts_and_finance(add: &mut impl FnMut(&str, Value)) {
         ),
     );
     add(
+        "AkunForm",
+        object(
+            &["csrf", "aksi"],
+            json!({
+                "csrf": string(),
+                "aksi": { "type": "string", "enum": ["akun", "buka", "sandi", "nonaktif", "token", "cabut"] },
+                "id": { "type": "string", "description": "Account or token id (buka, sandi, nonaktif, cabut)" },
+                "nama": string(), "sandi": string(), "peran": roles,
+                "wilayah": { "type": "string", "description": "Kepmendagri code; empty: the whole district" },
+                "catatan": { "type": "string", "maxLength": 100 },
+                "hari": { "type": "string", "description": "Token lifetime in days; empty: until revoked" },
+                "toko": { "type": "string", "description": "Shop id, for a shop's token" }
+            }),
+        ),
+    );
+    add(
         "PasswordReset",
         object(&["password"], json!({ "password": string() })),
     );

@@ -55,7 +55,7 @@ struct KeysPage {
 }
 
 /// `29 Nov 2026 14:05 UTC`, or a dash for a window still open.
-fn when(t: Option<DateTime<Utc>>) -> String {
+pub(super) fn when(t: Option<DateTime<Utc>>) -> String {
     t.map_or("—".to_owned(), |t| {
         format!(
             "{} {} UTC",

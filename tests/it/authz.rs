@@ -322,6 +322,8 @@ fn table() -> Vec<Row> {
             Any,
             n,
         ),
+        row("GET", "/admin/akun", "/admin/akun", Public, Any, n),
+        row("POST", "/admin/akun", "/admin/akun", Public, Any, n),
         row(
             "POST",
             "/v1/account/password",
