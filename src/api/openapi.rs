@@ -899,6 +899,7 @@ pub const ROUTES: &[Op] = &[
             C::WeakPassword,
             C::ValidationFailed,
             C::OutsideArea,
+            C::NotFound,
         ],
     },
     Op {
