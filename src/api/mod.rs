@@ -27,6 +27,7 @@ pub mod request_id;
 mod sales;
 mod scan;
 mod settlements;
+mod tokens;
 mod vouchers;
 mod wilayah;
 
@@ -208,6 +209,7 @@ pub fn app(state: AppState) -> Router {
         .merge(registry::router(import_limit))
         .merge(health::router())
         .merge(accounts::router(&sign_in_limit))
+        .merge(tokens::router())
         .merge(audit::router())
         .merge(keys::router())
         .merge(merchants::router())
@@ -233,6 +235,7 @@ pub fn app(state: AppState) -> Router {
         .merge(crate::web::keuangan::router())
         .merge(crate::web::mitra::router())
         .merge(crate::web::kunci::router())
+        .merge(crate::web::akun::router())
         .fallback(|| async { error::ApiError::new(Code::NotFound) })
         .with_state(state)
         // The import route sets its own, larger DefaultBodyLimit; the outer layer only stops

@@ -450,6 +450,79 @@ fn accounts_and_finance(add: &mut impl FnMut(&str, Value)) {
             }),
         ),
     );
+    let at = || nullable("string");
+    add(
+        "Account",
+        object(
+            &["id", "name", "role", "areas", "state", "failed_logins"],
+            json!({
+                "id": { "type": "integer" }, "name": string(), "role": roles,
+                "merchant_id": nullable("integer"), "areas": { "type": "array", "items": code() },
+                "state": { "type": "string", "enum": ["active", "locked", "disabled"] },
+                "failed_logins": { "type": "integer" }, "locked_until": at(),
+                "disabled_at": at(), "last_sign_in": at(), "created_at": at()
+            }),
+        ),
+    );
+    add(
+        "AccountList",
+        object(
+            &["accounts", "next_before"],
+            json!({ "accounts": list_of("Account"), "next_before": nullable("integer") }),
+        ),
+    );
+    let token_fields = json!({
+        "id": { "type": "integer" }, "role": roles, "merchant_id": nullable("integer"),
+        "areas": { "type": "array", "items": code() }, "label": string(),
+        "created_at": at(), "expires_at": at(), "revoked_at": at(),
+        "account_id": nullable("integer")
+    });
+    add(
+        "Token",
+        object(&["id", "role", "areas", "label"], token_fields.clone()),
+    );
+    add(
+        "TokenList",
+        object(
+            &["tokens", "next_before"],
+            json!({ "tokens": list_of("Token"), "next_before": nullable("integer") }),
+        ),
+    );
+    let mut made = token_fields;
+    made["token"] = json!({ "type": "string", "description": "The secret, shown this once" });
+    add("TokenMade", object(&["id", "token", "role", "areas"], made));
+    add(
+        "TokenRequest",
+        object(
+            &["role"],
+            json!({
+                "role": roles, "merchant_id": nullable("integer"),
+                "areas": { "type": "array", "items": code() },
+                "label": { "type": "string", "maxLength": 100 },
+                "days": { "type": ["integer", "null"], "minimum": 1, "maximum": 3650 }
+            }),
+        ),
+    );
+    add(
+        "AkunForm",
+        object(
+            &["csrf", "aksi"],
+            json!({
+                "csrf": string(),
+                "aksi": { "type": "string", "enum": ["akun", "buka", "sandi", "nonaktif", "token", "cabut"] },
+                "id": { "type": "string", "description": "Account or token id (buka, sandi, nonaktif, cabut)" },
+                "nama": string(), "sandi": string(), "peran": roles,
+                "wilayah": { "type": "string", "description": "Kepmendagri code; empty: the whole district" },
+                "catatan": { "type": "string", "maxLength": 100 },
+                "hari": { "type": "string", "description": "Token lifetime in days; empty: until revoked" },
+                "toko": { "type": "string", "description": "Shop id, for a shop's token" }
+            }),
+        ),
+    );
+    add(
+        "PasswordReset",
+        object(&["password"], json!({ "password": string() })),
+    );
     add(
         "PasswordChange",
         object(

@@ -5,10 +5,10 @@ use super::{CLI_ACTOR, refused};
 use anyhow::{Context, bail};
 use chrono::{DateTime, Duration, Utc};
 use clap::Subcommand;
-use relasi::domain::auth::{ApiTokenSecret, Area, Grant, Role};
+use relasi::domain::auth::{ApiTokenSecret, Area, Grant, Principal, Role};
 use relasi::domain::ids::{ApiTokenId, MerchantId};
 use relasi::domain::wilayah::WilayahCode;
-use relasi::store::Store;
+use relasi::store::{Store, TokenInfo};
 use relasi::usecases::accounts;
 use std::io::BufRead;
 
@@ -94,8 +94,12 @@ pub async fn token(store: &Store, command: TokenCommand) -> anyhow::Result<()> {
         }
         TokenCommand::List => list(store).await?,
         TokenCommand::Revoke { id } => {
-            if !store.revoke_api_token(ApiTokenId(id), CLI_ACTOR).await? {
-                bail!("token {id}: tidak ada atau sudah dicabut / unknown or revoked already");
+            let operator = Principal::operator();
+            let revoked = accounts::revoke_token(store, &operator, ApiTokenId(id), CLI_ACTOR)
+                .await
+                .map_err(refused)?;
+            if !revoked {
+                bail!("token {id}: sudah dicabut / revoked already");
             }
             eprintln!("token {id} dicabut / revoked");
         }
@@ -125,28 +129,42 @@ fn parse_expiry(text: &str) -> anyhow::Result<i64> {
 }
 
 async fn list(store: &Store) -> anyhow::Result<()> {
+    let operator = Principal::operator();
+    let mut before = None;
+    loop {
+        let page = accounts::list_tokens(store, &operator, before, true)
+            .await
+            .map_err(refused)?;
+        for t in &page.rows {
+            print_token(t);
+        }
+        match page.next_before {
+            Some(next) => before = Some(next),
+            None => return Ok(()),
+        }
+    }
+}
+
+fn print_token(t: &TokenInfo) {
     let at = |t: Option<i64>| {
         t.and_then(DateTime::from_timestamp_micros)
             .map_or("-".to_owned(), |t| t.to_rfc3339())
     };
-    for t in store.api_tokens().await? {
-        let area = t.grant.area.to_stored();
-        println!(
-            "{}\t{}\t{}\t{}\tcreated {}\texpires {}\trevoked {}\t{}{}",
-            t.id.0,
-            t.grant.role.as_str(),
-            t.grant
-                .merchant_id
-                .map_or("-".to_owned(), |m| m.to_string()),
-            if area.is_empty() { "*" } else { &area },
-            at(Some(t.created_at_us)),
-            at(t.expires_at_us),
-            at(t.revoked_at_us),
-            t.account.map_or(String::new(), |a| format!("account {a} ")),
-            t.label,
-        );
-    }
-    Ok(())
+    let area = t.grant.area.to_stored();
+    println!(
+        "{}\t{}\t{}\t{}\tcreated {}\texpires {}\trevoked {}\t{}{}",
+        t.id.0,
+        t.grant.role.as_str(),
+        t.grant
+            .merchant_id
+            .map_or("-".to_owned(), |m| m.to_string()),
+        if area.is_empty() { "*" } else { &area },
+        at(Some(t.created_at_us)),
+        at(t.expires_at_us),
+        at(t.revoked_at_us),
+        t.account.map_or(String::new(), |a| format!("account {a} ")),
+        t.label,
+    );
 }
 
 pub async fn account(store: &Store, command: AccountCommand) -> anyhow::Result<()> {

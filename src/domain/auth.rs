@@ -91,6 +91,13 @@ impl Area {
         self.0.is_empty() || self.0.iter().any(|mine| mine.covers(code))
     }
 
+    /// True when every place `other` may see lies inside this area: a district area holds
+    /// everything; a smaller one holds only areas whose codes it all covers (never the whole
+    /// deployment). Who may manage an account or a token: an admin whose area holds its area.
+    pub fn holds(&self, other: &Area) -> bool {
+        self.is_district() || (!other.0.is_empty() && other.0.iter().all(|c| self.covers(c)))
+    }
+
     /// The codes (empty for the whole deployment).
     pub fn codes(&self) -> &[WilayahCode] {
         &self.0
@@ -155,6 +162,32 @@ impl Grant {
     }
 }
 
+/// Where an account stands for signing in.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AccountState {
+    /// May sign in.
+    Active,
+    /// Too many failed sign-ins: refused until an admin unlocks it or the lock ends.
+    Locked,
+    /// Disabled by an admin: refused for good.
+    Disabled,
+}
+
+impl AccountState {
+    /// The state at `now_us` of an account locked until `locked_until_us` and disabled at
+    /// `disabled_at_us`.
+    pub fn at(now_us: i64, locked_until_us: Option<i64>, disabled_at_us: Option<i64>) -> Self {
+        if disabled_at_us.is_some() {
+            AccountState::Disabled
+        } else if locked_until_us.is_some_and(|until| until > now_us) {
+            AccountState::Locked
+        } else {
+            AccountState::Active
+        }
+    }
+}
+
 /// The caller an authenticated request acts for.
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub struct Principal {
@@ -166,6 +199,19 @@ pub struct Principal {
     pub area: Area,
     /// The account behind a session token, if it is one.
     pub account_id: Option<AccountId>,
+}
+
+impl Principal {
+    /// The server's own operator (the CLI on its host, the demo): an admin of the whole
+    /// district.
+    pub fn operator() -> Principal {
+        Principal {
+            role: Role::Admin,
+            merchant_id: None,
+            area: Area::everywhere(),
+            account_id: None,
+        }
+    }
 }
 
 /// Prefix that makes RELASI tokens recognisable to secret scanners.
@@ -241,6 +287,31 @@ mod tests {
         assert_eq!(stored.to_stored(), "35.14.05.2005 35.14.05.2006");
         assert_eq!(Area::from_stored(&stored.to_stored()).unwrap(), stored);
         assert!(Area::from_stored("35.14 '; drop").is_err());
+    }
+
+    #[test]
+    fn an_area_holds_only_areas_inside_it() {
+        let code = |t: &str| WilayahCode::parse(t).unwrap();
+        let area = |codes: &[&str]| Area::of(codes.iter().map(|c| code(c)).collect()).unwrap();
+        let kec = area(&["35.14.05"]);
+        assert!(kec.holds(&area(&["35.14.05.2005", "35.14.05.2006"])));
+        assert!(kec.holds(&kec));
+        assert!(!kec.holds(&area(&["35.14.05.2005", "35.14.06.2001"])));
+        assert!(!kec.holds(&Area::everywhere()));
+        assert!(!kec.holds(&area(&["35.14"])));
+        assert!(Area::everywhere().holds(&Area::everywhere()));
+        assert!(area(&["35.14"]).holds(&area(&["35.14.06"])));
+    }
+
+    #[test]
+    fn an_account_is_disabled_then_locked_then_active() {
+        assert_eq!(AccountState::at(10, None, None), AccountState::Active);
+        assert_eq!(AccountState::at(10, Some(9), None), AccountState::Active);
+        assert_eq!(AccountState::at(10, Some(11), None), AccountState::Locked);
+        assert_eq!(
+            AccountState::at(10, Some(11), Some(1)),
+            AccountState::Disabled
+        );
     }
 
     #[test]

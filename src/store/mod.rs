@@ -28,7 +28,7 @@ mod tokens;
 mod vouchers;
 mod wilayah;
 
-pub use accounts::LoginRecord;
+pub use accounts::{AccountInfo, LoginRecord};
 pub(crate) use audit::AuditWriter;
 pub use batch::{BatchSettings, BatchStats, SaleDebit};
 pub use cycles::Opened;

@@ -19,7 +19,7 @@ pub struct TokenOptions {
     pub account: Option<AccountId>,
 }
 
-/// A token as `relasi token list` shows it (never the secret, which is not stored).
+/// A token as `relasi token list` and the admin's list show it (never the secret, which is not stored).
 #[derive(Clone, Debug)]
 pub struct TokenInfo {
     /// Id.
@@ -56,6 +56,19 @@ pub(super) fn grant_from_row(role: &str, merchant: Option<i64>, areas: &str) -> 
     let role = Role::parse(role).ok_or(StoreError::Corrupt("api token role"))?;
     let area = Area::from_stored(areas).map_err(|_| StoreError::Corrupt("token area"))?;
     Grant::new(role, merchant.map(MerchantId), area).map_err(|_| StoreError::Corrupt("token grant"))
+}
+
+fn token_info(row: TokenRow) -> StoreResult<TokenInfo> {
+    let (id, role, merchant, areas, label, created, expires, revoked, account) = row;
+    Ok(TokenInfo {
+        id: ApiTokenId(id),
+        grant: grant_from_row(&role, merchant, &areas)?,
+        label,
+        created_at_us: created,
+        expires_at_us: expires,
+        revoked_at_us: revoked,
+        account: account.map(AccountId),
+    })
 }
 
 impl Store {
@@ -138,27 +151,28 @@ impl Store {
         )))
     }
 
-    /// Every token, newest first (sessions included).
-    pub async fn api_tokens(&self) -> StoreResult<Vec<TokenInfo>> {
+    /// Tokens newest first, `limit` of them with ids below `before`; sessions only when asked.
+    pub async fn api_tokens_page(
+        &self,
+        before: i64,
+        limit: i64,
+        sessions: bool,
+    ) -> StoreResult<Vec<TokenInfo>> {
         let rows: Vec<TokenRow> = with_pool!(self, pool => sqlx::query_as(
             "select id, role, merchant_id, areas, label, created_at_us, expires_at_us, revoked_at_us, \
-             account_id from api_tokens order by id desc"
-        ).fetch_all(pool).await)?;
-        rows.into_iter()
-            .map(
-                |(id, role, merchant, areas, label, created, expires, revoked, account)| {
-                    Ok(TokenInfo {
-                        id: ApiTokenId(id),
-                        grant: grant_from_row(&role, merchant, &areas)?,
-                        label,
-                        created_at_us: created,
-                        expires_at_us: expires,
-                        revoked_at_us: revoked,
-                        account: account.map(AccountId),
-                    })
-                },
-            )
-            .collect()
+             account_id from api_tokens where id < $1 and ($3 or account_id is null) \
+             order by id desc limit $2"
+        ).bind(before).bind(limit).bind(sessions).fetch_all(pool).await)?;
+        rows.into_iter().map(token_info).collect()
+    }
+
+    /// One token (`NotFound` when there is none).
+    pub async fn api_token(&self, id: ApiTokenId) -> StoreResult<TokenInfo> {
+        let row: Option<TokenRow> = with_pool!(self, pool => sqlx::query_as(
+            "select id, role, merchant_id, areas, label, created_at_us, expires_at_us, revoked_at_us, \
+             account_id from api_tokens where id = $1"
+        ).bind(id.0).fetch_optional(pool).await)?;
+        row.map(token_info).transpose()?.ok_or(StoreError::NotFound)
     }
 
     /// Revokes a token: refused from the next request on. False when unknown or revoked already.

@@ -1,13 +1,32 @@
 //! People and their tokens: creating API tokens and accounts with a grant (role, shop, area),
 //! signing in with a name and a password (a session token with an expiry, lock-out after
-//! repeated failures), and changing a password. Called by the CLI and the API alike.
+//! repeated failures), changing a password, and the admin's side: listing accounts and tokens
+//! (never a secret or a hash), unlocking, resetting a password, disabling, revoking. An admin
+//! manages what lies inside its own area (`Area::holds`). Called by the CLI, the API and the
+//! accounts page alike.
 
-use crate::domain::auth::{ApiTokenSecret, Grant};
+use crate::domain::auth::{ApiTokenSecret, Area, Grant, Principal, Role};
 use crate::domain::ids::{AccountId, ApiTokenId};
 use crate::domain::password::{Password, decoy_phc};
 use crate::domain::wilayah::WilayahCode;
 use crate::problem::{Code, Problem};
-use crate::store::{Store, TokenOptions, now_us};
+use crate::store::{AccountInfo, Store, StoreError, TokenInfo, TokenOptions, now_us};
+
+/// Most rows one page of the admin's lists holds.
+pub const PAGE_ROWS: i64 = 200;
+/// Longest token label, characters.
+pub const MAX_LABEL_CHARS: usize = 100;
+/// Longest lifetime a token may be given, days (ten years).
+pub const MAX_TOKEN_DAYS: i64 = 3650;
+
+/// One page of a list, newest first, and where the next one begins (`before`).
+#[derive(Debug)]
+pub struct Page<T> {
+    /// The rows the caller may see.
+    pub rows: Vec<T>,
+    /// The `before` of the next page, when there may be one.
+    pub next_before: Option<i64>,
+}
 
 /// The sign-in rules (server settings, `api::Config`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -176,4 +195,171 @@ pub async fn change_password(
     let phc = hash(new).await?;
     let actor = format!("account#{account}");
     Ok(store.set_account_password(account, &phc, &actor).await?)
+}
+
+/// 403 `forbidden` unless `who` is an admin.
+fn require_admin(who: &Principal) -> Result<(), Problem> {
+    if who.role == Role::Admin {
+        Ok(())
+    } else {
+        Err(Problem::new(Code::Forbidden))
+    }
+}
+
+/// 403 unless `who` is an admin whose area holds `area` (`forbidden`, `outside_area`).
+pub fn may_manage(who: &Principal, area: &Area) -> Result<(), Problem> {
+    require_admin(who)?;
+    if !who.area.holds(area) {
+        return Err(Problem::new(Code::OutsideArea));
+    }
+    Ok(())
+}
+
+fn not_found(e: StoreError) -> Problem {
+    match e {
+        StoreError::NotFound => Problem::new(Code::NotFound),
+        other => other.into(),
+    }
+}
+
+/// Where a page of a list ends and the next one begins.
+fn paged<T>(all: Vec<T>, id: impl Fn(&T) -> i64, keep: impl Fn(&T) -> bool) -> Page<T> {
+    let full = i64::try_from(all.len()).unwrap_or(i64::MAX) >= PAGE_ROWS;
+    let next_before = all.last().map(&id).filter(|_| full);
+    Page {
+        rows: all.into_iter().filter(|r| keep(r)).collect(),
+        next_before,
+    }
+}
+
+/// An admin's new account: [`create_account`] for a grant inside the admin's area.
+pub async fn admin_create_account(
+    store: &Store,
+    who: &Principal,
+    name: &str,
+    password: &str,
+    grant: &Grant,
+    actor: &str,
+) -> Result<AccountId, Problem> {
+    may_manage(who, &grant.area)?;
+    create_account(store, name, password, grant, actor).await
+}
+
+/// An admin's new API token: [`create_token`] for a grant inside the admin's area, living
+/// `days` days (1 to [`MAX_TOKEN_DAYS`]) or until revoked. The secret is answered once.
+pub async fn admin_create_token(
+    store: &Store,
+    who: &Principal,
+    grant: &Grant,
+    label: &str,
+    days: Option<i64>,
+    actor: &str,
+) -> Result<(ApiTokenId, ApiTokenSecret), Problem> {
+    may_manage(who, &grant.area)?;
+    let label = label.trim();
+    if label.chars().count() > MAX_LABEL_CHARS || label.chars().any(char::is_control) {
+        return Err(Problem::new(Code::ValidationFailed).detail("label: at most 100 characters"));
+    }
+    let expires_at_us = match days {
+        None => None,
+        Some(d) if (1..=MAX_TOKEN_DAYS).contains(&d) => {
+            Some(now_us().saturating_add(d.saturating_mul(86_400_000_000)))
+        }
+        Some(_) => {
+            return Err(Problem::new(Code::ValidationFailed).detail("days: 1 to 3650"));
+        }
+    };
+    create_token(store, grant, label, expires_at_us, actor).await
+}
+
+/// The accounts inside the admin's area, newest first, a page below `before`.
+pub async fn list_accounts(
+    store: &Store,
+    who: &Principal,
+    before: Option<i64>,
+) -> Result<Page<AccountInfo>, Problem> {
+    require_admin(who)?;
+    let all = store
+        .accounts_page(before.unwrap_or(i64::MAX), PAGE_ROWS)
+        .await?;
+    Ok(paged(all, |a| a.id.0, |a| who.area.holds(&a.grant.area)))
+}
+
+/// The account, if `who` may manage it.
+async fn managed_account(
+    store: &Store,
+    who: &Principal,
+    id: AccountId,
+) -> Result<AccountInfo, Problem> {
+    require_admin(who)?;
+    let account = store.account_info(id).await.map_err(not_found)?;
+    may_manage(who, &account.grant.area)?;
+    Ok(account)
+}
+
+/// Ends an account's lock-out at once (the failure count starts again).
+pub async fn unlock(
+    store: &Store,
+    who: &Principal,
+    id: AccountId,
+    actor: &str,
+) -> Result<(), Problem> {
+    managed_account(store, who, id).await?;
+    Ok(store.unlock_account(id, actor).await?)
+}
+
+/// An admin sets a new password (10-128 characters, argon2id) for someone who forgot theirs:
+/// the lock-out ends and every session of the account ends.
+pub async fn reset_password(
+    store: &Store,
+    who: &Principal,
+    id: AccountId,
+    new: &str,
+    actor: &str,
+) -> Result<(), Problem> {
+    managed_account(store, who, id).await?;
+    let new = Password::new_password(new).ok_or(Problem::new(Code::WeakPassword))?;
+    let phc = hash(new).await?;
+    Ok(store.set_account_password(id, &phc, actor).await?)
+}
+
+/// Disables an account for good: no sign-in, every session ended. Repeating it is harmless.
+pub async fn disable(
+    store: &Store,
+    who: &Principal,
+    id: AccountId,
+    actor: &str,
+) -> Result<(), Problem> {
+    managed_account(store, who, id).await?;
+    Ok(store.disable_account(id, actor).await?)
+}
+
+/// The API tokens inside the admin's area (sessions only when asked), newest first, a page
+/// below `before`. Never a secret: only its hash is stored, and that is not read.
+pub async fn list_tokens(
+    store: &Store,
+    who: &Principal,
+    before: Option<i64>,
+    sessions: bool,
+) -> Result<Page<TokenInfo>, Problem> {
+    require_admin(who)?;
+    let all = store
+        .api_tokens_page(before.unwrap_or(i64::MAX), PAGE_ROWS, sessions)
+        .await?;
+    Ok(paged(all, |t| t.id.0, |t| who.area.holds(&t.grant.area)))
+}
+
+/// Revokes a token: refused from its next request on, on every instance (tokens are looked
+/// up on every request); false when it was revoked already (nothing changes); 404 when
+/// unknown.
+pub async fn revoke_token(
+    store: &Store,
+    who: &Principal,
+    id: ApiTokenId,
+    actor: &str,
+) -> Result<bool, Problem> {
+    require_admin(who)?;
+    let token = store.api_token(id).await.map_err(not_found)?;
+    may_manage(who, &token.grant.area)?;
+    Ok(store.revoke_api_token(id, actor).await?)
 }

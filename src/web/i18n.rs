@@ -776,6 +776,110 @@ messages! {
     KeysMade = "keys_made", "Kunci baru aktif:", "New key active:";
     /// Revoked.
     KeysRevokedDone = "keys_revoked_done", "Kunci dicabut:", "Key revoked:";
+    /// Accounts page title.
+    AkunTitle = "akun_title", "Akun dan token", "Accounts and tokens";
+    /// Accounts page help.
+    AkunHelp = "akun_help", "Akun orang dan token API di wilayah Anda. Kata sandi dan rahasia token tidak pernah ditampilkan di sini.", "People's accounts and API tokens in your area. Passwords and token secrets are never shown here.";
+    /// Accounts list heading.
+    AkunAccounts = "akun_accounts", "Akun", "Accounts";
+    /// No accounts.
+    AkunNone = "akun_none", "Belum ada akun di wilayah Anda.", "No accounts in your area yet.";
+    /// Name.
+    AkunName = "akun_name", "Nama masuk", "Sign-in name";
+    /// Name rule.
+    AkunNameHelp = "akun_name_help", "3-64 huruf, angka, titik, garis bawah atau tanda hubung, misalnya kader.sibon", "3-64 letters, digits, dots, underscores or hyphens, e.g. kader.sibon";
+    /// Role.
+    AkunRole = "akun_role", "Peran", "Role";
+    /// Area.
+    AkunArea = "akun_area", "Wilayah", "Area";
+    /// Area help.
+    AkunAreaHelp = "akun_area_help", "Kosongkan untuk seluruh kabupaten. Kader: pilih sampai desa.", "Leave empty for the whole district. Kader: pick down to the desa.";
+    /// The whole district.
+    AkunEverywhere = "akun_everywhere", "Seluruh kabupaten", "The whole district";
+    /// State.
+    AkunState = "akun_state", "Status", "State";
+    /// Active.
+    AkunActive = "akun_active", "Aktif", "Active";
+    /// Locked.
+    AkunLocked = "akun_locked", "Terkunci (terlalu banyak gagal masuk)", "Locked (too many failed sign-ins)";
+    /// Disabled.
+    AkunDisabled = "akun_disabled", "Nonaktif", "Disabled";
+    /// Last sign-in.
+    AkunLastSignIn = "akun_last_sign_in", "Terakhir masuk", "Last sign-in";
+    /// Never.
+    AkunNever = "akun_never", "Belum pernah", "Never";
+    /// Unlock.
+    AkunUnlock = "akun_unlock", "Buka kunci", "Unlock";
+    /// New password.
+    AkunNewPassword = "akun_new_password", "Kata sandi baru (10-128 karakter)", "New password (10-128 characters)";
+    /// Reset password.
+    AkunReset = "akun_reset", "Atur ulang kata sandi", "Reset the password";
+    /// Disable.
+    AkunDisable = "akun_disable", "Nonaktifkan akun", "Disable the account";
+    /// Disable confirmation.
+    AkunDisableConfirm = "akun_disable_confirm", "Nonaktifkan akun ini? Akun tidak bisa masuk lagi dan semua sesinya berakhir.", "Disable this account? It cannot sign in again and every session ends.";
+    /// Create account heading.
+    AkunCreate = "akun_create", "Buat akun", "Create an account";
+    /// Password.
+    AkunPassword = "akun_password", "Kata sandi (10-128 karakter)", "Password (10-128 characters)";
+    /// Tokens heading.
+    AkunTokens = "akun_tokens", "Token API", "API tokens";
+    /// Tokens help.
+    AkunTokensHelp = "akun_tokens_help", "Token untuk program lain dan ponsel toko. Token yang dicabut ditolak mulai permintaan berikutnya, di semua server.", "Tokens for other programs and shop phones. A revoked token is refused from its next request on, on every server.";
+    /// No tokens.
+    AkunNoTokens = "akun_no_tokens", "Belum ada token di wilayah Anda.", "No tokens in your area yet.";
+    /// Label.
+    AkunLabel = "akun_label", "Catatan pemegang (bukan data pribadi)", "Holder's note (no personal data)";
+    /// Days.
+    AkunDays = "akun_days", "Berlaku (hari; kosong: sampai dicabut)", "Valid for (days; empty: until revoked)";
+    /// Shop number.
+    AkunShop = "akun_shop", "Nomor toko (hanya untuk peran toko)", "Shop number (shop role only)";
+    /// Created.
+    AkunCreated = "akun_created", "Dibuat", "Created";
+    /// Expires.
+    AkunExpires = "akun_expires", "Berakhir", "Expires";
+    /// Until revoked.
+    AkunNoExpiry = "akun_no_expiry", "Sampai dicabut", "Until revoked";
+    /// Revoked.
+    AkunRevoked = "akun_revoked", "Dicabut", "Revoked";
+    /// Expired.
+    AkunExpired = "akun_expired", "Kedaluwarsa", "Expired";
+    /// Revoke.
+    AkunRevoke = "akun_revoke", "Cabut token", "Revoke the token";
+    /// Revoke confirmation.
+    AkunRevokeConfirm = "akun_revoke_confirm", "Cabut token ini? Token langsung ditolak.", "Revoke this token? It is refused at once.";
+    /// Create token heading.
+    AkunCreateToken = "akun_create_token", "Buat token", "Create a token";
+    /// The secret's heading.
+    AkunSecretTitle = "akun_secret_title", "Token baru", "New token";
+    /// Copy it now.
+    AkunSecretNote = "akun_secret_note", "Salin sekarang, tidak akan ditampilkan lagi. Simpan di tempat aman dan serahkan hanya kepada pemegangnya.", "Copy it now, it will not be shown again. Keep it somewhere safe and hand it to its holder only.";
+    /// Back.
+    AkunBack = "akun_back", "Kembali ke akun dan token", "Back to accounts and tokens";
+    /// Done: account created.
+    AkunDoneCreated = "akun_done_created", "Akun dibuat.", "Account created.";
+    /// Done: unlocked.
+    AkunDoneUnlocked = "akun_done_unlocked", "Akun dibuka kuncinya.", "Account unlocked.";
+    /// Done: password reset.
+    AkunDoneReset = "akun_done_reset", "Kata sandi diganti; semua sesi akun itu berakhir.", "Password changed; every session of that account ended.";
+    /// Done: disabled.
+    AkunDoneDisabled = "akun_done_disabled", "Akun dinonaktifkan.", "Account disabled.";
+    /// Done: revoked.
+    AkunDoneRevoked = "akun_done_revoked", "Token dicabut.", "Token revoked.";
+    /// More rows.
+    AkunMore = "akun_more", "Berikutnya", "Next";
+    /// Role: admin.
+    RoleAdmin = "role_admin", "Admin program", "Programme admin";
+    /// Role: issuer.
+    RoleIssuer = "role_issuer", "Penerbit voucher", "Voucher issuer";
+    /// Role: kader.
+    RoleKader = "role_kader", "Kader", "Kader";
+    /// Role: merchant.
+    RoleMerchant = "role_merchant", "Toko mitra", "Partner shop";
+    /// Role: finance.
+    RoleFinance = "role_finance", "Keuangan", "Finance";
+    /// Role: auditor.
+    RoleAuditor = "role_auditor", "Auditor", "Auditor";
 }
 
 #[cfg(test)]

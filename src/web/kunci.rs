@@ -55,7 +55,7 @@ struct KeysPage {
 }
 
 /// `29 Nov 2026 21:05 WIB` in the programme's local time, or a dash for a window still open.
-fn when(t: Option<DateTime<Utc>>, utc_offset_hours: i8) -> String {
+pub(super) fn when(t: Option<DateTime<Utc>>, utc_offset_hours: i8) -> String {
     t.map_or("—".to_owned(), |t| format::date_time(t, utc_offset_hours))
 }
 

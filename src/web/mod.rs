@@ -4,6 +4,8 @@
 //! cookie); a page handler only reads what its template shows. See ARCHITECTURE.md "Pages".
 
 pub mod admin;
+pub mod akun;
+mod akun_form;
 pub mod assets;
 pub mod beranda;
 pub mod format;

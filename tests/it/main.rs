@@ -32,6 +32,8 @@ mod support;
 
 mod helpers;
 
+mod akun;
+mod akun_page;
 mod api_errors;
 mod audit;
 mod authz;
