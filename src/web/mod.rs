@@ -4,6 +4,7 @@
 //! cookie); a page handler only reads what its template shows. See ARCHITECTURE.md "Pages".
 
 pub mod admin;
+pub mod anggaran;
 pub mod assets;
 pub mod beranda;
 pub mod format;
@@ -11,6 +12,7 @@ pub mod i18n;
 pub mod kader;
 pub mod keuangan;
 pub mod kunci;
+pub mod lokus;
 pub mod mitra;
 pub mod saldo;
 pub mod session;
