@@ -63,15 +63,7 @@ impl Server {
 
     /// utime + stime of the server process, in microseconds.
     fn cpu_us(&self) -> u64 {
-        let stat =
-            std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).unwrap_or_default();
-        let after_name = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
-        // After the name come state, ppid, … (proc(5) fields 3 onwards); utime and stime are
-        // fields 14 and 15. tty_nr and tpgid may be -1, so fields are counted, not parsed.
-        let fields: Vec<&str> = after_name.split_whitespace().collect();
-        let field = |n: usize| fields.get(n - 3).and_then(|f| f.parse::<u64>().ok());
-        let ticks = field(14).unwrap_or(0) + field(15).unwrap_or(0);
-        ticks * 1_000_000 / clock_ticks()
+        process_cpu_us(self.child.id())
     }
 
     /// (current RSS, peak RSS) in MiB.
@@ -96,6 +88,38 @@ impl Drop for Server {
     }
 }
 
+/// utime + stime of process `pid`, in microseconds. After the name come state, ppid, …
+/// (proc(5) fields 3 onwards); utime and stime are fields 14 and 15. tty_nr and tpgid may be
+/// -1, so fields are counted, not parsed.
+fn process_cpu_us(pid: u32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let after_name = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    let field = |n: usize| fields.get(n - 3).and_then(|f| f.parse::<u64>().ok());
+    let ticks = field(14).unwrap_or(0) + field(15).unwrap_or(0);
+    ticks * 1_000_000 / clock_ticks()
+}
+
+/// CPU of the PostgreSQL backends serving database `name` (a backend's title names its
+/// database), in microseconds; 0 when there are none (SQLite). The server's pooled
+/// connections live through a step, so nothing is lost between two readings.
+fn pg_backends_cpu_us(name: Option<&str>) -> u64 {
+    let Some(name) = name else { return 0 };
+    let needle = format!(" {name} ");
+    std::fs::read_dir("/proc")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            let cmd = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+            let cmd = String::from_utf8_lossy(&cmd);
+            cmd.starts_with("postgres: ") && cmd.contains(&needle)
+        })
+        .map(process_cpu_us)
+        .sum()
+}
+
 fn clock_ticks() -> u64 {
     Command::new("getconf")
         .arg("CLK_TCK")
@@ -113,6 +137,7 @@ struct Step {
     latencies: Vec<Duration>,
     elapsed: f64,
     cpu_us: u64,
+    db_cpu_us: u64,
 }
 
 impl Step {
@@ -131,6 +156,10 @@ impl Step {
 
     fn cpu_per_sale_us(&self) -> f64 {
         self.cpu_us as f64 / self.ok.max(1) as f64
+    }
+
+    fn db_cpu_per_sale_us(&self) -> f64 {
+        self.db_cpu_us as f64 / self.ok.max(1) as f64
     }
 }
 
@@ -167,7 +196,13 @@ impl Load {
     }
 
     /// `clients` each selling back to back for `run` (after a 2 s warm-up).
-    async fn closed_loop(self: &Arc<Self>, server: &Server, clients: usize, run: Duration) -> Step {
+    async fn closed_loop(
+        self: &Arc<Self>,
+        server: &Server,
+        pg_db: Option<&str>,
+        clients: usize,
+        run: Duration,
+    ) -> Step {
         let measuring = Arc::new(AtomicBool::new(false));
         let stop = Arc::new(AtomicBool::new(false));
         let tasks: Vec<_> = (0..clients)
@@ -196,16 +231,19 @@ impl Load {
             .collect();
         tokio::time::sleep(Duration::from_secs(2)).await;
         let cpu_before = server.cpu_us();
+        let db_cpu_before = pg_backends_cpu_us(pg_db);
         measuring.store(true, Ordering::Relaxed);
         let started = Instant::now();
         tokio::time::sleep(run).await;
         measuring.store(false, Ordering::Relaxed);
         let elapsed = started.elapsed().as_secs_f64();
         let cpu_us = server.cpu_us().saturating_sub(cpu_before);
+        let db_cpu_us = pg_backends_cpu_us(pg_db).saturating_sub(db_cpu_before);
         stop.store(true, Ordering::Relaxed);
         let mut total = Step {
             elapsed,
             cpu_us,
+            db_cpu_us,
             ..Step::default()
         };
         for t in tasks {
@@ -365,20 +403,37 @@ async fn main() {
         "{VOUCHERS} vouchers, Rp 100 sales, one shop, {}-second steps, server in its own process\n",
         run.as_secs()
     );
-    println!("| clients | redemptions/s | p50 ms | p99 ms | server CPU µs/sale | not 201 |");
-    println!("|---|---|---|---|---|---|");
+    // PostgreSQL's backends for this database name it in their titles.
+    let pg_db = db.pg_base.is_some().then(|| {
+        db.url
+            .rsplit('/')
+            .next()
+            .unwrap_or("")
+            .split('?')
+            .next()
+            .unwrap_or("")
+    });
+    println!(
+        "| clients | redemptions/s | p50 ms | p99 ms | server CPU µs/sale | PostgreSQL CPU µs/sale | not 201 |"
+    );
+    println!("|---|---|---|---|---|---|---|");
     let mut peak_32 = 0.0;
     for clients in CLOSED_LOOP_CLIENTS {
-        let mut step = load.closed_loop(&server, clients, run).await;
+        let mut step = load.closed_loop(&server, pg_db, clients, run).await;
         if clients == 32 {
             peak_32 = step.rate()
         }
         println!(
-            "| {clients} | {:.0} | {:.1} | {:.1} | {:.0} | {} |",
+            "| {clients} | {:.0} | {:.1} | {:.1} | {:.0} | {} | {} |",
             step.rate(),
             step.pct_ms(0.5),
             step.pct_ms(0.99),
             step.cpu_per_sale_us(),
+            if pg_db.is_some() {
+                format!("{:.0}", step.db_cpu_per_sale_us())
+            } else {
+                "–".to_owned()
+            },
             step.other
         );
     }
@@ -413,7 +468,7 @@ async fn main() {
                 }
             })
         };
-        let step = load.closed_loop(&server, 64, sustain).await;
+        let step = load.closed_loop(&server, pg_db, 64, sustain).await;
         samples.extend(sampler.await.unwrap());
         let list: Vec<String> = samples.iter().map(|m| format!("{m:.0}")).collect();
         println!(

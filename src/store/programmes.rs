@@ -2,7 +2,7 @@
 
 use super::{AuditWriter, Engine, Store, StoreError, StoreResult, now_us, with_pool, with_writer};
 use crate::domain::audit::AuditEvent;
-use crate::domain::ids::ProgrammeId;
+use crate::domain::ids::{MerchantId, ProgrammeId};
 use crate::domain::money::Rupiah;
 use crate::domain::programme::{Category, OfflineCeilings, Programme, ProgrammeSettings};
 use relasi_codes::Code;
@@ -27,14 +27,27 @@ struct ProgrammeRow {
     offline_shop_rp: i64,
 }
 
+/// A programme and the categories one shop sells: what a sale is judged by.
+#[derive(sqlx::FromRow)]
+struct SaleTermsRow {
+    #[sqlx(flatten)]
+    programme: ProgrammeRow,
+    shop_categories: Option<String>,
+}
+
+macro_rules! programme_columns {
+    () => {
+        concat!(
+            "id, number, name, year, max_desil, voucher_base_rp, voucher_per_member_rp, voucher_cap_rp, ",
+            "categories, reversal_window_secs, utc_offset_hours, offline_allowed, offline_max_list_age_secs, ",
+            "offline_voucher_day_rp, offline_shop_count, offline_shop_rp"
+        )
+    };
+}
+
 macro_rules! select_programme {
     ($tail:literal) => {
-        concat!(
-            "select id, number, name, year, max_desil, voucher_base_rp, voucher_per_member_rp, voucher_cap_rp, ",
-            "categories, reversal_window_secs, utc_offset_hours, offline_allowed, offline_max_list_age_secs, ",
-            "offline_voucher_day_rp, offline_shop_count, offline_shop_rp from programmes ",
-            $tail
-        )
+        concat!("select ", programme_columns!(), " from programmes ", $tail)
     };
 }
 
@@ -135,6 +148,31 @@ impl Store {
             select_programme!("where number = $1")
         ).bind(i64::from(number)).fetch_one(pool).await)?;
         row.try_into()
+    }
+
+    /// What a sale is judged by, in one round trip: the programme with token number `number`
+    /// and the categories `merchant` is registered to sell. `NotFound` if no such programme.
+    pub async fn sale_terms(
+        &self,
+        number: u16,
+        merchant: MerchantId,
+    ) -> StoreResult<(Programme, Vec<Category>)> {
+        let row: SaleTermsRow = with_pool!(self, pool => sqlx::query_as(concat!(
+            "select ", programme_columns!(), ", (select string_agg(category, ',') ",
+            "from merchant_categories where merchant_id = $2) as shop_categories ",
+            "from programmes where number = $1"
+        )).bind(i64::from(number)).bind(merchant.0).fetch_one(pool).await)?;
+        let categories = row
+            .shop_categories
+            .as_deref()
+            .unwrap_or_default()
+            .split(',')
+            .filter(|c| !c.is_empty())
+            .map(|c| {
+                Category::parse(c).map_err(|_| StoreError::Corrupt("stored merchant category"))
+            })
+            .collect::<StoreResult<Vec<Category>>>()?;
+        Ok((row.programme.try_into()?, categories))
     }
 
     /// All programmes, newest first.

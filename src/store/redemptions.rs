@@ -344,18 +344,6 @@ impl Store {
             }
         }
     }
-
-    /// Categories a shop is registered to sell.
-    pub async fn merchant_categories(&self, merchant: MerchantId) -> StoreResult<Vec<Category>> {
-        let rows: Vec<(String,)> = with_pool!(self, pool => sqlx::query_as(
-            "select category from merchant_categories where merchant_id = $1 order by category"
-        ).bind(merchant.0).fetch_all(pool).await)?;
-        rows.iter()
-            .map(|(c,)| {
-                Category::parse(c).map_err(|_| StoreError::Corrupt("stored merchant category"))
-            })
-            .collect()
-    }
 }
 
 /// Why a reversal was refused.

@@ -63,6 +63,11 @@ pub fn keyed(answer: Answer) -> Result<KeyedAnswer, Problem> {
 }
 
 /// Sells `req` for `merchant` under `key` at `now_us`.
+///
+/// A new key is the common case, so the checks come first and the debit's batch claims the key,
+/// replaying an answer the key already holds. Only a refusal asks for a stored answer before it
+/// is given: a retried sale whose first answer was stored gets that answer, whatever changed
+/// since (the token's window, the key's status, the receipt signer, the shop's categories).
 pub async fn redeem(
     ledger: Ledger<'_>,
     merchant: MerchantId,
@@ -78,12 +83,58 @@ pub async fn redeem(
     let canonical_token = token.as_ref().ok().map(SignedToken::to_text);
     let request_sha256 =
         sale::request_sha256(&sale::canonical_sale(req, canonical_token.as_deref()));
-    // 1. An answer given before is final: replay it, whatever changed since.
-    if let Some(stored) = ledger.store.stored_answer(merchant, key).await? {
-        return keyed(stored.for_request(&request_sha256));
-    }
-    // 2. A new key: every check, then one atomic debit.
-    let token = token.map_err(|e| Problem::new(e.code()))?;
+    let checked = match token {
+        Ok(token) => check(ledger, merchant, req, token, now_us).await,
+        Err(e) => Err(Problem::new(e.code())),
+    };
+    let (checked, signer) = match checked {
+        Ok(ok) => ok,
+        Err(refusal) => {
+            // An answer given before is final: replay it rather than the refusal.
+            return match ledger.store.stored_answer(merchant, key).await? {
+                Some(stored) => keyed(stored.for_request(&request_sha256)),
+                None => Err(refusal),
+            };
+        }
+    };
+    let sale = SaleDebit {
+        merchant,
+        idempotency_key: key.to_owned(),
+        request_sha256,
+        voucher: checked.voucher,
+        amount: checked.amount,
+        items: checked.items,
+        now_unix: now_us.div_euclid(1_000_000),
+        now_us,
+    };
+    let facts = ReceiptFacts {
+        merchant,
+        voucher: sale.voucher,
+        amount: sale.amount,
+        now_us,
+    };
+    let deployment = ledger.deployment.clone();
+    let answer = Box::new(move |result| sale_answer(result, facts, &deployment, &signer));
+    keyed(ledger.store.debit_sale(sale, answer).await?)
+}
+
+/// A sale that passed every check made before the debit.
+struct Checked {
+    voucher: VoucherId,
+    amount: Rupiah,
+    items: Vec<(Category, Rupiah)>,
+}
+
+/// Every check of a new sale that does not need the voucher's row: the amount, the token's
+/// signature, key and window, the programme, the basket against the shop's categories, and a
+/// receipt signer. The debit decides the rest (balance, status, shop active, area).
+async fn check(
+    ledger: Ledger<'_>,
+    merchant: MerchantId,
+    req: &SaleRequest,
+    token: SignedToken,
+    now_us: i64,
+) -> Result<(Checked, std::sync::Arc<crate::signing::Signer>), Problem> {
     let total = sale::sale_amount(&req.amount)?;
     let now_unix = now_us.div_euclid(1_000_000);
     super::trust_token(ledger, &token, now_unix).await?;
@@ -94,12 +145,12 @@ pub async fn redeem(
     if now_unix > i64::from(claims.valid_until_unix) {
         return Err(Problem::new(Code::VoucherExpired));
     }
-    let programme = match ledger.store.programme_by_number(claims.programme).await {
-        Ok(p) => p,
-        Err(StoreError::NotFound) => return Err(Problem::new(Code::VoucherUnknown)),
-        Err(e) => return Err(e.into()),
-    };
-    let shop_categories: Vec<Category> = ledger.store.merchant_categories(merchant).await?;
+    let (programme, shop_categories) =
+        match ledger.store.sale_terms(claims.programme, merchant).await {
+            Ok(terms) => terms,
+            Err(StoreError::NotFound) => return Err(Problem::new(Code::VoucherUnknown)),
+            Err(e) => return Err(e.into()),
+        };
     let items = sale::basket(
         &req.items,
         total,
@@ -111,25 +162,12 @@ pub async fn redeem(
         .signer()
         .await?
         .ok_or_else(|| Problem::new(Code::ReceiptsUnavailable))?;
-    let sale = SaleDebit {
-        merchant,
-        idempotency_key: key.to_owned(),
-        request_sha256,
+    let checked = Checked {
         voucher: VoucherId::from_bytes(claims.voucher_id),
         amount: total,
         items,
-        now_unix,
-        now_us,
     };
-    let facts = ReceiptFacts {
-        merchant,
-        voucher: sale.voucher,
-        amount: total,
-        now_us,
-    };
-    let deployment = ledger.deployment.clone();
-    let answer = Box::new(move |result| sale_answer(result, facts, &deployment, &signer));
-    keyed(ledger.store.debit_sale(sale, answer).await?)
+    Ok((checked, signer))
 }
 
 /// What a sale's receipt states besides the result.
