@@ -191,7 +191,8 @@ async fn render(state: &AppState, lang: Lang, session: &PageSession, shown: Show
 
 #[derive(Deserialize)]
 pub(super) struct Asked {
-    ditambah: Option<i64>,
+    /// Text, so a mangled link still shows the page.
+    ditambah: Option<String>,
 }
 
 /// `GET /admin/anggaran` (admin, finance, auditor).

@@ -60,7 +60,8 @@ struct LokusPage {
 #[derive(Deserialize)]
 pub(super) struct Asked {
     tahun: Option<String>,
-    ditambah: Option<u64>,
+    /// Text, so a mangled link still shows the page (without the notice).
+    ditambah: Option<String>,
 }
 
 /// The year asked for (`tahun`), else this year in the programme's time zone.
@@ -149,6 +150,7 @@ async fn show(
     let year = year_of(&state, asked.tahun.as_deref()).await;
     let notice = asked
         .ditambah
+        .and_then(|n| n.parse::<u64>().ok())
         .map(|n| format!("{} {n}", lang.t(Msg::LokusAdded)));
     let shown = Shown {
         status: StatusCode::OK,
