@@ -3,6 +3,10 @@
 //! needs it.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a bench, not a service
 
+/// The allocator the `relasi` binary runs with, so in-process benches measure what it does.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[path = "../../tests/support/mod.rs"]
 pub mod support;
 
