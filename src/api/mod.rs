@@ -236,6 +236,8 @@ pub fn app(state: AppState) -> Router {
         .merge(crate::web::mitra::router())
         .merge(crate::web::kunci::router())
         .merge(crate::web::akun::router())
+        .merge(crate::web::lokus::router())
+        .merge(crate::web::anggaran::router())
         .fallback(|| async { error::ApiError::new(Code::NotFound) })
         .with_state(state)
         // The import route sets its own, larger DefaultBodyLimit; the outer layer only stops

@@ -157,6 +157,48 @@ pub(super) fn schemas() -> Map<String, Value> {
         ),
     );
     add(
+        "LokusDesa",
+        object(
+            &["code", "name", "kecamatan", "kecamatan_name"],
+            json!({
+                "code": code(), "name": { "type": "string", "examples": ["Sibon"] },
+                "kecamatan": code(), "kecamatan_name": { "type": "string", "examples": ["Pasrepan"] }
+            }),
+        ),
+    );
+    add(
+        "LokusList",
+        object(
+            &["year", "desa", "more"],
+            json!({
+                "year": { "type": "integer" }, "desa": list_of("LokusDesa"),
+                "more": { "type": "boolean", "description": "The year has more lokus desa than one list holds (20,000)" }
+            }),
+        ),
+    );
+    add(
+        "LokusForm",
+        object(
+            &["csrf", "desa"],
+            json!({
+                "csrf": { "type": "string" }, "tahun": { "type": "integer", "examples": [2026] },
+                "desa": { "type": "array", "items": code(), "maxItems": 5000, "description": "Desa codes (the field repeats)" }
+            }),
+        ),
+    );
+    add(
+        "AnggaranForm",
+        object(
+            &["csrf", "sumber_dana", "kode_wilayah", "jumlah"],
+            json!({
+                "csrf": { "type": "string" }, "tahun": { "type": "integer", "examples": [2026] },
+                "sumber_dana": { "type": "string", "enum": ["APBD", "DANA_DESA", "CSR", "APBN"] },
+                "kode_wilayah": code(),
+                "jumlah": { "type": "string", "examples": ["25000000", "25.000.000"], "description": "Whole rupiah, digits or Indonesian grouping" }
+            }),
+        ),
+    );
+    add(
         "BudgetRequest",
         object(
             &["year", "sumber_dana", "kode_wilayah", "amount"],

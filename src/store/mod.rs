@@ -47,7 +47,7 @@ pub use sales::{DesaEntry, ShopEntry};
 pub use settlements::{Flag, Settlement, StatementEntry};
 pub use tokens::{TokenInfo, TokenOptions};
 pub use vouchers::{NewVoucher, Remaining, ReplaceRefusal};
-pub use wilayah::{BUILTIN_WILAYAH_SOURCE, WilayahLoad, builtin_wilayah};
+pub use wilayah::{BUILTIN_WILAYAH_SOURCE, LokusDesa, WilayahLoad, builtin_wilayah};
 
 use crate::domain::ids::{Kk, Nik};
 use crate::pii::NumberKind;

@@ -23,6 +23,19 @@ fn from_row((code, name, level): WilayahRow) -> StoreResult<Wilayah> {
     })
 }
 
+/// A lokus desa as lists show it: its code and name, and its kecamatan's.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct LokusDesa {
+    /// The desa.
+    pub code: WilayahCode,
+    /// Its name.
+    pub name: String,
+    /// Its kecamatan.
+    pub kecamatan: WilayahCode,
+    /// The kecamatan's name.
+    pub kecamatan_name: String,
+}
+
 /// The national list compiled into the binary (see `data/wilayah/README.md`).
 const BUILTIN_GZ: &[u8] = include_bytes!("../../data/wilayah/kepmendagri.csv.gz");
 /// How the built-in list is named in `wilayah_sources`; a newer list gets a new name, so a
@@ -324,6 +337,31 @@ impl Store {
             tx.commit().await?;
             Ok(added)
         })
+    }
+
+    /// Lokus desa of a year with their names and kecamatan, by code: at most `limit` of them.
+    pub async fn lokus_named(&self, year: i32, limit: i64) -> StoreResult<Vec<LokusDesa>> {
+        let rows: Vec<(String, String, String)> = with_pool!(self, pool => sqlx::query_as(
+            "select l.kode_desa, coalesce(d.name, ''), coalesce(k.name, '') from lokus l \
+             left join wilayah d on d.code = l.kode_desa \
+             left join wilayah k on k.code = d.parent_code \
+             where l.year = $1 order by l.kode_desa limit $2"
+        ).bind(i64::from(year)).bind(limit).fetch_all(pool).await)?;
+        rows.into_iter()
+            .map(|(code, name, kecamatan_name)| {
+                let code = WilayahCode::parse(&code)
+                    .map_err(|_| StoreError::Corrupt("stored wilayah code is malformed"))?;
+                let kecamatan = code
+                    .parent()
+                    .ok_or(StoreError::Corrupt("stored lokus code is not a desa"))?;
+                Ok(LokusDesa {
+                    code,
+                    name,
+                    kecamatan,
+                    kecamatan_name,
+                })
+            })
+            .collect()
     }
 
     /// Lokus desa of a year.

@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod balance;
+pub mod budgets;
 pub mod cycles;
 pub mod handovers;
 pub mod keys;
@@ -20,10 +21,24 @@ pub mod sale;
 pub mod settlement;
 pub mod wilayah;
 
+use crate::domain::auth::{Principal, Role};
 use crate::keyring::KeyRing;
 use crate::problem::{Code, Problem};
 use crate::store::Store;
 use relasi_token::DeploymentId;
+
+/// 403 `forbidden` unless `who` has one of `roles`, then 403 `district_role_required` unless
+/// it acts for the whole district: whole-programme changes (budgets, lokus) are not split by
+/// area. The same checks as the API's `Caller::require_district_role`, for every caller.
+pub fn require_district_role(who: &Principal, roles: &[Role]) -> Result<(), Problem> {
+    if !roles.contains(&who.role) {
+        return Err(Problem::new(Code::Forbidden));
+    }
+    if !who.area.is_district() {
+        return Err(Problem::new(Code::DistrictRoleRequired));
+    }
+    Ok(())
+}
 
 /// What the money use cases need: the database, the keys, who we are, and the input limits.
 #[derive(Clone, Copy, Debug)]

@@ -54,6 +54,33 @@ pub(super) fn refusal(lang: Lang, problem: &Problem) -> (StatusCode, String) {
     (status, title.to_owned())
 }
 
+/// A refused change in the visitor's words: the page's own message for the field that was
+/// wrong (`fields`, by the field the problem names), else the code's title followed by the
+/// codes it lists (unknown desa, say; never personal data).
+pub(super) fn refusal_in_words(
+    lang: Lang,
+    problem: &Problem,
+    fields: &[(&str, Msg)],
+) -> (StatusCode, String) {
+    let (status, title) = refusal(lang, problem);
+    let list = problem.error_list().and_then(|e| e.as_array());
+    let field = list
+        .and_then(|l| l.first())
+        .and_then(|e| e.get("field"))
+        .and_then(|f| f.as_str());
+    if let Some((_, m)) = fields.iter().find(|(name, _)| Some(*name) == field) {
+        return (status, lang.t(*m).to_owned());
+    }
+    let codes: Vec<&str> = list
+        .map(|l| l.iter().filter_map(|v| v.as_str()).take(20).collect())
+        .unwrap_or_default();
+    if codes.is_empty() {
+        (status, title)
+    } else {
+        (status, format!("{title}: {}", codes.join(", ")))
+    }
+}
+
 fn require(who: &Principal, roles: &[Role]) -> Result<(), Problem> {
     if roles.contains(&who.role) {
         Ok(())

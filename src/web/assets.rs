@@ -43,6 +43,8 @@ pub static ASSETS: &[Asset] = &[
     asset!("mitra.js", "text/javascript; charset=utf-8"),
     asset!("kunci.js", "text/javascript; charset=utf-8"),
     asset!("akun.js", "text/javascript; charset=utf-8"),
+    asset!("lokus.js", "text/javascript; charset=utf-8"),
+    asset!("anggaran.js", "text/javascript; charset=utf-8"),
     asset!("toko.js", "text/javascript; charset=utf-8"),
     asset!("toko-sw.js", "text/javascript; charset=utf-8"),
 ];

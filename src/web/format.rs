@@ -22,6 +22,27 @@ pub fn rupiah(amount_rp: i64) -> String {
     format!("{sign}Rp {grouped}")
 }
 
+/// An amount as an officer types it, read the Indonesian way: `Rp 25.000.000`, `25.000.000`
+/// and `25000000` all become `25000000`. Anything else is passed on unchanged, for the use case
+/// to refuse in its own words (a comma, letters, a misplaced dot).
+pub fn rupiah_typed(text: &str) -> String {
+    let t = text.trim();
+    let t = match ["Rp", "rp", "RP"].iter().find_map(|p| t.strip_prefix(p)) {
+        Some(rest) => rest.trim_start_matches(['.', ' ']),
+        None => t,
+    };
+    let groups: Vec<&str> = t.split('.').collect();
+    let grouped = groups.len() > 1
+        && groups.iter().all(|g| g.bytes().all(|b| b.is_ascii_digit()))
+        && groups.first().is_some_and(|g| (1..=3).contains(&g.len()))
+        && groups.iter().skip(1).all(|g| g.len() == 3);
+    if grouped {
+        groups.concat()
+    } else {
+        t.to_owned()
+    }
+}
+
 /// `29 Nov 2026` (Indonesian month abbreviations: Mei, Agu, Okt, Des).
 pub fn date_id(date: NaiveDate) -> String {
     const MONTHS: [&str; 12] = [
@@ -43,5 +64,19 @@ mod tests {
         assert_eq!(rupiah(-500), "-Rp 500");
         let d = NaiveDate::from_ymd_opt(2026, 8, 17).unwrap_or_default();
         assert_eq!(date_id(d), "17 Agu 2026");
+    }
+
+    #[test]
+    fn typed_amounts_are_read_the_indonesian_way() {
+        assert_eq!(rupiah_typed("Rp 25.000.000"), "25000000");
+        assert_eq!(rupiah_typed(" 25.000 "), "25000");
+        assert_eq!(rupiah_typed("Rp. 1.500"), "1500");
+        assert_eq!(rupiah_typed("25000000"), "25000000");
+        // Left for the use case to refuse.
+        assert_eq!(rupiah_typed("25,5"), "25,5");
+        assert_eq!(rupiah_typed("2.50"), "2.50");
+        assert_eq!(rupiah_typed("1.2345"), "1.2345");
+        assert_eq!(rupiah_typed("dua juta"), "dua juta");
+        assert_eq!(rupiah_typed(".500"), ".500");
     }
 }

@@ -880,6 +880,94 @@ messages! {
     RoleFinance = "role_finance", "Keuangan", "Finance";
     /// Role: auditor.
     RoleAuditor = "role_auditor", "Auditor", "Auditor";
+    // The lokus page (/admin/lokus).
+    /// Lokus page title.
+    LokusTitle = "lokus_title", "Desa lokus", "Lokus desa";
+    /// What lokus desa are.
+    LokusHelp = "lokus_help", "Desa prioritas program per tahun. Jika suatu tahun punya daftar lokus, hanya keluarga di desa lokus yang dapat menerima voucher pada tahun itu.", "The programme's priority villages, by year. When a year has a lokus list, only families living in its lokus desa can receive vouchers that year.";
+    /// The year field.
+    LokusYear = "lokus_year", "Tahun", "Year";
+    /// No lokus desa yet.
+    LokusNone = "lokus_none", "Belum ada desa lokus untuk tahun ini di wilayah Anda.", "No lokus desa for this year in your area yet.";
+    /// How many (after the number).
+    LokusCount = "lokus_count", "desa lokus", "lokus desa";
+    /// The list was cut short.
+    LokusMore = "lokus_more", "Daftar terpotong: tahun ini punya lebih banyak desa lokus daripada yang dapat ditampilkan di sini.", "The list is cut short: this year has more lokus desa than can be shown here.";
+    /// The adding form's heading.
+    LokusAdd = "lokus_add", "Tambah desa lokus", "Add lokus desa";
+    /// How to add several.
+    LokusAddHelp = "lokus_add_help", "Pilih desa dari daftar wilayah lalu tekan «Masukkan ke daftar»; ulangi untuk desa lain, lalu simpan semuanya sekaligus. Desa yang sudah lokus tidak berubah.", "Pick a desa from the area lists and press “Put on the list”; repeat for other desa, then save them all at once. Desa that are lokus already stay as they are.";
+    /// The picker's legend.
+    LokusPick = "lokus_pick", "Desa", "Desa";
+    /// Puts the picked desa on the list.
+    LokusPut = "lokus_put", "Masukkan ke daftar", "Put on the list";
+    /// The list of desa to mark.
+    LokusChosen = "lokus_chosen", "Desa yang akan ditandai", "Desa to mark";
+    /// Nothing on the list yet.
+    LokusChosenNone = "lokus_chosen_none", "Belum ada desa di daftar.", "No desa on the list yet.";
+    /// Takes a desa off the list (before saving).
+    LokusUnpick = "lokus_unpick", "Keluarkan", "Take off";
+    /// The save button.
+    LokusSave = "lokus_save", "Simpan sebagai desa lokus", "Save as lokus desa";
+    /// Saved (before the number).
+    LokusAdded = "lokus_added", "Desa lokus baru ditandai:", "New lokus desa marked:";
+    /// No desa sent.
+    LokusNoDesa = "lokus_no_desa", "Pilih paling sedikit satu desa dari daftar wilayah, lalu masukkan ke daftar.", "Pick at least one desa from the area lists and put it on the list.";
+    /// A year out of range.
+    LokusBadYear = "lokus_bad_year", "Tahun harus antara 2000 dan 2199.", "The year must be between 2000 and 2199.";
+    /// Pick down to a desa.
+    LokusPickDesa = "lokus_pick_desa", "Pilih wilayahnya sampai tingkat desa dahulu.", "Pick the area down to a desa first.";
+    // The budget page (/admin/anggaran).
+    /// Budget page title.
+    BudgetTitle = "budget_title", "Anggaran", "Budget lines";
+    /// What the page shows.
+    BudgetHelp = "budget_help", "Pagu anggaran program. Setiap voucher dibebankan ke satu pagu yang mencakup desa keluarganya; terpakai adalah nilai voucher yang sudah diterbitkan dari pagu itu, sisa adalah yang masih dapat dipakai.", "The programme's budget lines. Each voucher is charged to one line covering the family's desa; committed is the value of the vouchers issued from the line, remaining is what is still free.";
+    /// No lines.
+    BudgetNone = "budget_none", "Belum ada pagu anggaran di wilayah Anda.", "No budget lines in your area yet.";
+    /// Source column.
+    BudgetSource = "budget_source", "Sumber dana", "Funding source";
+    /// Area column.
+    BudgetArea = "budget_area", "Wilayah", "Area";
+    /// Ceiling column.
+    BudgetCeiling = "budget_ceiling", "Pagu", "Ceiling";
+    /// Committed column.
+    BudgetCommitted = "budget_committed", "Terpakai", "Committed";
+    /// Remaining column.
+    BudgetRemaining = "budget_remaining", "Sisa", "Remaining";
+    /// The bar's words (after the percentage).
+    BudgetUsedShare = "budget_used_share", "% terpakai", "% committed";
+    /// The totals row.
+    BudgetTotal = "budget_total", "Jumlah", "Total";
+    /// The form's heading.
+    BudgetAdd = "budget_add", "Tambah pagu anggaran", "Add a budget line";
+    /// The picker's legend.
+    BudgetAreaPick = "budget_area_pick", "Wilayah pagu", "The line's area";
+    /// Which level to pick.
+    BudgetAreaHelp = "budget_area_help", "Pilih kabupaten untuk seluruh program, atau kecamatan atau desa untuk pagu yang lebih sempit.", "Pick the kabupaten for the whole programme, or a kecamatan or desa for a narrower line.";
+    /// Amount field.
+    BudgetAmount = "budget_amount", "Pagu (rupiah)", "Ceiling (rupiah)";
+    /// How to write it.
+    BudgetAmountHelp = "budget_amount_help", "Rupiah utuh, misalnya 25000000 atau 25.000.000.", "Whole rupiah, e.g. 25000000 or 25.000.000.";
+    /// The save button.
+    BudgetSave = "budget_save", "Simpan pagu", "Save the line";
+    /// Saved.
+    BudgetAdded = "budget_added", "Pagu anggaran ditambahkan.", "Budget line added.";
+    /// A bad amount.
+    BudgetBadAmount = "budget_bad_amount", "Pagu harus berupa rupiah utuh tanpa koma atau huruf, misalnya 25000000 atau 25.000.000. Tidak ada yang disimpan.", "The ceiling must be whole rupiah without commas or letters, e.g. 25000000 or 25.000.000. Nothing was saved.";
+    /// No area picked.
+    BudgetNoArea = "budget_no_area", "Pilih wilayah pagu dari daftar wilayah. Tidak ada yang disimpan.", "Pick the line's area from the area lists. Nothing was saved.";
+    /// A bad source.
+    BudgetBadSource = "budget_bad_source", "Pilih sumber dana: APBD, Dana Desa, CSR atau APBN.", "Choose the funding source: APBD, Dana Desa, CSR or APBN.";
+    /// A year that is not the programme's.
+    BudgetBadYear = "budget_bad_year", "Pagu hanya dapat ditambahkan untuk tahun program.", "Budget lines can only be added for the programme's year.";
+    /// APBD.
+    SourceApbd = "source_apbd", "APBD (kabupaten)", "APBD (district budget)";
+    /// Dana Desa.
+    SourceDanaDesa = "source_dana_desa", "Dana Desa", "Dana Desa (village fund)";
+    /// CSR.
+    SourceCsr = "source_csr", "CSR (perusahaan)", "CSR (company funds)";
+    /// APBN.
+    SourceApbn = "source_apbn", "APBN (nasional)", "APBN (national budget)";
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@
 pub mod admin;
 pub mod akun;
 mod akun_form;
+pub mod anggaran;
 pub mod assets;
 pub mod beranda;
 pub mod format;
@@ -13,6 +14,7 @@ pub mod i18n;
 pub mod kader;
 pub mod keuangan;
 pub mod kunci;
+pub mod lokus;
 pub mod mitra;
 pub mod saldo;
 pub mod session;

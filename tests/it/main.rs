@@ -57,6 +57,7 @@ mod pages;
 mod pairing;
 mod pg_cluster;
 mod planning;
+mod programme_pages;
 mod reconcile;
 mod redemption;
 mod registry;
