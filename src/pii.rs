@@ -159,6 +159,18 @@ impl PiiKey {
         String::from_utf8(clear).ok()
     }
 
+    /// Whether `other` is this same key (both seal a number alike).
+    pub fn same_key(&self, other: &PiiKey) -> bool {
+        const PROBE: &str = "0000000000000000";
+        self.seal_number(NumberKind::Kk, PROBE) == other.seal_number(NumberKind::Kk, PROBE)
+    }
+
+    /// The key in a key file, created (mode 0600) with a new random key when missing: how
+    /// `relasi pii rotate` takes the key it rotates to.
+    pub fn from_file(path: &Path) -> Result<PiiKey, PiiKeyError> {
+        read_or_create(path).map(|k| PiiKey::from_master(&k))
+    }
+
     /// The deployment's key: `RELASI_PII_KEY`, else the key file (created when missing).
     pub fn load(database_url: &str) -> Result<PiiKey, PiiKeyError> {
         if let Ok(hex_text) = std::env::var(PII_KEY_ENV) {

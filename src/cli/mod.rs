@@ -5,6 +5,7 @@ mod audit;
 mod cycles;
 mod keys;
 mod merchant;
+mod pii;
 mod programme;
 mod reconcile;
 mod registry;
@@ -75,6 +76,9 @@ enum Command {
     /// Partner shops: pair a shop's phone.
     #[command(subcommand)]
     Merchant(merchant::MerchantCommand),
+    /// Personal data at rest: re-encrypt it under a new key.
+    #[command(subcommand)]
+    Pii(pii::PiiCommand),
     /// Reconcile a month: the next signed, immutable version of its report.
     Reconcile(reconcile::ReconcileArgs),
     /// Show or change the reconciliation's thresholds and automatic run.
@@ -120,6 +124,7 @@ async fn run_on(store: &Store, command: Command) -> anyhow::Result<()> {
         Command::Cards(args) => cycles::cards(store, args).await,
         Command::Keys(args) => keys::keys(store, args).await,
         Command::Merchant(c) => merchant::merchant(store, c).await,
+        Command::Pii(c) => pii::pii(store, c).await,
         Command::Reconcile(args) => reconcile::reconcile(store, args).await,
         Command::ReconcileSettings(args) => reconcile::settings(store, args).await,
         Command::Backup { file } => {

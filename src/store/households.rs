@@ -37,7 +37,7 @@ fn before_of<'a>(old: &'a StateRow, new: &StateRow) -> StoreResult<Before<'a>> {
 
 /// The columns names are sealed for (the associated data of each name's encryption).
 pub(super) const NAMA_KEPALA: &str = "households.nama_kepala";
-const NAMA_MEMBER: &str = "members.nama";
+pub(super) const NAMA_MEMBER: &str = "members.nama";
 
 /// Rows per multi-row statement: 8 parameters a row stays far below SQLite's 32766 and
 /// PostgreSQL's 65535 bound parameters.

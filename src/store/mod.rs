@@ -18,6 +18,7 @@ mod households;
 mod journal;
 mod keys;
 mod merchants;
+mod pii_rotate;
 mod programmes;
 mod reconcile;
 mod redemptions;
@@ -38,6 +39,7 @@ pub(crate) use journal::{JournalWriter, NewEntry};
 pub use journal::{StoredCheckpoint, VoucherLedger};
 pub use keys::Revocation;
 pub use merchants::{MerchantRow, NewMerchant};
+pub use pii_rotate::Rotated;
 pub use reconcile::{MonthFacts, MonthScope, NewRun, RunHead};
 pub use redemptions::{
     Answer, AnswerFn, BalanceFacts, Debit, DebitResult, Decline, LedgerRow, Reversal,
@@ -464,6 +466,15 @@ impl Store {
             reports: self.reports.clone(),
             batcher: None,
             pii: self.pii.clone(),
+        }
+    }
+
+    /// The same database read and written with another personal-data key (without the sale batch
+    /// workers): what every process uses after `relasi pii rotate`, and how its test reads.
+    pub fn with_pii_key(&self, key: crate::pii::PiiKey) -> Store {
+        Store {
+            pii: std::sync::Arc::new(key),
+            ..self.without_batching()
         }
     }
 

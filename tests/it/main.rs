@@ -56,6 +56,7 @@ mod openapi;
 mod pages;
 mod pairing;
 mod pg_cluster;
+mod pii_rotate;
 mod planning;
 mod programme_pages;
 mod reconcile;
