@@ -52,6 +52,7 @@ impl NumberKind {
 pub struct PiiKey {
     ff1: FF1<Aes256>,
     aead: XChaCha20Poly1305,
+    check: [u8; 32],
 }
 
 impl fmt::Debug for PiiKey {
@@ -91,6 +92,7 @@ impl PiiKey {
         PiiKey {
             ff1: FF1::<Aes256>::new(&ff1_key, 10).unwrap_or_else(|_| unreachable!()),
             aead: XChaCha20Poly1305::new((&aead_key).into()),
+            check: derive(master, b"relasi-pii-check"),
         }
     }
 
@@ -159,10 +161,15 @@ impl PiiKey {
         String::from_utf8(clear).ok()
     }
 
-    /// Whether `other` is this same key (both seal a number alike).
+    /// Whether `other` is this same key.
     pub fn same_key(&self, other: &PiiKey) -> bool {
-        const PROBE: &str = "0000000000000000";
-        self.seal_number(NumberKind::Kk, PROBE) == other.seal_number(NumberKind::Kk, PROBE)
+        self.check == other.check
+    }
+
+    /// A value that tells this key from any other and reveals nothing of it (an HMAC-derived
+    /// sub-key, hex, `v1:` first): stored beside the data it encrypted (`pii_key_check`).
+    pub fn check_value(&self) -> String {
+        format!("v1:{}", hex::encode(&self.check[..16]))
     }
 
     /// The key in a key file, created (mode 0600) with a new random key when missing: how
@@ -287,6 +294,11 @@ mod tests {
                 .is_none()
         );
         assert_eq!(format!("{key:?}"), "PiiKey(<redacted>)");
+        let again = PiiKey::from_master(&[7; 32]);
+        let other = PiiKey::from_master(&[8; 32]);
+        assert!(key.same_key(&again) && !key.same_key(&other));
+        assert_eq!(key.check_value(), again.check_value());
+        assert_ne!(key.check_value(), other.check_value());
     }
 
     #[test]

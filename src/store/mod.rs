@@ -18,7 +18,7 @@ mod households;
 mod journal;
 mod keys;
 mod merchants;
-mod pii_rotate;
+mod pii;
 mod programmes;
 mod reconcile;
 mod redemptions;
@@ -39,7 +39,7 @@ pub(crate) use journal::{JournalWriter, NewEntry};
 pub use journal::{StoredCheckpoint, VoucherLedger};
 pub use keys::Revocation;
 pub use merchants::{MerchantRow, NewMerchant};
-pub use pii_rotate::Rotated;
+pub use pii::Rotated;
 pub use reconcile::{MonthFacts, MonthScope, NewRun, RunHead};
 pub use redemptions::{
     Answer, AnswerFn, BalanceFacts, Debit, DebitResult, Decline, LedgerRow, Reversal,
@@ -554,6 +554,7 @@ impl Store {
                 "built-in wilayah list loaded"
             );
         }
+        self.check_pii_key().await?;
         let sealed = self.seal_journal().await?;
         if sealed > 0 {
             tracing::info!(sealed, "journal rows of an earlier version chained");

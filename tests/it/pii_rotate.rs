@@ -1,6 +1,8 @@
-//! `relasi pii rotate`: every KK, NIK and name re-encrypted under a new key in one transaction
-//! by the real binary; under the new key the registry, the vouchers, the journal and the audit
-//! chain read as before, under the old key nothing opens, and a refused rotation changes nothing.
+//! The personal-data key and the database: `relasi pii rotate` re-encrypts every KK, NIK and
+//! name under a new key in one transaction (the real binary); under the new key the registry,
+//! the vouchers, the journal and the audit chain read as before, under the old key nothing
+//! opens and the binary refuses to start, and a refused rotation changes nothing. A database
+//! refuses any key it was not written with.
 
 use crate::helpers::{TestApp, spawn_app};
 use crate::redemption::{basket, redeem, redeemable};
@@ -43,10 +45,20 @@ async fn clear_view(store: &Store) -> Result<(Vec<(String, String)>, Vec<String>
     Ok((names, kks))
 }
 
-fn rotate_with_the_binary(app: &TestApp, new_key: &std::path::Path) -> String {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_relasi"))
-        .env("RUST_LOG", "warn")
+/// The binary on the test's database; `key_file` overrides the default key file.
+fn relasi(app: &TestApp, key_file: Option<&std::path::Path>) -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_relasi"));
+    cmd.env("RUST_LOG", "warn")
         .env("DATABASE_URL", &app.db.url)
+        .env_remove("RELASI_PII_KEY");
+    if let Some(file) = key_file {
+        cmd.env("RELASI_PII_KEY_FILE", file);
+    }
+    cmd
+}
+
+fn rotate_with_the_binary(app: &TestApp, new_key: &std::path::Path) -> String {
+    let out = relasi(app, None)
         .args(["pii", "rotate", "--new-key-file"])
         .arg(new_key)
         .output()
@@ -112,6 +124,21 @@ async fn a_new_personal_data_key_rewrites_every_row_and_reads_the_same() {
         1
     );
 
+    // The binary now starts with the new key only.
+    let old_key = relasi(&app, None).arg("migrate").output().unwrap();
+    assert!(!old_key.status.success());
+    let said = String::from_utf8_lossy(&old_key.stderr).into_owned();
+    assert!(said.contains("kunci data pribadi tidak cocok"), "{said}");
+    let new_key_run = relasi(&app, Some(&new_key))
+        .arg("migrate")
+        .output()
+        .unwrap();
+    assert!(
+        new_key_run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&new_key_run.stderr)
+    );
+
     // Refused, and nothing changed: the key in use again, or a wrong old key.
     let same = PiiKey::from_file(&new_key).unwrap();
     assert!(matches!(
@@ -143,3 +170,30 @@ async fn a_new_personal_data_key_rewrites_every_row_and_reads_the_same() {
     );
 }
 story!(a_new_personal_data_key_rewrites_every_row_and_reads_the_same);
+
+async fn a_database_refuses_a_key_it_was_not_written_with() {
+    let app = spawn_app().await;
+    redeemable(&app).await;
+    let dir = tempfile::tempdir().unwrap();
+    let other = dir.path().join("other.pii-key");
+    // A backup restored without its key file would get a new key: refused, not misread.
+    let refused = relasi(&app, Some(&other)).arg("migrate").output().unwrap();
+    assert!(!refused.status.success());
+    let said = String::from_utf8_lossy(&refused.stderr).into_owned();
+    assert!(said.contains("does not match this database"), "{said}");
+    assert!(!said.contains("3514050000000001"), "{said}");
+    // A database of an earlier version has no check value: a stored name decides.
+    let raw = app.db.raw().await;
+    assert_eq!(raw.execute("delete from pii_key_check").await.unwrap(), 1);
+    let refused = relasi(&app, Some(&other)).arg("migrate").output().unwrap();
+    assert!(!refused.status.success());
+    assert_eq!(raw.scalar("select count(*) from pii_key_check").await, 0);
+    let accepted = relasi(&app, None).arg("migrate").output().unwrap();
+    assert!(
+        accepted.status.success(),
+        "{}",
+        String::from_utf8_lossy(&accepted.stderr)
+    );
+    assert_eq!(raw.scalar("select count(*) from pii_key_check").await, 1);
+}
+story!(a_database_refuses_a_key_it_was_not_written_with);

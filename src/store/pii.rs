@@ -1,6 +1,10 @@
-//! Re-encrypting the personal data under a new key (`relasi pii rotate`): every KK, NIK and
-//! name, in one transaction, with the schema's guards on those columns lifted only inside it.
+//! The personal-data key in the database: its check value (a start with another key is
+//! refused) and re-encrypting under a new key (`relasi pii rotate`): every KK, NIK and name in
+//! one transaction, with the schema's guards on those columns lifted only inside it.
 //!
+//! The check: `pii_key_check` (migration 0023) holds the check value of the key the columns
+//! were written with, recorded on first use. A database of an earlier version has none; it is
+//! recorded after one stored name opens under the key in use (AEAD: only the right key opens).
 //! KK numbers are keys (FF1 keeps them 16 digits, `crate::pii`), so the households' primary
 //! key changes together with every members, history and voucher row that names it. The rows
 //! are read page by page into two temporary maps (old stored value → new stored values), then
@@ -12,7 +16,9 @@
 //! of it back: the database is then exactly as before, under the old key.
 
 use super::households::{NAMA_KEPALA, NAMA_MEMBER};
-use super::{AuditWriter, Engine, Pool, Store, StoreError, StoreResult};
+use super::{
+    AuditWriter, Engine, Pool, Store, StoreError, StoreResult, now_us, with_pool, with_writer,
+};
 use crate::domain::audit::AuditEvent;
 use crate::pii::{NumberKind, PiiKey};
 
@@ -172,6 +178,15 @@ macro_rules! check_sample {
     }};
 }
 
+/// Why a start is refused: the key in use is not the one the data was written with.
+const WRONG_KEY: &str = "kunci data pribadi tidak cocok dengan database ini / the personal-data key does \
+     not match this database: use the key it was encrypted with (RELASI_PII_KEY or \
+     RELASI_PII_KEY_FILE; docs/deploy.md, Backups and restore)";
+
+const RECORD_CHECK: &str = "insert into pii_key_check (singleton, check_value, recorded_at_us) \
+     values (true, $1, $2) on conflict (singleton) do update \
+     set check_value = excluded.check_value, recorded_at_us = excluded.recorded_at_us";
+
 /// The whole rotation inside one transaction; `$lift` and `$restore` are the engine's guards.
 macro_rules! rotate_in {
     ($store:expr, $pool:expr, $new:expr, $actor:expr, $lift:ident, $restore:ident) => {{
@@ -181,6 +196,11 @@ macro_rules! rotate_in {
         let done = rewrite!(tx);
         $restore(&mut tx, lifted).await?;
         check_sample!(tx, $new);
+        sqlx::query(RECORD_CHECK)
+            .bind($new.check_value())
+            .bind(now_us())
+            .execute(&mut *tx)
+            .await?;
         tx.append_audit(&AuditEvent::new(
             $actor,
             "pii.rotate",
@@ -254,6 +274,30 @@ async fn restore_sqlite(tx: &mut SqliteTx, triggers: Vec<String>) -> StoreResult
 }
 
 impl Store {
+    /// Refuses a key the database was not written with; records the key's check value on
+    /// first use (a database of an earlier version: after one stored name opens under it).
+    pub(super) async fn check_pii_key(&self) -> StoreResult<()> {
+        let mine = self.pii.check_value();
+        let stored: Option<(String,)> = with_pool!(self, pool =>
+            sqlx::query_as("select check_value from pii_key_check").fetch_optional(pool).await)?;
+        match stored {
+            Some((value,)) if value == mine => return Ok(()),
+            Some(_) => return Err(StoreError::Config(WRONG_KEY)),
+            None => {}
+        }
+        with_writer!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            let sample: Option<(String,)> = sqlx::query_as("select nama_kepala from households limit 1")
+                .fetch_optional(&mut *tx).await?;
+            if sample.is_some_and(|(nama,)| self.pii.open_text(NAMA_KEPALA, &nama).is_none()) {
+                return Err(StoreError::Config(WRONG_KEY));
+            }
+            sqlx::query(RECORD_CHECK).bind(mine.clone()).bind(now_us()).execute(&mut *tx).await?;
+            tx.commit().await?;
+            Ok::<_, StoreError>(())
+        })
+    }
+
     /// Re-encrypts every KK, NIK and name under `new`, in one transaction, and records it in
     /// the audit chain. The servers must be stopped (they hold the old key); afterwards every
     /// process must use `new`. Refused when `new` is the key in use.
