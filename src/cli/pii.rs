@@ -31,8 +31,8 @@ pub async fn pii(store: &Store, command: PiiCommand) -> anyhow::Result<()> {
     };
     println!(
         "dienkripsi ulang / re-encrypted: {} keluarga / households, {} anggota / members, \
-         {} riwayat / history rows, {} voucher",
-        done.households, done.members, done.history, done.vouchers
+         {} riwayat / history rows, {} voucher, {} laporan rekonsiliasi / reconciliation runs",
+        done.households, done.members, done.history, done.vouchers, done.runs
     );
     eprintln!(
         "Pasang kunci baru sebelum server dijalankan lagi / install the new key before starting \

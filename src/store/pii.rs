@@ -2,6 +2,11 @@
 //! refused) and re-encrypting under a new key (`relasi pii rotate`): every KK, NIK and name in
 //! one transaction, with the schema's guards on those columns lifted only inside it.
 //!
+//! A reconciliation run's content names the households of its findings by KK, so it is stored
+//! sealed like a name (XChaCha20-Poly1305, bound to its column); its hash and signature are over
+//! the clear bytes, so sealing, and sealing again under a new key, changes neither. A run
+//! stored by an earlier version is clear JSON and reads as it is; the next rotation seals it.
+//!
 //! The check: `pii_key_check` (migration 0023) holds the check value of the key the columns
 //! were written with, recorded on first use. A database of an earlier version has none; it is
 //! recorded after one stored name opens under the key in use (AEAD: only the right key opens).
@@ -28,6 +33,18 @@ const PAGE_ROWS: i64 = 1000;
 const INSERT_ROWS: usize = 200;
 /// The tables whose rows hold a KK, a NIK or a name.
 const TABLES: [&str; 4] = ["households", "members", "household_history", "vouchers"];
+/// The tables whose guards a rotation lifts: those, and the stored reconciliation runs.
+const GUARDED: [&str; 5] = [
+    "households",
+    "members",
+    "household_history",
+    "vouchers",
+    "reconciliation_runs",
+];
+/// The column a run's content is sealed to.
+const RUN_CONTENT: &str = "reconciliation_runs.content";
+/// Runs read per page while they are sealed again.
+const RUN_PAGE_ROWS: i64 = 20;
 /// Stored rows checked under the new key before commit.
 const CHECK_ROWS: i64 = 100;
 
@@ -42,6 +59,8 @@ pub struct Rotated {
     pub history: u64,
     /// Vouchers (KK).
     pub vouchers: u64,
+    /// Stored reconciliation runs (sealed content).
+    pub runs: u64,
 }
 
 const MAPS: [&str; 4] = [
@@ -158,6 +177,36 @@ macro_rules! rewrite {
     }};
 }
 
+/// Seals every stored run's content again under the new key (the clear bytes, and so their
+/// hash and signature, stay as they were).
+macro_rules! reseal_runs {
+    ($store:expr, $tx:expr, $new:expr) => {{
+        let mut last = 0_i64;
+        let mut count = 0_u64;
+        loop {
+            let page: Vec<(i64, String)> = sqlx::query_as(
+                "select id, content from reconciliation_runs where id > $1 order by id limit $2",
+            )
+            .bind(last)
+            .bind(RUN_PAGE_ROWS)
+            .fetch_all(&mut *$tx)
+            .await?;
+            let Some(end) = page.last() else { break };
+            last = end.0;
+            for (id, stored) in page {
+                let sealed = $new.seal_text(RUN_CONTENT, &$store.open_run_content(stored)?);
+                sqlx::query("update reconciliation_runs set content = $1 where id = $2")
+                    .bind(sealed)
+                    .bind(id)
+                    .execute(&mut *$tx)
+                    .await?;
+                count += 1;
+            }
+        }
+        count
+    }};
+}
+
 /// Reads a sample back under the new key before commit.
 macro_rules! check_sample {
     ($tx:expr, $new:expr) => {{
@@ -193,7 +242,8 @@ macro_rules! rotate_in {
         let mut tx = $pool.begin_write().await?;
         let lifted = $lift(&mut tx).await?;
         fill_maps!($store, tx, $new);
-        let done = rewrite!(tx);
+        let mut done = rewrite!(tx);
+        done.runs = reseal_runs!($store, tx, $new);
         $restore(&mut tx, lifted).await?;
         check_sample!(tx, $new);
         sqlx::query(RECORD_CHECK)
@@ -220,7 +270,7 @@ async fn lift_pg(tx: &mut PgTx) -> StoreResult<()> {
     sqlx::query("set constraints all deferred")
         .execute(&mut **tx)
         .await?;
-    for table in TABLES {
+    for table in GUARDED {
         let sql = format!("alter table {table} disable trigger user");
         sqlx::query(sqlx::AssertSqlSafe(sql))
             .execute(&mut **tx)
@@ -235,7 +285,7 @@ async fn restore_pg(tx: &mut PgTx, (): ()) -> StoreResult<()> {
     sqlx::query("set constraints all immediate")
         .execute(&mut **tx)
         .await?;
-    for table in TABLES {
+    for table in GUARDED {
         let sql = format!("alter table {table} enable trigger user");
         sqlx::query(sqlx::AssertSqlSafe(sql))
             .execute(&mut **tx)
@@ -251,7 +301,8 @@ async fn lift_sqlite(tx: &mut SqliteTx) -> StoreResult<Vec<String>> {
         .await?;
     let triggers: Vec<(String, String)> = sqlx::query_as(
         "select name, sql from sqlite_master where type = 'trigger' \
-         and tbl_name in ('households', 'members', 'household_history', 'vouchers') order by name",
+         and tbl_name in ('households', 'members', 'household_history', 'vouchers', \
+         'reconciliation_runs') order by name",
     )
     .fetch_all(&mut **tx)
     .await?;
@@ -311,6 +362,19 @@ impl Store {
                 rotate_in!(self, write, new, actor, lift_sqlite, restore_sqlite)
             }
         }
+    }
+
+    /// A run's content as stored: sealed.
+    pub(super) fn seal_run_content(&self, clear: &str) -> String {
+        self.seal_name(RUN_CONTENT, clear)
+    }
+
+    /// A stored run's content, opened; a run stored before runs were sealed is clear JSON.
+    pub(super) fn open_run_content(&self, stored: String) -> StoreResult<String> {
+        if stored.starts_with('{') {
+            return Ok(stored);
+        }
+        self.open_name(RUN_CONTENT, &stored)
     }
 
     /// A number stored under this store's key, stored under `new`.

@@ -676,7 +676,7 @@ impl Store {
         with_writer!(self, pool => {
             let mut tx = pool.begin_write().await?;
             let version = run.version;
-            let content = String::from_utf8_lossy(run.content).into_owned();
+            let content = self.seal_run_content(&String::from_utf8_lossy(run.content));
             let (kid, signature) = run.signed.clone().unzip();
             let now = super::now_us();
             let (id,): (i64,) = sqlx::query_as(
@@ -713,14 +713,14 @@ impl Store {
         Ok(rows)
     }
 
-    /// One run with its stored content.
+    /// One run with its content (stored sealed: it names households by KK).
     pub async fn run(&self, id: i64) -> StoreResult<(RunHead, String)> {
         let row: RunHead = with_pool!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "{RUN_COLUMNS} where id = $1"
         ))).bind(id).fetch_one(pool).await)?;
         let content: (String,) = with_pool!(self, pool => sqlx::query_as(
             "select content from reconciliation_runs where id = $1").bind(id).fetch_one(pool).await)?;
-        Ok((row, content.0))
+        Ok((row, self.open_run_content(content.0)?))
     }
 }
 

@@ -57,6 +57,63 @@ fn relasi(app: &TestApp, key_file: Option<&std::path::Path>) -> std::process::Co
     cmd
 }
 
+/// A sale on household 3's voucher, then its head recorded deceased from before that day, and
+/// the month reconciled: a finding that names KK 3. The stored run holds it sealed only.
+async fn reconcile_a_death(app: &TestApp, shop: &str, vouchers: &[serde_json::Value]) -> i64 {
+    let kk3 = "3514050000000003";
+    let voucher = vouchers.iter().find(|v| v["no_kk"] == kk3).unwrap();
+    let body = basket(voucher["token"].as_str().unwrap(), 10_000);
+    assert_eq!(redeem(app, shop, "rotasi-2", &body).await.status(), 201);
+    let mut csv = String::from("no_kk,nik_kepala,nama_kepala,kode_desa,desil,krs,status\n");
+    for i in 1..=8 {
+        let status = if i == 3 { "meninggal" } else { "aktif" };
+        csv.push_str(&format!(
+            "35140500000000{i:02},35140501000000{i:02},Kepala {i},35.14.05.2005,1,1,{status}\n"
+        ));
+    }
+    let res = app
+        .http
+        .post(app.url("/v1/households/import?effective=2026-11-01"))
+        .bearer_auth(&app.admin)
+        .header("content-type", "text/csv")
+        .body(csv)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let finance = app.token(relasi::domain::auth::Role::Finance).await;
+    let res = app
+        .post(
+            "/v1/reconciliations",
+            &finance,
+            &serde_json::json!({ "period": "2026-11" }),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let id = res.json::<serde_json::Value>().await.unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let signed = app
+        .get(&format!("/v1/reconciliations/{id}.json"), &finance)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        signed.contains(kk3),
+        "the finding names the household: {signed}"
+    );
+    let stored = app
+        .db
+        .raw()
+        .await
+        .texts("select content from reconciliation_runs")
+        .await;
+    assert_eq!(stored.len(), 1);
+    assert!(stored[0].starts_with("pii1.") && !stored[0].contains(kk3));
+    id
+}
+
 fn rotate_with_the_binary(app: &TestApp, new_key: &std::path::Path) -> String {
     let out = relasi(app, None)
         .args(["pii", "rotate", "--new-key-file"])
@@ -79,6 +136,8 @@ async fn a_new_personal_data_key_rewrites_every_row_and_reads_the_same() {
     let token = vouchers[0]["token"].as_str().unwrap();
     let sale = redeem(&app, &shop, "rotasi-1", &basket(token, 25_000)).await;
     assert_eq!(sale.status(), 201);
+    let run = reconcile_a_death(&app, &shop, &vouchers).await;
+    let (_, report) = app.store.run(run).await.unwrap();
     let before = clear_view(&app.store).await.unwrap();
     assert_eq!(before.0.len(), 8);
     let ledger = app.store.ledger().await.unwrap();
@@ -91,6 +150,7 @@ async fn a_new_personal_data_key_rewrites_every_row_and_reads_the_same() {
         printed.contains("8 keluarga / households, 4 anggota / members"),
         "{printed}"
     );
+    assert!(printed.contains("1 laporan rekonsiliasi"), "{printed}");
     let rotated = app.store.with_pii_key(PiiKey::from_file(&new_key).unwrap());
 
     // Under the new key everything reads as before; under the old one nothing opens.
@@ -105,6 +165,9 @@ async fn a_new_personal_data_key_rewrites_every_row_and_reads_the_same() {
         stored_after.iter().all(|v| !stored_before.contains(v)),
         "a value kept its old ciphertext"
     );
+    // The run reads the same bytes (its hash and signature hold), sealed anew.
+    assert_eq!(rotated.run(run).await.unwrap().1, report);
+    assert!(app.store.run(run).await.is_err());
     // The journal did not move, the audit chain holds and records the rotation.
     assert_eq!(rotated.ledger().await.unwrap(), ledger);
     let auditor = app.token(relasi::domain::auth::Role::Auditor).await;
@@ -161,7 +224,10 @@ async fn a_new_personal_data_key_rewrites_every_row_and_reads_the_same() {
     assert!(raw.execute("delete from households").await.is_err());
     // Rotating on from the new key works too (the store API the binary calls).
     let done = rotated.rotate_pii(&other, "test").await.unwrap();
-    assert_eq!((done.households, done.members, done.vouchers), (8, 4, 8));
+    assert_eq!(
+        (done.households, done.members, done.vouchers, done.runs),
+        (8, 4, 8, 1)
+    );
     assert!(done.history >= 8);
     let _: Rotated = done;
     assert_eq!(
