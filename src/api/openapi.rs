@@ -434,6 +434,7 @@ pub const ROUTES: &[Op] = &[
         errors: &[
             C::CycleNotFound,
             C::IssuanceInProgress,
+            C::BudgetExhausted,
             C::NoSigningKey,
             C::ProgrammeNotFound,
             C::ProgrammeRequired,
