@@ -89,6 +89,15 @@ const NAMA_MEMBER: &str = "members.nama";
 /// PostgreSQL's 65535 bound parameters.
 const BATCH_ROWS: usize = 1000;
 
+/// How many households and members the registry holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RegistryCounts {
+    /// Households (every status).
+    pub households: i64,
+    /// Members.
+    pub members: i64,
+}
+
 /// Reports rows written so far (a CLI progress bar; a no-op for the API).
 pub type Progress<'a> = &'a (dyn Fn(u64) + Sync);
 
@@ -218,11 +227,14 @@ impl Store {
         })
     }
 
-    /// Number of households and of members.
-    pub async fn count_registry(&self) -> StoreResult<(i64, i64)> {
+    /// How many households and members the registry holds.
+    pub async fn count_registry(&self) -> StoreResult<RegistryCounts> {
         let (h,): (i64,) = with_pool!(self, pool => sqlx::query_as("select count(*) from households").fetch_one(pool).await)?;
         let (m,): (i64,) = with_pool!(self, pool => sqlx::query_as("select count(*) from members").fetch_one(pool).await)?;
-        Ok((h, m))
+        Ok(RegistryCounts {
+            households: h,
+            members: m,
+        })
     }
 
     /// A household's history: (effective_from, status), oldest first.
