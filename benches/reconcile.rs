@@ -125,7 +125,7 @@ async fn month(store: &Store, db: &common::BenchDb, households: usize) -> f64 {
         .unwrap();
     let started = Instant::now();
     let raw = db.raw().await;
-    let start_us = relasi::jobs::reconcile::month_bounds_us(period, 7).0 / 1_000_000;
+    let start_us = relasi::domain::calendar::month_bounds_us(period, 7).0 / 1_000_000;
     raw.execute_owned(SALES_SQL.replace("$1", &start_us.to_string()))
         .await
         .unwrap();

@@ -27,6 +27,9 @@
 //! }
 //! # Ok(()) }
 //! ```
+// Functions short enough to see whole (the limit is in clippy.toml); tests and benches, whose
+// stories read top to bottom, are not held to it.
+#![warn(clippy::too_many_lines)]
 
 pub mod client;
 /// The voucher's QR text from typed text or a PNG/JPEG photo (the token crate's `scan`).

@@ -4,6 +4,9 @@
 //! The server, the token crate and the merchant client all name failures with [`Code`]; the
 //! table below is the only place a code is written, so a code without a status or a title does
 //! not compile.
+// Functions short enough to see whole (the limit is in clippy.toml); tests and benches, whose
+// stories read top to bottom, are not held to it.
+#![warn(clippy::too_many_lines)]
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 

@@ -15,6 +15,9 @@
 //!  32     4   face value (whole rupiah)
 //!  36    64   Ed25519 signature over "RELASI-VOUCHER-1\0" ‖ deployment id ‖ 0x00 ‖ bytes 0..36
 //! ```
+// Functions short enough to see whole (the limit is in clippy.toml); tests and benches, whose
+// stories read top to bottom, are not held to it.
+#![warn(clippy::too_many_lines)]
 
 pub mod receipt;
 #[cfg(feature = "scan")]

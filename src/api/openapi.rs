@@ -62,6 +62,7 @@ const MERCHANT: &[&str] = &["merchant"];
 const PUBLIC: &[&str] = &[];
 const FINANCE: &[&str] = &["finance"];
 const FINANCE_READERS: &[&str] = &["finance", "auditor"];
+const OFFICE: &[&str] = &["admin", "issuer", "finance", "auditor"];
 const ALL_ROLES: &[&str] = &["admin", "issuer", "kader", "merchant", "finance", "auditor"];
 const FILE: Param = ("file", "path", true, "string", "`{id}` or `{id}.EXT`");
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
@@ -272,7 +273,7 @@ pub const ROUTES: &[Op] = &[
         method: "get",
         path: "/v1/programmes",
         tag: "program",
-        roles: &["admin", "issuer", "finance", "auditor"],
+        roles: OFFICE,
         summary: "Program dan pengaturannya / programmes and settings",
         params: &[],
         request: Body::None,
@@ -298,7 +299,7 @@ pub const ROUTES: &[Op] = &[
         method: "get",
         path: "/v1/lokus",
         tag: "program",
-        roles: &["admin", "issuer", "finance", "auditor"],
+        roles: OFFICE,
         summary: "Desa lokus satu tahun, per kecamatan, di wilayah pemanggil / a year's lokus desa in the caller's area",
         params: &[(
             "year",
@@ -397,7 +398,7 @@ pub const ROUTES: &[Op] = &[
         method: "get",
         path: "/v1/wilayah",
         tag: "program",
-        roles: &["admin", "issuer", "finance", "auditor"],
+        roles: OFFICE,
         summary: "Wilayah di bawah satu wilayah (provinsi tanpa induk) / the areas under an area",
         params: &[(
             "induk",
@@ -433,6 +434,7 @@ pub const ROUTES: &[Op] = &[
         errors: &[
             C::CycleNotFound,
             C::IssuanceInProgress,
+            C::BudgetExhausted,
             C::NoSigningKey,
             C::ProgrammeNotFound,
             C::ProgrammeRequired,
@@ -737,7 +739,7 @@ pub const ROUTES: &[Op] = &[
         method: "get",
         path: "/admin",
         tag: "halaman",
-        roles: &["admin", "issuer", "finance", "auditor"],
+        roles: OFFICE,
         summary: "Dasbor program / programme dashboard",
         params: &[],
         request: Body::None,
@@ -843,7 +845,7 @@ pub const ROUTES: &[Op] = &[
         method: "get",
         path: "/admin/lokus",
         tag: "halaman",
-        roles: &["admin", "issuer", "finance", "auditor"],
+        roles: OFFICE,
         summary: "Desa lokus per tahun: daftar per kecamatan, tambah dari pohon wilayah / lokus desa by year",
         params: &[
             (

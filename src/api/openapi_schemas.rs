@@ -23,12 +23,49 @@ fn nullable(ty: &str) -> Value {
     json!({ "type": [ty, "null"] })
 }
 
+/// A role as stored and sent.
+fn role() -> Value {
+    json!({ "type": "string", "enum": ["admin", "issuer", "kader", "merchant", "finance", "auditor"] })
+}
+
+fn string() -> Value {
+    json!({ "type": "string" })
+}
+
+/// What a token is, as listed and as made.
+fn token_fields() -> Value {
+    json!({
+        "id": { "type": "integer" }, "role": role(), "merchant_id": nullable("integer"),
+        "areas": { "type": "array", "items": code() }, "label": string(),
+        "created_at": nullable("string"), "expires_at": nullable("string"), "revoked_at": nullable("string"),
+        "account_id": nullable("integer")
+    })
+}
+
 /// Every named schema.
 pub(super) fn schemas() -> Map<String, Value> {
     let mut m = Map::new();
     let mut add = |name: &str, schema: Value| {
         m.insert(name.to_owned(), schema);
     };
+    service(&mut add);
+    registry(&mut add);
+    lokus(&mut add);
+    budgets(&mut add);
+    merchants(&mut add);
+    issuance(&mut add);
+    vouchers(&mut add);
+    sales(&mut add);
+    offline(&mut add);
+    finance(&mut add);
+    sign_in(&mut add);
+    accounts(&mut add);
+    tokens(&mut add);
+    m
+}
+
+/// The service itself: health, the document, the signing keys, and the open-ended answers.
+fn service(add: &mut impl FnMut(&str, Value)) {
     add(
         "Status",
         object(&["status"], json!({ "status": { "type": "string" } })),
@@ -51,6 +88,14 @@ pub(super) fn schemas() -> Map<String, Value> {
         ),
     );
     add(
+        "Any",
+        json!({ "description": "Any JSON value / nilai JSON apa saja" }),
+    );
+    add(
+        "Object",
+        json!({ "type": "object", "description": "A JSON object; its fields are described in the operation's summary" }),
+    );
+    add(
         "Keys",
         object(
             &["deployment_id", "keys"],
@@ -64,40 +109,23 @@ pub(super) fn schemas() -> Map<String, Value> {
         ),
     );
     add(
-        "Revocations",
+        "KeyMade",
         object(
-            &["complete", "next_since", "revoked"],
-            json!({
-                "complete": { "type": "boolean" }, "next_since": { "type": "string" }, "revoked": { "type": "array" }
-            }),
+            &["kid"],
+            json!({ "kid": { "type": "string", "pattern": "^[0-9a-f]{8}$" } }),
         ),
     );
     add(
-        "OfflineSettings",
+        "KeyRotation",
         object(
-            &["programmes", "server_time_us"],
-            json!({
-                "programmes": { "type": "array", "items": { "type": "object" } }, "server_time_us": { "type": "integer" }
-            }),
+            &[],
+            json!({ "verify_days": { "type": "integer", "minimum": 1, "maximum": 400, "default": 62 } }),
         ),
     );
-    add(
-        "BalanceRequest",
-        object(
-            &["token"],
-            json!({ "token": { "type": "string", "examples": ["RLS1:AEAA…"] } }),
-        ),
-    );
-    add(
-        "Balance",
-        object(
-            &["balance", "status", "valid_until"],
-            json!({
-                "balance": rupiah(), "face_value": rupiah(), "status": { "type": "string" },
-                "valid_until": { "type": "string" }, "recent": { "type": "array" }
-            }),
-        ),
-    );
+}
+
+/// The registry import, programmes and the wilayah tree.
+fn registry(add: &mut impl FnMut(&str, Value)) {
     add(
         "ImportReport",
         object(
@@ -137,6 +165,21 @@ pub(super) fn schemas() -> Map<String, Value> {
         ),
     );
     add("Programmes", list_of("Programme"));
+    add(
+        "Wilayah",
+        object(
+            &["code", "name", "level"],
+            json!({
+                "code": code(), "name": { "type": "string", "examples": ["Pasrepan"] },
+                "level": { "type": "string", "enum": ["provinsi", "kabupaten", "kecamatan", "desa"] }
+            }),
+        ),
+    );
+    add("WilayahList", list_of("Wilayah"));
+}
+
+/// Lokus desa: marking them (API and page form) and the list.
+fn lokus(add: &mut impl FnMut(&str, Value)) {
     add(
         "LokusRequest",
         object(
@@ -186,6 +229,10 @@ pub(super) fn schemas() -> Map<String, Value> {
             }),
         ),
     );
+}
+
+/// Budget lines (API and page form).
+fn budgets(add: &mut impl FnMut(&str, Value)) {
     add(
         "AnggaranForm",
         object(
@@ -228,6 +275,10 @@ pub(super) fn schemas() -> Map<String, Value> {
         ),
     );
     add("BudgetLines", list_of("BudgetLine"));
+}
+
+/// Shops, their pairing and bank details.
+fn merchants(add: &mut impl FnMut(&str, Value)) {
     add(
         "MerchantRequest",
         object(
@@ -239,31 +290,6 @@ pub(super) fn schemas() -> Map<String, Value> {
             }),
         ),
     );
-    add(
-        "KeyMade",
-        object(
-            &["kid"],
-            json!({ "kid": { "type": "string", "pattern": "^[0-9a-f]{8}$" } }),
-        ),
-    );
-    add(
-        "KeyRotation",
-        object(
-            &[],
-            json!({ "verify_days": { "type": "integer", "minimum": 1, "maximum": 400, "default": 62 } }),
-        ),
-    );
-    add(
-        "Wilayah",
-        object(
-            &["code", "name", "level"],
-            json!({
-                "code": code(), "name": { "type": "string", "examples": ["Pasrepan"] },
-                "level": { "type": "string", "enum": ["provinsi", "kabupaten", "kecamatan", "desa"] }
-            }),
-        ),
-    );
-    add("WilayahList", list_of("Wilayah"));
     add(
         "Merchant",
         object(
@@ -299,6 +325,20 @@ pub(super) fn schemas() -> Map<String, Value> {
             }),
         ),
     );
+    add(
+        "BankDetails",
+        object(
+            &[],
+            json!({
+                "bank_name": nullable("string"), "bank_account": nullable("string"),
+                "bank_holder": nullable("string")
+            }),
+        ),
+    );
+}
+
+/// Cycles, issuance and the kader's hand-over form.
+fn issuance(add: &mut impl FnMut(&str, Value)) {
     add(
         "CycleRequest",
         object(
@@ -343,6 +383,22 @@ pub(super) fn schemas() -> Map<String, Value> {
         ),
     );
     add(
+        "KaderForm",
+        object(
+            &["csrf", "desa", "periode", "tanggal"],
+            json!({
+                "csrf": string(), "desa": code(),
+                "periode": { "type": "string", "examples": ["2026-12"] },
+                "tanggal": { "type": "string", "format": "date" },
+                "kartu": { "type": "array", "items": string(), "description": "Voucher ids handed over (the field repeats)" }
+            }),
+        ),
+    );
+}
+
+/// Vouchers, their balance and the scan page.
+fn vouchers(add: &mut impl FnMut(&str, Value)) {
+    add(
         "Voucher",
         object(
             &[
@@ -371,6 +427,31 @@ pub(super) fn schemas() -> Map<String, Value> {
             }),
         ),
     );
+    add(
+        "BalanceRequest",
+        object(
+            &["token"],
+            json!({ "token": { "type": "string", "examples": ["RLS1:AEAA…"] } }),
+        ),
+    );
+    add(
+        "Balance",
+        object(
+            &["balance", "status", "valid_until"],
+            json!({
+                "balance": rupiah(), "face_value": rupiah(), "status": { "type": "string" },
+                "valid_until": { "type": "string" }, "recent": { "type": "array" }
+            }),
+        ),
+    );
+    add(
+        "Scan",
+        object(&["token"], json!({ "token": nullable("string") })),
+    );
+}
+
+/// Sales: a redemption, its receipt, a shop's day.
+fn sales(add: &mut impl FnMut(&str, Value)) {
     add(
         "RedeemRequest",
         object(
@@ -423,10 +504,10 @@ pub(super) fn schemas() -> Map<String, Value> {
             }),
         ),
     );
-    add(
-        "Scan",
-        object(&["token"], json!({ "token": nullable("string") })),
-    );
+}
+
+/// Reconciliation, settlements and the audit chain (API and page form).
+fn finance(add: &mut impl FnMut(&str, Value)) {
     add(
         "KeuanganForm",
         object(
@@ -446,153 +527,6 @@ pub(super) fn schemas() -> Map<String, Value> {
             json!({
                 "ok": { "type": "boolean" }, "records": { "type": "integer" }, "head_hash": { "type": "string" },
                 "journal": { "type": "object" }, "checkpoints": { "type": "object" }, "receipts": { "type": "object" }
-            }),
-        ),
-    );
-    accounts_and_finance(&mut add);
-    m
-}
-
-/// Sign-in, accounts, the page forms, settlement bodies and the open-ended answers.
-fn accounts_and_finance(add: &mut impl FnMut(&str, Value)) {
-    let roles = json!({ "type": "string", "enum": ["admin", "issuer", "kader", "merchant", "finance", "auditor"] });
-    let string = || json!({ "type": "string" });
-    add(
-        "Any",
-        json!({ "description": "Any JSON value / nilai JSON apa saja" }),
-    );
-    add(
-        "Object",
-        json!({ "type": "object", "description": "A JSON object; its fields are described in the operation's summary" }),
-    );
-    add(
-        "LoginRequest",
-        object(
-            &["name", "password"],
-            json!({ "name": string(), "password": string() }),
-        ),
-    );
-    add(
-        "Login",
-        object(
-            &["token", "expires_at", "role", "areas"],
-            json!({
-                "token": string(), "expires_at": string(), "role": roles.clone(),
-                "merchant_id": nullable("integer"), "areas": { "type": "array", "items": code() }
-            }),
-        ),
-    );
-    add(
-        "AccountRequest",
-        object(
-            &["name", "password", "role"],
-            json!({
-                "name": string(), "password": string(), "role": roles,
-                "merchant_id": nullable("integer"), "areas": { "type": "array", "items": code() }
-            }),
-        ),
-    );
-    let at = || nullable("string");
-    add(
-        "Account",
-        object(
-            &["id", "name", "role", "areas", "state", "failed_logins"],
-            json!({
-                "id": { "type": "integer" }, "name": string(), "role": roles,
-                "merchant_id": nullable("integer"), "areas": { "type": "array", "items": code() },
-                "state": { "type": "string", "enum": ["active", "locked", "disabled"] },
-                "failed_logins": { "type": "integer" }, "locked_until": at(),
-                "disabled_at": at(), "last_sign_in": at(), "created_at": at()
-            }),
-        ),
-    );
-    add(
-        "AccountList",
-        object(
-            &["accounts", "next_before"],
-            json!({ "accounts": list_of("Account"), "next_before": nullable("integer") }),
-        ),
-    );
-    let token_fields = json!({
-        "id": { "type": "integer" }, "role": roles, "merchant_id": nullable("integer"),
-        "areas": { "type": "array", "items": code() }, "label": string(),
-        "created_at": at(), "expires_at": at(), "revoked_at": at(),
-        "account_id": nullable("integer")
-    });
-    add(
-        "Token",
-        object(&["id", "role", "areas", "label"], token_fields.clone()),
-    );
-    add(
-        "TokenList",
-        object(
-            &["tokens", "next_before"],
-            json!({ "tokens": list_of("Token"), "next_before": nullable("integer") }),
-        ),
-    );
-    let mut made = token_fields;
-    made["token"] = json!({ "type": "string", "description": "The secret, shown this once" });
-    add("TokenMade", object(&["id", "token", "role", "areas"], made));
-    add(
-        "TokenRequest",
-        object(
-            &["role"],
-            json!({
-                "role": roles, "merchant_id": nullable("integer"),
-                "areas": { "type": "array", "items": code() },
-                "label": { "type": "string", "maxLength": 100 },
-                "days": { "type": ["integer", "null"], "minimum": 1, "maximum": 3650 }
-            }),
-        ),
-    );
-    add(
-        "AkunForm",
-        object(
-            &["csrf", "aksi"],
-            json!({
-                "csrf": string(),
-                "aksi": { "type": "string", "enum": ["akun", "buka", "sandi", "nonaktif", "token", "cabut"] },
-                "id": { "type": "string", "description": "Account or token id (buka, sandi, nonaktif, cabut)" },
-                "nama": string(), "sandi": string(), "peran": roles,
-                "wilayah": { "type": "string", "description": "Kepmendagri code; empty: the whole district" },
-                "catatan": { "type": "string", "maxLength": 100 },
-                "hari": { "type": "string", "description": "Token lifetime in days; empty: until revoked" },
-                "toko": { "type": "string", "description": "Shop id, for a shop's token" }
-            }),
-        ),
-    );
-    add(
-        "PasswordReset",
-        object(&["password"], json!({ "password": string() })),
-    );
-    add(
-        "PasswordChange",
-        object(
-            &["current_password", "new_password"],
-            json!({ "current_password": string(), "new_password": string() }),
-        ),
-    );
-    add(
-        "LoginForm",
-        object(
-            &[],
-            json!({
-                "name": string(), "password": string(),
-                "token": { "type": "string", "description": "An API token instead of a name and password" },
-                "next": { "type": "string", "description": "The page to go to afterwards" }
-            }),
-        ),
-    );
-    add("LogoutForm", object(&[], json!({ "csrf": string() })));
-    add(
-        "KaderForm",
-        object(
-            &["csrf", "desa", "periode", "tanggal"],
-            json!({
-                "csrf": string(), "desa": code(),
-                "periode": { "type": "string", "examples": ["2026-12"] },
-                "tanggal": { "type": "string", "format": "date" },
-                "kartu": { "type": "array", "items": string(), "description": "Voucher ids handed over (the field repeats)" }
             }),
         ),
     );
@@ -620,13 +554,149 @@ fn accounts_and_finance(add: &mut impl FnMut(&str, Value)) {
             json!({ "redemption_id": { "type": "integer" }, "reason": string() }),
         ),
     );
+}
+
+/// Signing in and out, and passwords.
+fn sign_in(add: &mut impl FnMut(&str, Value)) {
     add(
-        "BankDetails",
+        "LoginRequest",
+        object(
+            &["name", "password"],
+            json!({ "name": string(), "password": string() }),
+        ),
+    );
+    add(
+        "Login",
+        object(
+            &["token", "expires_at", "role", "areas"],
+            json!({
+                "token": string(), "expires_at": string(), "role": role(),
+                "merchant_id": nullable("integer"), "areas": { "type": "array", "items": code() }
+            }),
+        ),
+    );
+    add(
+        "LoginForm",
         object(
             &[],
             json!({
-                "bank_name": nullable("string"), "bank_account": nullable("string"),
-                "bank_holder": nullable("string")
+                "name": string(), "password": string(),
+                "token": { "type": "string", "description": "An API token instead of a name and password" },
+                "next": { "type": "string", "description": "The page to go to afterwards" }
+            }),
+        ),
+    );
+    add("LogoutForm", object(&[], json!({ "csrf": string() })));
+    add(
+        "PasswordReset",
+        object(&["password"], json!({ "password": string() })),
+    );
+    add(
+        "PasswordChange",
+        object(
+            &["current_password", "new_password"],
+            json!({ "current_password": string(), "new_password": string() }),
+        ),
+    );
+}
+
+/// Accounts (API and page form).
+fn accounts(add: &mut impl FnMut(&str, Value)) {
+    add(
+        "AccountRequest",
+        object(
+            &["name", "password", "role"],
+            json!({
+                "name": string(), "password": string(), "role": role(),
+                "merchant_id": nullable("integer"), "areas": { "type": "array", "items": code() }
+            }),
+        ),
+    );
+    add(
+        "Account",
+        object(
+            &["id", "name", "role", "areas", "state", "failed_logins"],
+            json!({
+                "id": { "type": "integer" }, "name": string(), "role": role(),
+                "merchant_id": nullable("integer"), "areas": { "type": "array", "items": code() },
+                "state": { "type": "string", "enum": ["active", "locked", "disabled"] },
+                "failed_logins": { "type": "integer" }, "locked_until": nullable("string"),
+                "disabled_at": nullable("string"), "last_sign_in": nullable("string"), "created_at": nullable("string")
+            }),
+        ),
+    );
+    add(
+        "AccountList",
+        object(
+            &["accounts", "next_before"],
+            json!({ "accounts": list_of("Account"), "next_before": nullable("integer") }),
+        ),
+    );
+    add(
+        "AkunForm",
+        object(
+            &["csrf", "aksi"],
+            json!({
+                "csrf": string(),
+                "aksi": { "type": "string", "enum": ["akun", "buka", "sandi", "nonaktif", "token", "cabut"] },
+                "id": { "type": "string", "description": "Account or token id (buka, sandi, nonaktif, cabut)" },
+                "nama": string(), "sandi": string(), "peran": role(),
+                "wilayah": { "type": "string", "description": "Kepmendagri code; empty: the whole district" },
+                "catatan": { "type": "string", "maxLength": 100 },
+                "hari": { "type": "string", "description": "Token lifetime in days; empty: until revoked" },
+                "toko": { "type": "string", "description": "Shop id, for a shop's token" }
+            }),
+        ),
+    );
+}
+
+/// API tokens.
+fn tokens(add: &mut impl FnMut(&str, Value)) {
+    add(
+        "Token",
+        object(&["id", "role", "areas", "label"], token_fields()),
+    );
+    add(
+        "TokenList",
+        object(
+            &["tokens", "next_before"],
+            json!({ "tokens": list_of("Token"), "next_before": nullable("integer") }),
+        ),
+    );
+    let mut made = token_fields();
+    made["token"] = json!({ "type": "string", "description": "The secret, shown this once" });
+    add("TokenMade", object(&["id", "token", "role", "areas"], made));
+    add(
+        "TokenRequest",
+        object(
+            &["role"],
+            json!({
+                "role": role(), "merchant_id": nullable("integer"),
+                "areas": { "type": "array", "items": code() },
+                "label": { "type": "string", "maxLength": 100 },
+                "days": { "type": ["integer", "null"], "minimum": 1, "maximum": 3650 }
+            }),
+        ),
+    );
+}
+
+/// What a shop's till keeps for offline sales: revoked vouchers, the programmes' settings.
+fn offline(add: &mut impl FnMut(&str, Value)) {
+    add(
+        "Revocations",
+        object(
+            &["complete", "next_since", "revoked"],
+            json!({
+                "complete": { "type": "boolean" }, "next_since": { "type": "string" }, "revoked": { "type": "array" }
+            }),
+        ),
+    );
+    add(
+        "OfflineSettings",
+        object(
+            &["programmes", "server_time_us"],
+            json!({
+                "programmes": { "type": "array", "items": { "type": "object" } }, "server_time_us": { "type": "integer" }
             }),
         ),
     );

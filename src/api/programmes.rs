@@ -15,9 +15,6 @@ use relasi_codes::Code;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-/// The office roles.
-const OFFICE: [Role; 4] = [Role::Admin, Role::Issuer, Role::Finance, Role::Auditor];
-
 pub(super) fn router() -> Router<AppState> {
     Router::new()
         .route("/v1/programmes", get(list))
@@ -26,7 +23,7 @@ pub(super) fn router() -> Router<AppState> {
 
 /// `GET /v1/programmes`: every role but merchant and kader.
 async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<Programme>>> {
-    caller.require(&OFFICE)?;
+    caller.require(&Role::OFFICE)?;
     Ok(Json(state.store.programmes().await?))
 }
 
@@ -68,7 +65,7 @@ async fn list_lokus(
     caller: Caller,
     query: Result<Query<LokusQuery>, axum::extract::rejection::QueryRejection>,
 ) -> ApiResult<Json<LokusList>> {
-    caller.require(&OFFICE)?;
+    caller.require(&Role::OFFICE)?;
     let Query(query) =
         query.map_err(|_| ApiError::new(Code::InvalidJson).detail("bad query string"))?;
     let year = match query.year {

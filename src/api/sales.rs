@@ -5,12 +5,14 @@ use super::AppState;
 use super::error::{ApiError, ApiResult};
 use super::extract::Caller;
 use crate::domain::auth::Role;
+use crate::domain::calendar;
 use crate::domain::money::Rupiah;
-use crate::store::{ShopEntry, now_us};
+use crate::store::ShopEntry;
+use crate::usecases::programmes;
 use axum::extract::{Query, State};
 use axum::routing::get;
 use axum::{Json, Router};
-use chrono::{DateTime, Duration, NaiveDate, SecondsFormat};
+use chrono::{DateTime, NaiveDate, SecondsFormat};
 use relasi_codes::Code;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -26,22 +28,6 @@ pub(super) fn router() -> Router<AppState> {
 struct SalesQuery {
     date: Option<String>,
     after: Option<i64>,
-}
-
-/// The programme's offset from UTC in hours: every programme of a deployment is in one
-/// district, so the first one's zone is the deployment's (WIB when there is none yet).
-async fn local_offset_hours(state: &AppState) -> ApiResult<i64> {
-    let programmes = state.store.programmes().await?;
-    Ok(programmes
-        .first()
-        .map_or(7, |p| i64::from(p.settings.utc_offset_hours)))
-}
-
-/// `[start, end)` of a local day, in Unix microseconds.
-fn day_bounds_us(date: NaiveDate, offset_hours: i64) -> Option<(i64, i64)> {
-    let start = date.and_hms_opt(0, 0, 0)?.and_utc() - Duration::hours(offset_hours);
-    let end = start + Duration::days(1);
-    Some((start.timestamp_micros(), end.timestamp_micros()))
 }
 
 fn entry_json(e: &ShopEntry) -> Value {
@@ -78,15 +64,15 @@ async fn list(
         .ok_or_else(|| ApiError::new(Code::Forbidden))?;
     let Query(query) =
         query.map_err(|_| ApiError::new(Code::InvalidJson).detail("bad query string"))?;
-    let offset = local_offset_hours(&state).await?;
+    let offset = programmes::utc_offset_hours(&state.store).await?;
     let date = match query.date.as_deref() {
-        None | Some("") => (DateTime::from_timestamp_micros(now_us()).unwrap_or_default()
-            + Duration::hours(offset))
-        .date_naive(),
+        None | Some("") => calendar::local_today(offset),
         Some(text) => NaiveDate::parse_from_str(text, "%Y-%m-%d")
             .map_err(|_| ApiError::new(Code::ValidationFailed).detail("date must be YYYY-MM-DD"))?,
     };
-    let (from, until) = day_bounds_us(date, offset)
+    let (from, until) = date
+        .succ_opt()
+        .map(|next| calendar::local_days_us(date, next, offset))
         .ok_or_else(|| ApiError::new(Code::ValidationFailed).detail("date out of range"))?;
     let after = query.after.unwrap_or(0).max(0);
     let entries = state

@@ -28,7 +28,7 @@ async fn children(
     caller: Caller,
     query: Result<Query<ChildrenQuery>, axum::extract::rejection::QueryRejection>,
 ) -> ApiResult<Json<Vec<Wilayah>>> {
-    caller.require(&[Role::Admin, Role::Issuer, Role::Finance, Role::Auditor])?;
+    caller.require(&Role::OFFICE)?;
     let Query(query) =
         query.map_err(|_| ApiError::new(Code::InvalidJson).detail("bad query string"))?;
     let rows = usecases::wilayah::children(&state.store, query.induk.as_deref()).await?;

@@ -71,7 +71,7 @@ pub async fn cycle(store: &Store, args: CycleArgs) -> anyhow::Result<()> {
         }
         CycleCommand::Issue { period } => {
             let period = Period::parse(&period)?;
-            let (households, _) = store.count_registry().await?;
+            let households = store.count_registry().await?.households;
             let bar = progress_bar(
                 u64::try_from(households).unwrap_or(0),
                 "terbit / issue",

@@ -7,12 +7,13 @@ use relasi::api::client_addr::TrustedProxies;
 use relasi::api::{AppState, BalanceLimit, Config};
 use relasi::domain::auth::Role;
 use relasi::domain::ids::MerchantId;
-use relasi::store::{BatchSettings, PoolSettings};
+use relasi::store::{BatchSettings, PoolSettings, Store};
 use relasi::usecases::InputLimits;
 use relasi::{demo, server};
+use relasi_token::DeploymentId;
 use std::fmt::Write as _;
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 #[derive(Args, Debug)]
 pub struct ServeArgs {
@@ -297,42 +298,7 @@ pub async fn demo(args: DemoArgs) -> anyhow::Result<()> {
     let tls = args.tls.load()?;
     let store = open(&args.demo_db, PoolSettings::default()).await?;
     let deployment = deployment(&store, "demo-pasuruan").await?;
-    let summary = demo::seed(&store).await?;
-    if relasi::signing::active(&store.signing_keys().await?).is_err() {
-        let public = relasi::signing::generate(&args.key_dir)?;
-        store.add_signing_key(public, "cli:demo").await?;
-    }
-    let programme = store
-        .programme_by_number(demo::DEMO_PROGRAMME_NUMBER)
-        .await?;
-    let period = demo::demo_period();
-    let issued = relasi::usecases::cycles::issue(
-        &store,
-        &programme,
-        period,
-        &args.key_dir,
-        "cli:demo",
-        &|_| {},
-    )
-    .await
-    .map_err(super::refused)?;
-    relasi::demo::demo_accounts(&store)
-        .await
-        .map_err(super::refused)?;
-    let keys = relasi::keyring::KeyRing::new(
-        store.clone(),
-        args.key_dir.clone(),
-        std::time::Duration::ZERO,
-    );
-    let ledger = relasi::usecases::Ledger {
-        store: &store,
-        keys: &keys,
-        deployment: &deployment,
-        limits: InputLimits::default(),
-    };
-    let sales = demo::seed_sales(ledger, relasi::store::now_us())
-        .await
-        .map_err(super::refused)?;
+    let seeded = seed(&store, &deployment, &args.key_dir).await?;
     let admin = super::tokens::create_token(&store, Role::Admin, None, "demo admin").await?;
     let merchant =
         super::tokens::create_token(&store, Role::Merchant, Some(MerchantId(1)), "demo toko 1")
@@ -342,15 +308,15 @@ pub async fn demo(args: DemoArgs) -> anyhow::Result<()> {
         .with_context(|| format!("binding {}", args.bind))?;
     let banner = Banner {
         db: &args.demo_db,
-        reused: !summary.created,
-        summary: &summary,
-        issued: &issued,
-        period,
+        reused: !seeded.summary.created,
+        summary: &seeded.summary,
+        issued: &seeded.issued,
+        period: seeded.period,
         addr,
         scheme: scheme(&tls),
         admin: admin.expose(),
         merchant: merchant.expose(),
-        sales,
+        sales: seeded.sales,
     };
     // The banner is for whoever started the demo; if they stop reading (a closed pipe), the
     // server must still run, so it is written once and write errors are ignored.
@@ -364,6 +330,55 @@ pub async fn demo(args: DemoArgs) -> anyhow::Result<()> {
     };
     server::serve_with(listener, tls, AppState::new(store, config, deployment)).await?;
     Ok(())
+}
+
+/// What the demo put in its database.
+struct Seeded {
+    summary: demo::DemoSummary,
+    period: relasi::domain::ids::Period,
+    issued: relasi::jobs::issue::IssueReport,
+    sales: usize,
+}
+
+/// Seeds the demo (once), makes a signing key if there is none, issues this month's vouchers,
+/// makes the demo accounts and some sales.
+async fn seed(store: &Store, deployment: &DeploymentId, key_dir: &Path) -> anyhow::Result<Seeded> {
+    let summary = demo::seed(store).await?;
+    if relasi::signing::active(&store.signing_keys().await?).is_err() {
+        let public = relasi::signing::generate(key_dir)?;
+        store.add_signing_key(public, "cli:demo").await?;
+    }
+    let programme = store
+        .programme_by_number(demo::DEMO_PROGRAMME_NUMBER)
+        .await?;
+    let period = demo::demo_period();
+    let issued =
+        relasi::usecases::cycles::issue(store, &programme, period, key_dir, "cli:demo", &|_| {})
+            .await
+            .map_err(super::refused)?;
+    relasi::demo::demo_accounts(store)
+        .await
+        .map_err(super::refused)?;
+    let keys = relasi::keyring::KeyRing::new(
+        store.clone(),
+        key_dir.to_path_buf(),
+        std::time::Duration::ZERO,
+    );
+    let ledger = relasi::usecases::Ledger {
+        store,
+        keys: &keys,
+        deployment,
+        limits: InputLimits::default(),
+    };
+    let sales = demo::seed_sales(ledger, relasi::store::now_us())
+        .await
+        .map_err(super::refused)?;
+    Ok(Seeded {
+        summary,
+        period,
+        issued,
+        sales,
+    })
 }
 
 /// The public address, checked (`http(s)://host[:port]`).

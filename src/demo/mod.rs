@@ -153,11 +153,11 @@ pub async fn seed(store: &Store) -> Result<DemoSummary, DemoError> {
         Err(e) => return Err(e.into()),
     };
     open_current_cycle(store).await?;
-    let (households, members) = store.count_registry().await?;
+    let registry = store.count_registry().await?;
     Ok(DemoSummary {
         created,
-        households,
-        members,
+        households: registry.households,
+        members: registry.members,
         merchants: store.count_merchants().await?,
     })
 }

@@ -38,6 +38,9 @@ impl Role {
         Role::Auditor,
     ];
 
+    /// The office roles: everyone but kader and shops.
+    pub const OFFICE: [Role; 4] = [Role::Admin, Role::Issuer, Role::Finance, Role::Auditor];
+
     /// Stored word.
     pub fn as_str(self) -> &'static str {
         match self {

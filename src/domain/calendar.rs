@@ -1,7 +1,9 @@
 //! Days in the programme's local time (WIB +7, WITA +8, WIT +9): what "today" is for an import,
-//! a sale's date for reconciliation, and dates as people read them (`29 Nov 2026`).
+//! a sale's date for reconciliation, a local day or month as an interval of instants, and dates
+//! as people read them (`29 Nov 2026`).
 
-use chrono::{DateTime, FixedOffset, NaiveDate, Offset, Utc};
+use super::ids::Period;
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeDelta, Utc};
 
 /// Indonesian month abbreviations, as printed on pages, cards and reports.
 const BULAN: [&str; 12] = [
@@ -16,6 +18,41 @@ fn zone(utc_offset_hours: i8) -> FixedOffset {
 /// The local calendar day of an instant.
 pub fn local_date(at: DateTime<Utc>, utc_offset_hours: i8) -> NaiveDate {
     at.with_timezone(&zone(utc_offset_hours)).date_naive()
+}
+
+/// The local wall-clock time of an instant.
+pub fn local_time(at: DateTime<Utc>, utc_offset_hours: i8) -> NaiveDateTime {
+    at.with_timezone(&zone(utc_offset_hours)).naive_local()
+}
+
+/// The local wall-clock time of an instant in Unix microseconds (one out of range reads as the
+/// epoch).
+pub fn local_time_us(at_us: i64, utc_offset_hours: i8) -> NaiveDateTime {
+    local_time(
+        DateTime::from_timestamp_micros(at_us).unwrap_or_default(),
+        utc_offset_hours,
+    )
+}
+
+/// The local days from `first` up to `end` (not included) as Unix microseconds:
+/// `[first 00:00, end 00:00)` local time.
+pub fn local_days_us(first: NaiveDate, end: NaiveDate, utc_offset_hours: i8) -> (i64, i64) {
+    let offset = TimeDelta::seconds(i64::from(zone(utc_offset_hours).local_minus_utc()));
+    let at = |day: NaiveDate| {
+        (day.and_time(NaiveTime::MIN) - offset)
+            .and_utc()
+            .timestamp_micros()
+    };
+    (at(first), at(end))
+}
+
+/// The local month as Unix microseconds: `[first day 00:00, first day of next month 00:00)`.
+pub fn month_bounds_us(period: Period, utc_offset_hours: i8) -> (i64, i64) {
+    local_days_us(
+        period.first_day(),
+        period.next().first_day(),
+        utc_offset_hours,
+    )
 }
 
 /// Today, in the programme's local time.
@@ -72,6 +109,15 @@ mod tests {
             tanggal(NaiveDate::from_ymd_opt(2026, 8, 17).unwrap()),
             "17 Agu 2026"
         );
+    }
+
+    #[test]
+    fn the_month_runs_from_local_midnight_to_local_midnight() {
+        let (start, end) = month_bounds_us(Period::parse("2026-10").unwrap(), 7);
+        let s = DateTime::from_timestamp_micros(start).unwrap();
+        let e = DateTime::from_timestamp_micros(end).unwrap();
+        assert_eq!(s.to_rfc3339(), "2026-09-30T17:00:00+00:00");
+        assert_eq!(e.to_rfc3339(), "2026-10-31T17:00:00+00:00");
     }
 
     #[test]

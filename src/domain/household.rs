@@ -331,19 +331,20 @@ mod tests {
         }
     }
 
-    #[test]
-    fn an_imported_household_is_of_one_kind_of_change_the_first_that_applies() {
+    fn before(kode_desa: &str, status: HouseholdStatus, same: bool) -> Option<Before<'_>> {
+        Some(Before {
+            kode_desa,
+            status,
+            same,
+        })
+    }
+
+    /// A household before an import, after it, and the kind of change that is.
+    fn kinds_of_change() -> [(Option<Before<'static>>, Household, Change); 10] {
         use HouseholdStatus::{Aktif, Gabung, Meninggal, Pindah};
-        let before = |desa, status, same| {
-            Some(Before {
-                kode_desa: desa,
-                status,
-                same,
-            })
-        };
         let sibon = "35.14.05.2005";
         let other = "35.14.05.2007";
-        let cases = [
+        [
             (None, household(sibon, Aktif), Change::New),
             (
                 before(sibon, Aktif, true),
@@ -390,9 +391,13 @@ mod tests {
                 household(other, Meninggal),
                 Change::MovedDesa,
             ),
-        ];
+        ]
+    }
+
+    #[test]
+    fn an_imported_household_is_of_one_kind_of_change_the_first_that_applies() {
         let mut counts = ChangeCounts::default();
-        for (b, after, want) in cases {
+        for (b, after, want) in kinds_of_change() {
             assert_eq!(Change::of(b, &after), want, "{b:?} -> {after:?}");
             counts.count(want);
         }

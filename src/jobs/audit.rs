@@ -255,12 +255,14 @@ async fn verify_receipts(
     let mut checked = 0u64;
     loop {
         let page = store.stored_receipts((after.0, &after.1)).await?;
-        let Some((merchant, key, _)) = page.last() else {
+        let Some(last) = page.last() else {
             return Ok((checked, None));
         };
-        after = (*merchant, key.clone());
-        let parsed: Vec<Option<(Receipt, String, String)>> =
-            page.iter().map(|(.., body)| parse_receipt(body)).collect();
+        after = (last.merchant_id, last.idempotency_key.clone());
+        let parsed: Vec<Option<(Receipt, String, String)>> = page
+            .iter()
+            .map(|r| parse_receipt(&r.response_body))
+            .collect();
         let ids: Vec<i64> = parsed
             .iter()
             .flatten()

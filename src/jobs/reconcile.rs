@@ -2,12 +2,12 @@
 //! reads the month in one snapshot through the domain's rules, and stores the report as the
 //! next immutable version, its SHA-256 signed by the deployment's voucher key.
 
+use crate::domain::calendar::{self, month_bounds_us};
 use crate::domain::ids::Period;
 use crate::domain::programme::Programme;
 use crate::domain::reconcile::{self, REPORT_FORMAT, Report};
 use crate::signing::Signer;
 use crate::store::{MonthScope, NewRun, RunHead, Store, StoreError, StoreResult, now_us};
-use chrono::{NaiveTime, TimeDelta};
 use data_encoding::BASE64URL_NOPAD;
 use ed25519_dalek::Signer as _;
 use relasi_codes::Code;
@@ -15,16 +15,6 @@ use relasi_token::DeploymentId;
 
 /// How many times a run is rebuilt when a concurrent run of the month took its version.
 const VERSION_ATTEMPTS: u32 = 3;
-
-/// The local month as UTC microseconds: [first day 00:00, first day of next month 00:00).
-pub fn month_bounds_us(period: Period, utc_offset_hours: i8) -> (i64, i64) {
-    let at = |day: chrono::NaiveDate| {
-        (day.and_time(NaiveTime::MIN) - TimeDelta::hours(i64::from(utc_offset_hours)))
-            .and_utc()
-            .timestamp_micros()
-    };
-    (at(period.first_day()), at(period.next().first_day()))
-}
 
 /// Runs the month's reconciliation and stores it as the next version. `signer` is the
 /// deployment's active voucher key (None: the run is stored unsigned and says so).
@@ -148,8 +138,7 @@ pub async fn auto_run(
     for programme in store.programmes().await? {
         let (_, auto) = store.recon_settings(programme.id).await?;
         let Some((day, hour)) = auto else { continue };
-        let local =
-            now.naive_utc() + TimeDelta::hours(i64::from(programme.settings.utc_offset_hours));
+        let local = calendar::local_time(now, programme.settings.utc_offset_hours);
         let Some(period) = reconcile::auto_due(local, day, hour) else {
             continue;
         };
@@ -163,18 +152,4 @@ pub async fn auto_run(
         }
     }
     Ok(made)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_month_runs_from_local_midnight_to_local_midnight() {
-        let (start, end) = month_bounds_us(Period::parse("2026-10").unwrap(), 7);
-        let s = chrono::DateTime::from_timestamp_micros(start).unwrap();
-        let e = chrono::DateTime::from_timestamp_micros(end).unwrap();
-        assert_eq!(s.to_rfc3339(), "2026-09-30T17:00:00+00:00");
-        assert_eq!(e.to_rfc3339(), "2026-10-31T17:00:00+00:00");
-    }
 }

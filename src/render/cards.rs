@@ -3,6 +3,7 @@
 //! number and two lines of instructions in Bahasa Indonesia, and nothing about health status.
 #![allow(clippy::disallowed_types)] // PDF geometry is in points (f32); no money is computed here.
 
+use super::latin1;
 use super::qr::{self, QUIET_ZONE, QrError};
 use pdf_writer::{Chunk, Content, Filter, Finish, Name, Rect, Ref, Str};
 
@@ -36,19 +37,6 @@ pub struct Card {
     pub card_number: String,
     /// Programme name.
     pub programme: String,
-}
-
-/// Base-14 fonts speak WinAnsi; anything outside Latin-1 becomes `?` (names in the registry are
-/// Latin script).
-fn latin1(text: &str) -> Vec<u8> {
-    text.chars()
-        .map(|c| {
-            u8::try_from(u32::from(c))
-                .ok()
-                .filter(|b| *b >= 0x20)
-                .unwrap_or(b'?')
-        })
-        .collect()
 }
 
 /// Objects every sheet has, whatever its length.
@@ -351,12 +339,6 @@ fn draw_words(c: &mut Content, card: &Card, x: f32, top: f32) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn latin1_keeps_indonesian_names_and_replaces_the_rest() {
-        assert_eq!(latin1("Siti Nur'aini"), b"Siti Nur'aini".to_vec());
-        assert_eq!(latin1("Dewi\u{2603}"), b"Dewi?".to_vec());
-    }
 
     #[test]
     fn the_qr_is_at_least_30_mm() {

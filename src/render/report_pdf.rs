@@ -5,7 +5,10 @@
 #![allow(clippy::disallowed_types)] // page geometry is in points (f32); no money is computed here.
 
 use super::chart::{self, CHART_H, PdfBackend};
+use super::latin1;
+use crate::domain::calendar;
 use crate::domain::reconcile::{Report, RollupRow};
+use crate::domain::settlement::{Payout, SettlementLine, SettlementStatus};
 use crate::store::{RunHead, Settlement, StatementEntry};
 use crate::web::format::rupiah;
 use pdf_writer::{Content, Finish, Name, Pdf, Rect, Ref, Str};
@@ -17,18 +20,6 @@ const PAGE_H: f32 = 297.0 * MM;
 const MARGIN: f32 = 18.0 * MM;
 const REGULAR: &[u8] = b"F1";
 const BOLD: &[u8] = b"F2";
-
-/// Base-14 fonts speak WinAnsi; anything outside Latin-1 becomes `?`.
-pub fn latin1(text: &str) -> Vec<u8> {
-    text.chars()
-        .map(|c| {
-            u8::try_from(u32::from(c))
-                .ok()
-                .filter(|b| *b >= 0x20)
-                .unwrap_or(b'?')
-        })
-        .collect()
-}
 
 /// Pages written top to bottom with a cursor; a footer on each.
 struct Doc {
@@ -442,16 +433,11 @@ fn signatures(d: &mut Doc, head: &RunHead) {
     d.row(&columns(["NIP", "NIP", "NIP"]), &[], 8.0, false);
 }
 
+/// One shop's line of a settlement, what it is paid, and its entries.
+pub type ShopStatement = (SettlementLine, Payout, Vec<StatementEntry>);
+
 /// One page per shop: its line and every entry, to check against its receipts.
-pub fn statement_pdf(
-    s: &Settlement,
-    shops: &[(
-        crate::domain::settlement::SettlementLine,
-        crate::domain::settlement::Payout,
-        Vec<StatementEntry>,
-    )],
-    utc_offset_hours: i8,
-) -> Vec<u8> {
+pub fn statement_pdf(s: &Settlement, shops: &[ShopStatement], utc_offset_hours: i8) -> Vec<u8> {
     let mut d = Doc::new(format!(
         "RELASI penyelesaian {} nomor {} ({})",
         s.period,
@@ -462,74 +448,80 @@ pub fn statement_pdf(
         if i > 0 {
             d.new_page();
         }
-        d.line(14.0, true, "LAPORAN PEMBAYARAN TOKO / SHOP STATEMENT");
-        d.line(
-            10.0,
-            false,
-            &format!(
-                "{} (toko {})   periode s.d. {}   penyelesaian {} ({})",
-                line.name,
-                line.merchant_id,
-                s.period,
-                s.id,
-                status_word(s)
-            ),
-        );
-        d.gap(6.0);
-        for (label, amount) in payout_rows(line, paid) {
-            d.row(
-                &[(0.0, label)],
-                &[(300.0, rupiah(amount))],
-                10.0,
-                label.starts_with("Ditransfer") || label.starts_with("Utang"),
-            );
-        }
-        d.gap(6.0);
-        d.row(
-            &[
-                (0.0, "Transaksi"),
-                (70.0, "Waktu (lokal)"),
-                (200.0, "Jenis"),
-            ],
-            &[(360.0, "Nilai".into())],
-            8.0,
-            true,
-        );
-        d.rule();
-        for e in entries {
-            let at = chrono::DateTime::from_timestamp_micros(e.created_at_us).unwrap_or_default()
-                + chrono::TimeDelta::hours(i64::from(utc_offset_hours));
-            let kind = if e.kind == "debit" {
-                "belanja".to_owned()
-            } else {
-                format!("batal #{}", e.reverses_id.unwrap_or(0))
-            };
-            let amount = if e.kind == "debit" {
-                e.amount
-            } else {
-                -e.amount
-            };
-            d.row(
-                &[
-                    (0.0, &e.redemption_id.to_string()),
-                    (70.0, &at.format("%d-%m-%Y %H:%M").to_string()),
-                    (200.0, &kind),
-                ],
-                &[(360.0, rupiah(amount))],
-                8.0,
-                false,
-            );
-        }
+        shop_figures(&mut d, s, line, paid);
+        shop_entries(&mut d, entries, utc_offset_hours);
     }
     d.finish(&format!("Penyelesaian {} nomor {}", s.period, s.id))
 }
 
+/// A shop's page head: who, which settlement, and its figures.
+fn shop_figures(d: &mut Doc, s: &Settlement, line: &SettlementLine, paid: &Payout) {
+    d.line(14.0, true, "LAPORAN PEMBAYARAN TOKO / SHOP STATEMENT");
+    d.line(
+        10.0,
+        false,
+        &format!(
+            "{} (toko {})   periode s.d. {}   penyelesaian {} ({})",
+            line.name,
+            line.merchant_id,
+            s.period,
+            s.id,
+            status_word(s)
+        ),
+    );
+    d.gap(6.0);
+    for (label, amount) in payout_rows(line, paid) {
+        d.row(
+            &[(0.0, label)],
+            &[(300.0, rupiah(amount))],
+            10.0,
+            label.starts_with("Ditransfer") || label.starts_with("Utang"),
+        );
+    }
+    d.gap(6.0);
+}
+
+/// A shop's entries, one row each, at their local time.
+fn shop_entries(d: &mut Doc, entries: &[StatementEntry], utc_offset_hours: i8) {
+    d.row(
+        &[
+            (0.0, "Transaksi"),
+            (70.0, "Waktu (lokal)"),
+            (200.0, "Jenis"),
+        ],
+        &[(360.0, "Nilai".into())],
+        8.0,
+        true,
+    );
+    d.rule();
+    for e in entries {
+        let at = calendar::local_time_us(e.created_at_us, utc_offset_hours);
+        let kind = if e.kind == "debit" {
+            "belanja".to_owned()
+        } else {
+            format!("batal #{}", e.reverses_id.unwrap_or(0))
+        };
+        let amount = if e.kind == "debit" {
+            e.amount
+        } else {
+            -e.amount
+        };
+        d.row(
+            &[
+                (0.0, &e.redemption_id.to_string()),
+                (70.0, &at.format("%d-%m-%Y %H:%M").to_string()),
+                (200.0, &kind),
+            ],
+            &[(360.0, rupiah(amount))],
+            8.0,
+            false,
+        );
+    }
+}
+
 /// A statement's figures: the line, what the shop owed before, what is transferred, and what it
 /// still owes (a negative net is never paid out: it is owed and deducted from the next payment).
-fn payout_rows(
-    line: &crate::domain::settlement::SettlementLine,
-    paid: &crate::domain::settlement::Payout,
-) -> Vec<(&'static str, i64)> {
+fn payout_rows(line: &SettlementLine, paid: &Payout) -> Vec<(&'static str, i64)> {
     let mut rows = vec![
         ("Belanja / sales", line.gross),
         ("Pembatalan / reversals", line.reversals),
@@ -553,8 +545,8 @@ fn payout_rows(
 
 fn status_word(s: &Settlement) -> &'static str {
     match s.status {
-        crate::domain::settlement::SettlementStatus::Draft => "draf",
-        crate::domain::settlement::SettlementStatus::Approved => "disetujui",
-        crate::domain::settlement::SettlementStatus::Paid => "dibayar",
+        SettlementStatus::Draft => "draf",
+        SettlementStatus::Approved => "disetujui",
+        SettlementStatus::Paid => "dibayar",
     }
 }

@@ -67,6 +67,18 @@ fn sheet(
 /// The workbook's bytes.
 pub fn report_xlsx(r: &Report, sha256: &str) -> Result<Vec<u8>, XlsxError> {
     let mut wb = Workbook::new();
+    summary_sheet(&mut wb, r, sha256)?;
+    budget_sheet(&mut wb, r)?;
+    eligibility_sheet(&mut wb, r)?;
+    merchant_sheet(&mut wb, r)?;
+    anomaly_sheet(&mut wb, r)?;
+    rollup_sheet(&mut wb, r)?;
+    daily_sheet(&mut wb, r)?;
+    wb.save_to_buffer()
+}
+
+/// The summary: the period, the run, the ledger's totals and the report's hash.
+fn summary_sheet(wb: &mut Workbook, r: &Report, sha256: &str) -> Result<(), XlsxError> {
     let l = &r.ledger;
     let status = if r.balanced {
         "seimbang"
@@ -74,7 +86,7 @@ pub fn report_xlsx(r: &Report, sha256: &str) -> Result<Vec<u8>, XlsxError> {
         "ada pengecualian"
     };
     sheet(
-        &mut wb,
+        wb,
         "Ringkasan",
         &["uraian", "nilai"],
         vec![
@@ -91,9 +103,13 @@ pub fn report_xlsx(r: &Report, sha256: &str) -> Result<Vec<u8>, XlsxError> {
             vec![t("versi registri"), Int(r.watermarks.registry_version)],
             vec![t("SHA-256"), t(sha256)],
         ],
-    )?;
+    )
+}
+
+/// Each budget line's ceiling and where its money went.
+fn budget_sheet(wb: &mut Workbook, r: &Report) -> Result<(), XlsxError> {
     sheet(
-        &mut wb,
+        wb,
         "Anggaran",
         &[
             "id",
@@ -120,9 +136,13 @@ pub fn report_xlsx(r: &Report, sha256: &str) -> Result<Vec<u8>, XlsxError> {
                 ]
             })
             .collect(),
-    )?;
+    )
+}
+
+/// Eligibility exceptions.
+fn eligibility_sheet(wb: &mut Workbook, r: &Report) -> Result<(), XlsxError> {
     sheet(
-        &mut wb,
+        wb,
         "Kelayakan",
         &["aturan", "KK", "voucher", "transaksi", "nilai", "tanggal"],
         r.eligibility
@@ -138,9 +158,13 @@ pub fn report_xlsx(r: &Report, sha256: &str) -> Result<Vec<u8>, XlsxError> {
                 ]
             })
             .collect(),
-    )?;
+    )
+}
+
+/// Each shop's month.
+fn merchant_sheet(wb: &mut Workbook, r: &Report) -> Result<(), XlsxError> {
     sheet(
-        &mut wb,
+        wb,
         "Toko",
         &[
             "id",
@@ -169,9 +193,13 @@ pub fn report_xlsx(r: &Report, sha256: &str) -> Result<Vec<u8>, XlsxError> {
                 ]
             })
             .collect(),
-    )?;
+    )
+}
+
+/// Anomalies with the sales that show them.
+fn anomaly_sheet(wb: &mut Workbook, r: &Report) -> Result<(), XlsxError> {
     sheet(
-        &mut wb,
+        wb,
         "Anomali",
         &[
             "aturan",
@@ -200,9 +228,13 @@ pub fn report_xlsx(r: &Report, sha256: &str) -> Result<Vec<u8>, XlsxError> {
                 ]
             })
             .collect(),
-    )?;
+    )
+}
+
+/// The roll-up desa → kecamatan → kabupaten.
+fn rollup_sheet(wb: &mut Workbook, r: &Report) -> Result<(), XlsxError> {
     sheet(
-        &mut wb,
+        wb,
         "Wilayah",
         &[
             "kode",
@@ -229,17 +261,20 @@ pub fn report_xlsx(r: &Report, sha256: &str) -> Result<Vec<u8>, XlsxError> {
                 ]
             })
             .collect(),
-    )?;
+    )
+}
+
+/// Sales by day.
+fn daily_sheet(wb: &mut Workbook, r: &Report) -> Result<(), XlsxError> {
     sheet(
-        &mut wb,
+        wb,
         "Harian",
         &["tanggal", "transaksi", "nilai"],
         r.daily
             .iter()
             .map(|d| vec![Day(d.day), Int(d.count), Rp(d.gross_rp)])
             .collect(),
-    )?;
-    wb.save_to_buffer()
+    )
 }
 
 /// A rule's stored word (`household_moved`, `burst`, …).

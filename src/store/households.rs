@@ -35,6 +35,52 @@ fn before_of<'a>(old: &'a StateRow, new: &StateRow) -> StoreResult<Before<'a>> {
     })
 }
 
+/// A household as stored: KK, NIK and name sealed, then desa, desil, krs, status.
+type StoredHousehold = (String, String, String, String, i64, bool, String);
+
+/// What an import does to each household (counted by kind), and the households it changes with
+/// their new state.
+fn changes<'h>(
+    households: &'h [Household],
+    existing: &HashMap<String, StateRow>,
+) -> StoreResult<(UpsertCounts, Vec<(&'h Household, StateRow)>)> {
+    let mut counts = UpsertCounts::default();
+    let mut changed = Vec::new();
+    for h in households {
+        let state = state_of(h);
+        let before = existing
+            .get(h.no_kk.as_str())
+            .map(|old| before_of(old, &state))
+            .transpose()?;
+        let change = Change::of(before, h);
+        counts.count(change);
+        if change != Change::Unchanged {
+            changed.push((h, state));
+        }
+    }
+    Ok((counts, changed))
+}
+
+/// The audit chain's record of a household import.
+fn import_event(
+    actor: &str,
+    rows: usize,
+    counts: &UpsertCounts,
+    effective_from: NaiveDate,
+) -> AuditEvent {
+    AuditEvent::new(
+        actor,
+        "households.import",
+        "registry",
+        &serde_json::json!({
+            "rows": rows, "inserted": counts.inserted, "updated": counts.updated,
+            "unchanged": counts.unchanged, "moved_desa": counts.moved_desa,
+            "moved_away": counts.moved_away, "deceased": counts.deceased, "merged": counts.merged,
+            "other_changes": counts.other_changes, "effective_from": effective_from,
+        }),
+    )
+}
+
 /// The columns names are sealed for (the associated data of each name's encryption).
 pub(super) const NAMA_KEPALA: &str = "households.nama_kepala";
 pub(super) const NAMA_MEMBER: &str = "members.nama";
@@ -42,6 +88,15 @@ pub(super) const NAMA_MEMBER: &str = "members.nama";
 /// Rows per multi-row statement: 8 parameters a row stays far below SQLite's 32766 and
 /// PostgreSQL's 65535 bound parameters.
 const BATCH_ROWS: usize = 1000;
+
+/// How many households and members the registry holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RegistryCounts {
+    /// Households (every status).
+    pub households: i64,
+    /// Members.
+    pub members: i64,
+}
 
 /// Reports rows written so far (a CLI progress bar; a no-op for the API).
 pub type Progress<'a> = &'a (dyn Fn(u64) + Sync);
@@ -59,29 +114,13 @@ impl Store {
     ) -> StoreResult<UpsertCounts> {
         with_writer!(self, pool => {
             let mut tx = pool.begin_write().await?;
-            let existing: Vec<(String, String, String, String, i64, bool, String)> = sqlx::query_as(
+            let existing: Vec<StoredHousehold> = sqlx::query_as(
                 "select no_kk, nik_kepala, nama_kepala, kode_desa, desil, krs, status from households",
             )
             .fetch_all(&mut *tx)
             .await?;
-            // Stored numbers and names are encrypted: compare in the clear.
-            let mut opened = HashMap::with_capacity(existing.len());
-            for (kk, nik, nama, c, d, e, f) in existing {
-                let state = (self.open_nik(&nik)?.as_str().to_owned(), self.open_name(NAMA_KEPALA, &nama)?, c, d, e, f);
-                opened.insert(self.open_kk(&kk)?.as_str().to_owned(), state);
-            }
-            let existing = opened;
-            let mut counts = UpsertCounts::default();
-            let mut changed: Vec<(&Household, StateRow)> = Vec::new();
-            for h in households {
-                let state = state_of(h);
-                let before = existing.get(h.no_kk.as_str()).map(|old| before_of(old, &state)).transpose()?;
-                let change = Change::of(before, h);
-                counts.count(change);
-                if change != Change::Unchanged {
-                    changed.push((h, state));
-                }
-            }
+            let existing = self.open_states(existing)?;
+            let (counts, changed) = changes(households, &existing)?;
             progress(counts.unchanged);
             let now = now_us();
             // (stored KK, stored NIK, sealed name) of each changed row, made before the statements.
@@ -113,15 +152,28 @@ impl Store {
                 q.build().execute(&mut *tx).await?;
                 progress(chunk.len() as u64);
             }
-            tx.append_audit(&AuditEvent::new(actor, "households.import", "registry", &serde_json::json!({
-                "rows": households.len(), "inserted": counts.inserted, "updated": counts.updated,
-                "unchanged": counts.unchanged, "moved_desa": counts.moved_desa,
-                "moved_away": counts.moved_away, "deceased": counts.deceased, "merged": counts.merged,
-                "other_changes": counts.other_changes, "effective_from": effective_from,
-            }))).await?;
+            tx.append_audit(&import_event(actor, households.len(), &counts, effective_from)).await?;
             tx.commit().await?;
             Ok::<_, StoreError>(counts)
         })
+    }
+
+    /// Stored households' states by KK, numbers and names opened: stored ones are encrypted, so
+    /// an import compares in the clear.
+    fn open_states(&self, rows: Vec<StoredHousehold>) -> StoreResult<HashMap<String, StateRow>> {
+        let mut opened = HashMap::with_capacity(rows.len());
+        for (kk, nik, nama, c, d, e, f) in rows {
+            let state = (
+                self.open_nik(&nik)?.as_str().to_owned(),
+                self.open_name(NAMA_KEPALA, &nama)?,
+                c,
+                d,
+                e,
+                f,
+            );
+            opened.insert(self.open_kk(&kk)?.as_str().to_owned(), state);
+        }
+        Ok(opened)
     }
 
     /// Inserts or replaces members in one transaction, in batches.
@@ -175,11 +227,14 @@ impl Store {
         })
     }
 
-    /// Number of households and of members.
-    pub async fn count_registry(&self) -> StoreResult<(i64, i64)> {
+    /// How many households and members the registry holds.
+    pub async fn count_registry(&self) -> StoreResult<RegistryCounts> {
         let (h,): (i64,) = with_pool!(self, pool => sqlx::query_as("select count(*) from households").fetch_one(pool).await)?;
         let (m,): (i64,) = with_pool!(self, pool => sqlx::query_as("select count(*) from members").fetch_one(pool).await)?;
-        Ok((h, m))
+        Ok(RegistryCounts {
+            households: h,
+            members: m,
+        })
     }
 
     /// A household's history: (effective_from, status), oldest first.

@@ -162,6 +162,17 @@ pub struct StoredCheckpoint {
     pub signature: String,
 }
 
+/// A signed receipt as stored: the answer to a shop's Idempotency-Key.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct StoredReceipt {
+    /// The shop.
+    pub merchant_id: i64,
+    /// The shop's key.
+    pub idempotency_key: String,
+    /// The receipt's JSON, as answered.
+    pub response_body: String,
+}
+
 impl Store {
     /// Chains journal rows written before entries were chained (rows of earlier versions and
     /// the moves migration 0005 recorded), once, in id order per voucher — except that a
@@ -334,13 +345,9 @@ impl Store {
     }
 
     /// Signed receipts stored as answers to shops' keys (status 201), after the key `after`
-    /// in (merchant, key) order, a page at a time: (merchant, key, body). Verification reads
-    /// the journal row each receipt names from its signed body, not from a column a database
-    /// owner could clear.
-    pub async fn stored_receipts(
-        &self,
-        after: (i64, &str),
-    ) -> StoreResult<Vec<(i64, String, String)>> {
+    /// in (merchant, key) order, a page at a time. Verification reads the journal row each
+    /// receipt names from its signed body, not from a column a database owner could clear.
+    pub async fn stored_receipts(&self, after: (i64, &str)) -> StoreResult<Vec<StoredReceipt>> {
         let rows = with_pool!(self, pool => sqlx::query_as(
             "select merchant_id, idempotency_key, response_body from idempotency_keys \
              where status_code = 201 and (merchant_id > $1 or (merchant_id = $1 and idempotency_key > $2)) \

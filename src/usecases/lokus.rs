@@ -12,8 +12,6 @@ use serde_json::json;
 pub const MAX_LOKUS_CODES: usize = 5000;
 /// Most lokus desa one list answers (a province's worth); `more` says when a year has more.
 pub const MAX_LOKUS_LISTED: usize = 20_000;
-/// The office roles that read the lokus list.
-const READERS: [Role; 4] = [Role::Admin, Role::Issuer, Role::Finance, Role::Auditor];
 
 /// What marking did: desa newly marked, and how many the year has now.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -86,7 +84,7 @@ pub async fn add(
 
 /// The lokus desa of `year` that lie in `who`'s area (office roles; 403 otherwise).
 pub async fn list(store: &Store, who: &Principal, year: i32) -> Result<LokusList, Problem> {
-    if !READERS.contains(&who.role) {
+    if !Role::OFFICE.contains(&who.role) {
         return Err(Problem::new(Code::Forbidden));
     }
     check_year(year)?;

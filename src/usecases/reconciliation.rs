@@ -1,12 +1,12 @@
 //! The finance officer's month: run a reconciliation, list and read its versions (the API, the
 //! CLI, the finance page and the automatic run all come through here).
 
+use crate::domain::calendar::month_bounds_us;
 use crate::domain::ids::Period;
 use crate::domain::programme::Programme;
 use crate::domain::reconcile::Report;
 use crate::domain::wilayah::WilayahCode;
 use crate::jobs::reconcile;
-use crate::jobs::reconcile::month_bounds_us;
 use crate::problem::{Code, Problem};
 use crate::signing::Signer;
 use crate::store::{DesaEntry, RunHead, Store, StoreError};

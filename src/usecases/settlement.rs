@@ -1,12 +1,12 @@
 //! Paying the shops: settle a month, approve, record the payment, a shop's own draft and its
 //! flags, payout details, and the payout file a bank's bulk transfer takes.
 
+use crate::domain::calendar::month_bounds_us;
 use crate::domain::ids::{MerchantId, Period};
 use crate::domain::programme::Programme;
 use crate::domain::settlement::{
     BankDetails, Payout, SettlementStatus, payout, transfer_reference,
 };
-use crate::jobs::reconcile::month_bounds_us;
 use crate::problem::{Code, Problem};
 use crate::store::{Flag, Settlement, Store, StoreError};
 use std::collections::HashMap;

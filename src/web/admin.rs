@@ -12,6 +12,7 @@ use super::{Chrome, format, page};
 use crate::api::AppState;
 use crate::domain::auth::{Principal, Role};
 use crate::domain::ids::Period;
+use crate::domain::wilayah::WilayahCode;
 use crate::problem::{Code, Problem};
 use crate::render::chart::{self, Series};
 use crate::store::DesaFigures;
@@ -25,9 +26,6 @@ use axum::routing::get;
 use chrono::Days;
 use serde::Deserialize;
 use std::collections::HashMap;
-
-/// The office roles (everyone but kader and shops).
-const OFFICE: [Role; 4] = [Role::Admin, Role::Issuer, Role::Finance, Role::Auditor];
 
 /// `/admin`, `/admin/registri`, `/admin/siklus`.
 pub fn router() -> Router<AppState> {
@@ -253,18 +251,66 @@ async fn dashboard_page(
     asked: Option<&str>,
     c: Chrome,
 ) -> Result<DashboardPage, Problem> {
-    require(who, &OFFICE)?;
+    require(who, &Role::OFFICE)?;
     let period = period_of(state, asked).await?;
     let last_period = previous(period);
     let programme = programmes::resolve(&state.store, None).await?;
     let now = group(state.store.desa_figures(programme.id, period).await?, who);
     let before = state.store.desa_figures(programme.id, last_period).await?;
     let before: HashMap<_, _> = before.into_iter().map(|f| (f.desa.clone(), f)).collect();
-    let (mut total_now, mut total_last) = (Totals::default(), Totals::default());
-    let mut lines = Vec::new();
-    let (mut labels, mut issued, mut redeemed) = (Vec::new(), [vec![], vec![]], [vec![], vec![]]);
-    let mut eligible = [vec![], vec![]];
-    for (kecamatan, desa) in &now {
+    let table = Table::of(&now, &before);
+    let (p, lp) = (period.to_string(), last_period.to_string());
+    let counts = [c.t(Msg::DashEligible), c.t(Msg::DashIssued)];
+    Ok(DashboardPage {
+        problem: None,
+        chart_eligible: bars(&table.labels, counts, table.eligible),
+        chart_issued: bars(&table.labels, [&p, &lp], table.issued),
+        chart_redeemed: bars(&table.labels, [&p, &lp], table.redeemed),
+        c,
+        period: p.clone(),
+        last_period: lp.clone(),
+        now: table.now,
+        last: table.last,
+        lines: table.lines,
+    })
+}
+
+/// The dashboard's table (each kecamatan's line, then its desa's) and its charts' series by
+/// kecamatan: this month's figures and last month's.
+struct Table {
+    lines: Vec<Line>,
+    labels: Vec<String>,
+    /// Households eligible, vouchers issued.
+    eligible: [Vec<i64>; 2],
+    issued: [Vec<i64>; 2],
+    redeemed: [Vec<i64>; 2],
+    now: Totals,
+    last: Totals,
+}
+
+impl Table {
+    fn of(now: &Grouped, before: &HashMap<WilayahCode, DesaFigures>) -> Table {
+        let mut table = Table {
+            lines: Vec::new(),
+            labels: Vec::new(),
+            eligible: [vec![], vec![]],
+            issued: [vec![], vec![]],
+            redeemed: [vec![], vec![]],
+            now: Totals::default(),
+            last: Totals::default(),
+        };
+        for (kecamatan, desa) in now {
+            table.kecamatan(kecamatan, desa, before);
+        }
+        table
+    }
+
+    fn kecamatan(
+        &mut self,
+        kecamatan: &str,
+        desa: &[DesaFigures],
+        before: &HashMap<WilayahCode, DesaFigures>,
+    ) {
         let (mut k_now, mut k_last) = (Totals::default(), Totals::default());
         let mut desa_lines = Vec::new();
         for f in desa {
@@ -280,51 +326,40 @@ async fn dashboard_page(
             }
             desa_lines.push(Line::of(false, f.desa_name.clone(), d_now, d_last));
         }
-        lines.push(Line::of(true, kecamatan.clone(), k_now, k_last));
-        lines.extend(desa_lines);
-        labels.push(kecamatan.clone());
-        eligible[0].push(k_now.eligible.unwrap_or(0));
-        eligible[1].push(k_now.issued);
-        issued[0].push(k_now.issued_rp);
-        issued[1].push(k_last.issued_rp);
-        redeemed[0].push(k_now.redeemed_rp);
-        redeemed[1].push(k_last.redeemed_rp);
-        total_now = sum(total_now, k_now);
-        total_last = sum(total_last, k_last);
+        self.lines
+            .push(Line::of(true, kecamatan.to_owned(), k_now, k_last));
+        self.lines.extend(desa_lines);
+        self.labels.push(kecamatan.to_owned());
+        self.eligible[0].push(k_now.eligible.unwrap_or(0));
+        self.eligible[1].push(k_now.issued);
+        self.issued[0].push(k_now.issued_rp);
+        self.issued[1].push(k_last.issued_rp);
+        self.redeemed[0].push(k_now.redeemed_rp);
+        self.redeemed[1].push(k_last.redeemed_rp);
+        self.now = sum(self.now, k_now);
+        self.last = sum(self.last, k_last);
     }
-    let (p, lp) = (period.to_string(), last_period.to_string());
-    let chart = |names: [&str; 2], values: [Vec<i64>; 2]| {
-        let [a, b] = values;
-        chart::grouped_bars(
-            &labels,
-            &[
-                Series {
-                    name: names[0],
-                    rgb: (11, 107, 58),
-                    values: a,
-                },
-                Series {
-                    name: names[1],
-                    rgb: (138, 75, 0),
-                    values: b,
-                },
-            ],
-        )
-        .unwrap_or_default()
-    };
-    let counts = [c.t(Msg::DashEligible), c.t(Msg::DashIssued)];
-    Ok(DashboardPage {
-        problem: None,
-        chart_eligible: chart(counts, eligible),
-        chart_issued: chart([&p, &lp], issued),
-        chart_redeemed: chart([&p, &lp], redeemed),
-        c,
-        period: p.clone(),
-        last_period: lp.clone(),
-        now: total_now,
-        last: total_last,
-        lines,
-    })
+}
+
+/// Two series of bars by kecamatan, the first green, the second brown.
+fn bars(labels: &[String], names: [&str; 2], values: [Vec<i64>; 2]) -> String {
+    let [a, b] = values;
+    chart::grouped_bars(
+        labels,
+        &[
+            Series {
+                name: names[0],
+                rgb: (11, 107, 58),
+                values: a,
+            },
+            Series {
+                name: names[1],
+                rgb: (138, 75, 0),
+                values: b,
+            },
+        ],
+    )
+    .unwrap_or_default()
 }
 
 fn sum(a: Totals, b: Totals) -> Totals {

@@ -10,9 +10,12 @@ use super::session::{PageSession, SignInFirst};
 use super::{Chrome, format, page};
 use crate::api::AppState;
 use crate::domain::auth::{Principal, Role};
+use crate::domain::calendar;
 use crate::domain::ids::Period;
 use crate::domain::programme::Programme;
-use crate::domain::reconcile::{AnomalyRule, EligibilityRule, Report, RollupRow};
+use crate::domain::reconcile::{
+    Anomaly, AnomalyRule, BudgetRow, EligibilityFinding, EligibilityRule, Report, RollupRow,
+};
 use crate::domain::settlement::{Payout, SettlementStatus};
 use crate::domain::wilayah::WilayahCode;
 use crate::problem::{Code, Problem};
@@ -55,13 +58,8 @@ fn title_of(lang: Lang, problem: &Problem) -> (StatusCode, String) {
 
 /// A local time, `29 Nov 2026 14:05`.
 fn when(at_us: i64, utc_offset_hours: i8) -> String {
-    let at = chrono::DateTime::from_timestamp_micros(at_us).unwrap_or_default()
-        + chrono::TimeDelta::hours(i64::from(utc_offset_hours));
-    format!(
-        "{} {}",
-        format::date_id(at.date_naive()),
-        at.format("%H:%M")
-    )
+    let at = calendar::local_time_us(at_us, utc_offset_hours);
+    format!("{} {}", format::date_id(at.date()), at.format("%H:%M"))
 }
 
 /// One area of the roll-up as shown.
@@ -293,118 +291,164 @@ fn run_view(lang: Lang, head: &RunHead, r: &Report, offset: i8) -> RunView {
 
 /// Every exception of a report, in the report's order: ledger, budget, eligibility, anomalies.
 fn findings(lang: Lang, r: &Report, offset: i8) -> Vec<Finding> {
-    let t = |m: Msg| lang.t(m);
-    let shops: HashMap<i64, &str> = r
-        .merchants
-        .iter()
-        .map(|m| (m.merchant_id, m.name.as_str()))
-        .collect();
-    let areas: HashMap<&str, &str> = r
-        .rollup
-        .iter()
-        .map(|a| (a.code.as_str(), a.name.as_str()))
-        .collect();
-    let shop = |id: i64| shops.get(&id).map_or(id.to_string(), |n| (*n).to_owned());
-    let area = |code: &str| areas.get(code).map_or(code.to_owned(), |n| (*n).to_owned());
-    let mut out = Vec::new();
-    if !r.ledger.broken.is_empty() || !r.ledger.balances() {
-        out.push(Finding {
-            title: t(Msg::RuleLedgerBreak),
-            subject: String::new(),
-            figures: r.ledger.broken.len().to_string(),
-            columns: [Msg::FinVoucher, Msg::FinJournal, Msg::FinStored]
-                .map(t)
-                .to_vec(),
-            rows: r
-                .ledger
-                .broken
-                .iter()
-                .map(|b| {
-                    vec![
-                        b.voucher_id.clone(),
-                        format::rupiah(b.journal_rp),
-                        format::rupiah(b.stored_rp),
-                    ]
-                })
-                .collect(),
-        });
-    }
-    for b in r.budget.iter().filter(|b| b.over_committed()) {
-        out.push(Finding {
-            title: t(Msg::RuleOverCommitted),
-            subject: format!("{} {}", b.sumber_dana, area(&b.kode_wilayah)),
-            figures: format!(
-                "{} / {}",
-                format::rupiah(b.line_committed_rp),
-                format::rupiah(b.ceiling_rp)
-            ),
-            columns: Vec::new(),
-            rows: Vec::new(),
-        });
-    }
-    for e in &r.eligibility {
-        out.push(Finding {
-            title: t(eligibility_title(e.rule)),
-            subject: e.no_kk.join(", "),
-            figures: format!(
-                "{} · {}",
-                format::date_id(e.day),
-                format::rupiah(e.amount_rp)
-            ),
-            columns: [Msg::FinKk, Msg::FinVoucher, Msg::FinSale, Msg::FinAmount]
-                .map(t)
-                .to_vec(),
-            rows: e
-                .voucher_ids
-                .iter()
-                .enumerate()
-                .map(|(i, v)| {
-                    vec![
-                        e.no_kk.get(i).cloned().unwrap_or_default(),
-                        v.clone(),
-                        e.redemption_id.map(|id| id.to_string()).unwrap_or_default(),
-                        format::rupiah(e.amount_rp),
-                    ]
-                })
-                .collect(),
-        });
-    }
-    for a in &r.anomalies {
-        let mut subject = shop(a.merchant_id);
-        if let Some(d) = &a.kode_desa {
-            subject = format!("{subject} · {}", area(d));
-        }
-        out.push(Finding {
-            title: t(anomaly_title(a.rule)),
-            subject,
-            figures: format!("{} / {} · {}", a.count, a.of, format::rupiah(a.amount_rp)),
-            columns: [
-                Msg::FinSale,
-                Msg::FinVoucher,
-                Msg::FinShop,
-                Msg::FinAmount,
-                Msg::FinWhen,
-                Msg::FinDesa,
-            ]
-            .map(t)
-            .to_vec(),
-            rows: a
-                .evidence
-                .iter()
-                .map(|s| {
-                    vec![
-                        s.redemption_id.to_string(),
-                        s.voucher_id.clone(),
-                        shop(s.merchant_id),
-                        format::rupiah(s.amount_rp),
-                        when(s.at_us, offset),
-                        area(&s.kode_desa),
-                    ]
-                })
-                .collect(),
-        });
-    }
+    let names = Names::of(r);
+    let mut out: Vec<Finding> = ledger_finding(lang, r).into_iter().collect();
+    out.extend(
+        r.budget
+            .iter()
+            .filter(|b| b.over_committed())
+            .map(|b| budget_finding(lang, b, &names)),
+    );
+    out.extend(r.eligibility.iter().map(|e| eligibility_finding(lang, e)));
+    out.extend(
+        r.anomalies
+            .iter()
+            .map(|a| anomaly_finding(lang, a, &names, offset)),
+    );
     out
+}
+
+/// Shops and areas by name, as the report knows them (the id or code when it does not).
+struct Names<'r> {
+    shops: HashMap<i64, &'r str>,
+    areas: HashMap<&'r str, &'r str>,
+}
+
+impl<'r> Names<'r> {
+    fn of(r: &'r Report) -> Names<'r> {
+        Names {
+            shops: r
+                .merchants
+                .iter()
+                .map(|m| (m.merchant_id, m.name.as_str()))
+                .collect(),
+            areas: r
+                .rollup
+                .iter()
+                .map(|a| (a.code.as_str(), a.name.as_str()))
+                .collect(),
+        }
+    }
+
+    fn shop(&self, id: i64) -> String {
+        self.shops
+            .get(&id)
+            .map_or(id.to_string(), |n| (*n).to_owned())
+    }
+
+    fn area(&self, code: &str) -> String {
+        self.areas
+            .get(code)
+            .map_or(code.to_owned(), |n| (*n).to_owned())
+    }
+}
+
+/// The ledger's break, when its totals disagree or a voucher's journal and stored balance do.
+fn ledger_finding(lang: Lang, r: &Report) -> Option<Finding> {
+    if r.ledger.broken.is_empty() && r.ledger.balances() {
+        return None;
+    }
+    Some(Finding {
+        title: lang.t(Msg::RuleLedgerBreak),
+        subject: String::new(),
+        figures: r.ledger.broken.len().to_string(),
+        columns: [Msg::FinVoucher, Msg::FinJournal, Msg::FinStored]
+            .map(|m| lang.t(m))
+            .to_vec(),
+        rows: r
+            .ledger
+            .broken
+            .iter()
+            .map(|b| {
+                vec![
+                    b.voucher_id.clone(),
+                    format::rupiah(b.journal_rp),
+                    format::rupiah(b.stored_rp),
+                ]
+            })
+            .collect(),
+    })
+}
+
+/// A budget line committed beyond its ceiling.
+fn budget_finding(lang: Lang, b: &BudgetRow, names: &Names<'_>) -> Finding {
+    Finding {
+        title: lang.t(Msg::RuleOverCommitted),
+        subject: format!("{} {}", b.sumber_dana, names.area(&b.kode_wilayah)),
+        figures: format!(
+            "{} / {}",
+            format::rupiah(b.line_committed_rp),
+            format::rupiah(b.ceiling_rp)
+        ),
+        columns: Vec::new(),
+        rows: Vec::new(),
+    }
+}
+
+/// A sale or voucher that broke an eligibility rule, with the vouchers involved.
+fn eligibility_finding(lang: Lang, e: &EligibilityFinding) -> Finding {
+    Finding {
+        title: lang.t(eligibility_title(e.rule)),
+        subject: e.no_kk.join(", "),
+        figures: format!(
+            "{} · {}",
+            format::date_id(e.day),
+            format::rupiah(e.amount_rp)
+        ),
+        columns: [Msg::FinKk, Msg::FinVoucher, Msg::FinSale, Msg::FinAmount]
+            .map(|m| lang.t(m))
+            .to_vec(),
+        rows: e
+            .voucher_ids
+            .iter()
+            .enumerate()
+            .map(|(i, v)| {
+                vec![
+                    e.no_kk.get(i).cloned().unwrap_or_default(),
+                    v.clone(),
+                    e.redemption_id.map(|id| id.to_string()).unwrap_or_default(),
+                    format::rupiah(e.amount_rp),
+                ]
+            })
+            .collect(),
+    }
+}
+
+/// A shop's anomaly, with the sales that show it.
+fn anomaly_finding(lang: Lang, a: &Anomaly, names: &Names<'_>, offset: i8) -> Finding {
+    let mut subject = names.shop(a.merchant_id);
+    if let Some(d) = &a.kode_desa {
+        subject = format!("{subject} · {}", names.area(d));
+    }
+    Finding {
+        title: lang.t(anomaly_title(a.rule)),
+        subject,
+        figures: format!("{} / {} · {}", a.count, a.of, format::rupiah(a.amount_rp)),
+        columns: [
+            Msg::FinSale,
+            Msg::FinVoucher,
+            Msg::FinShop,
+            Msg::FinAmount,
+            Msg::FinWhen,
+            Msg::FinDesa,
+        ]
+        .map(|m| lang.t(m))
+        .to_vec(),
+        rows: a
+            .evidence
+            .iter()
+            .map(|s| {
+                vec![
+                    s.redemption_id.to_string(),
+                    s.voucher_id.clone(),
+                    names.shop(s.merchant_id),
+                    format::rupiah(s.amount_rp),
+                    when(s.at_us, offset),
+                    names.area(&s.kode_desa),
+                ]
+            })
+            .collect(),
+    }
 }
 
 fn eligibility_title(rule: EligibilityRule) -> Msg {

@@ -236,3 +236,40 @@ async fn hostile_bodies_never_get_a_5xx() {
     assert_eq!(app.store.count_merchants().await.unwrap(), 0);
 }
 story!(hostile_bodies_never_get_a_5xx);
+
+/// Stored data that does not parse is our fault, not the caller's: 500 `internal`, logged, and
+/// nothing of the store's own words in the answer.
+async fn a_corrupt_stored_row_is_500_internal_without_internal_text() {
+    let app = spawn_app().await;
+    let shop = app.merchant("Toko Rusak").await;
+    let raw = app.db.raw().await;
+    raw.execute_owned(format!(
+        "insert into merchant_categories (merchant_id, category) values ({}, 'Bukan Kategori!')",
+        shop.0
+    ))
+    .await
+    .unwrap();
+    let res = app
+        .get(&format!("/v1/merchants/{}", shop.0), &app.admin)
+        .await;
+    no_internal_text(assert_problem(res, 500, "internal").await);
+    raw.execute("update programmes set categories = 'susu,Bukan Kategori!'")
+        .await
+        .unwrap();
+    let res = app.get("/v1/programmes", &app.admin).await;
+    no_internal_text(assert_problem(res, 500, "internal").await);
+}
+story!(a_corrupt_stored_row_is_500_internal_without_internal_text);
+
+fn no_internal_text(problem: serde_json::Value) {
+    let detail = problem["detail"].as_str().unwrap_or_default();
+    for word in [
+        "stored",
+        "malformed",
+        "out of range",
+        "bukan_kategori",
+        "categor",
+    ] {
+        assert!(!detail.contains(word), "{problem}");
+    }
+}

@@ -433,6 +433,6 @@ async fn import_from_the_cli_writes_or_names_the_bad_rows() {
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("line 3: status"), "{stderr}");
-    assert_eq!(store.count_registry().await.unwrap().0, 120);
+    assert_eq!(store.count_registry().await.unwrap().households, 120);
 }
 story!(import_from_the_cli_writes_or_names_the_bad_rows);

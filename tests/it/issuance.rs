@@ -87,6 +87,15 @@ async fn members_who_count_on_the_cycle_day_make_a_household_eligible() {
 }
 story!(members_who_count_on_the_cycle_day_make_a_household_eligible);
 
+/// The budget lines, as `GET /v1/budgets` answers them.
+pub(crate) async fn budget_lines(app: &TestApp) -> Value {
+    app.get("/v1/budgets", &app.admin)
+        .await
+        .json()
+        .await
+        .unwrap()
+}
+
 pub(crate) async fn issue(app: &TestApp) -> reqwest::Response {
     app.http
         .post(app.url("/v1/cycles/2026-12/issue"))
@@ -143,12 +152,7 @@ async fn issuance_funds_the_eligible_once_and_tokens_verify() {
         .map(|v| v["face_value"].as_str().unwrap().parse::<i64>().unwrap())
         .sum();
     assert_eq!(report["total_value"], total.to_string());
-    let lines: Value = app
-        .get("/v1/budgets", &app.admin)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let lines = budget_lines(&app).await;
     assert_eq!(
         lines[0]["committed"],
         total.to_string(),
@@ -197,12 +201,7 @@ async fn short_money_goes_to_the_stunted_child_first() {
         report["skipped_budget"].as_u64().unwrap() + 2,
         report["eligible"].as_u64().unwrap()
     );
-    let lines: Value = app
-        .get("/v1/budgets", &app.admin)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let lines = budget_lines(&app).await;
     assert!(
         lines[0]["committed"]
             .as_str()
@@ -237,12 +236,7 @@ async fn concurrent_issuance_never_issues_twice_or_overcommits() {
         .iter()
         .map(|v| v["face_value"].as_str().unwrap().parse::<i64>().unwrap())
         .sum();
-    let lines: Value = app
-        .get("/v1/budgets", &app.admin)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let lines = budget_lines(&app).await;
     assert_eq!(lines[0]["committed"], total.to_string());
 }
 story!(
@@ -495,3 +489,39 @@ async fn voucher_detail_and_qr_images() {
     .await;
 }
 story!(voucher_detail_and_qr_images);
+
+/// A budget line taken by someone else between judging and storing (a trigger stands in for
+/// the other writer here): issuance answers 409 `budget_exhausted` and stores nothing.
+async fn a_budget_line_taken_while_issuing_is_409_budget_exhausted() {
+    let app = spawn_app().await;
+    district(&app, "100000000").await;
+    let raw = app.db.raw().await;
+    match &raw {
+        crate::support::RawDb::Sqlite(_) => raw
+            .execute(
+                "create trigger take_the_budget after insert on vouchers \
+                 begin update budget_lines set committed_rp = amount_rp; end",
+            )
+            .await
+            .unwrap(),
+        crate::support::RawDb::Postgres(_) => {
+            raw.execute(
+                "create function take_the_budget() returns trigger language plpgsql as \
+                 $$ begin update budget_lines set committed_rp = amount_rp; return null; end $$",
+            )
+            .await
+            .unwrap();
+            raw.execute(
+                "create trigger take_the_budget after insert on vouchers \
+                 for each statement execute function take_the_budget()",
+            )
+            .await
+            .unwrap()
+        }
+    };
+    assert_problem(issue(&app).await, 409, "budget_exhausted").await;
+    assert!(all_vouchers(&app).await.is_empty());
+    let lines = budget_lines(&app).await;
+    assert_eq!(lines[0]["committed"], "0");
+}
+story!(a_budget_line_taken_while_issuing_is_409_budget_exhausted);

@@ -593,12 +593,7 @@ async fn a_lost_card_is_replaced_with_its_remaining_balance() {
             .any(|r| r["voucher_id"] == old_id)
     );
     // The budget was charged once for the household, not again for the replacement.
-    let lines: Value = app
-        .get("/v1/budgets", &app.admin)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let lines = crate::issuance::budget_lines(&app).await;
     let faces: i64 = v
         .iter()
         .map(|x| x["face_value"].as_str().unwrap().parse::<i64>().unwrap())

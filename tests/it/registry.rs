@@ -48,7 +48,8 @@ async fn households_then_members_import_and_reimport_is_a_no_op() {
                    3514055505950001,3514050000000001,Siti,1995-05-15,ibu_hamil,2026-06-01,2027-02-28,0\n";
     let res = import(&app, members.to_owned(), "").await;
     assert_eq!(res.status(), 200);
-    assert_eq!(app.store.count_registry().await.unwrap(), (50, 2));
+    let counts = app.store.count_registry().await.unwrap();
+    assert_eq!((counts.households, counts.members), (50, 2));
     let again: Value = import(&app, households_csv(1, 50, "aktif"), "")
         .await
         .json()
@@ -189,7 +190,8 @@ async fn one_bad_row_among_a_thousand_refuses_the_file_and_names_the_row() {
         !problem.to_string().contains("35140500"),
         "no KK in the answer"
     );
-    assert_eq!(app.store.count_registry().await.unwrap(), (0, 0));
+    let counts = app.store.count_registry().await.unwrap();
+    assert_eq!((counts.households, counts.members), (0, 0));
     assert_eq!(app.store.audit_records().await.unwrap().len(), chain_before);
     // As Excel saves it (CRLF), with a blank line before the bad row: still the line an
     // editor or spreadsheet shows (the blank line is line 642, the bad row 643).
@@ -242,7 +244,8 @@ async fn members_need_their_household_and_csv_needs_its_content_type() {
         .await
         .unwrap();
     assert_problem(res, 403, "forbidden").await;
-    assert_eq!(app.store.count_registry().await.unwrap(), (0, 0));
+    let counts = app.store.count_registry().await.unwrap();
+    assert_eq!((counts.households, counts.members), (0, 0));
 }
 story!(members_need_their_household_and_csv_needs_its_content_type);
 
@@ -253,6 +256,6 @@ async fn a_large_file_passes_the_default_json_limit() {
     assert!(csv.len() > 1024 * 1024);
     let res = import(&app, csv, "").await;
     assert_eq!(res.status(), 200);
-    assert_eq!(app.store.count_registry().await.unwrap().0, 20_000);
+    assert_eq!(app.store.count_registry().await.unwrap().households, 20_000);
 }
 story!(a_large_file_passes_the_default_json_limit);

@@ -104,7 +104,7 @@ async fn household_changes_are_kept_as_history_and_bad_batches_write_nothing() {
         .await
         .unwrap_err();
     assert!(matches!(err, StoreError::Invalid(_)), "{err:?}");
-    assert_eq!(store.count_registry().await.unwrap().0, 1);
+    assert_eq!(store.count_registry().await.unwrap().households, 1);
 }
 story!(household_changes_are_kept_as_history_and_bad_batches_write_nothing);
 

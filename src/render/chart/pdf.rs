@@ -149,7 +149,7 @@ impl DrawingBackend for PdfBackend<'_> {
             .begin_text()
             .set_font(Name(self.font), size as f32)
             .next_line(x + dx as f32, y - dy as f32)
-            .show(Str(&crate::render::report_pdf::latin1(text)))
+            .show(Str(&crate::render::latin1(text)))
             .end_text();
         Ok(())
     }
