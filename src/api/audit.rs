@@ -16,7 +16,7 @@ pub(super) fn router() -> Router<AppState> {
 }
 
 /// `GET /v1/audit/verify` (auditor, admin): `{ok, records, head_hash, broken_at?, journal,
-/// checkpoints, receipts}`; each part names its first break. Signatures are checked against the
+/// tokens, checkpoints, receipts}`; each part names its first break. Signatures are checked against the
 /// keys this server publishes; an auditor who kept a copy of `GET /v1/keys` can check against
 /// it with `relasi audit verify --keys FILE`.
 async fn verify(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Value>> {
@@ -28,6 +28,7 @@ async fn verify(State(state): State<AppState>, caller: Caller) -> ApiResult<Json
         "records": r.audit_records,
         "head_hash": r.audit_head,
         "journal": { "ok": r.journal_break.is_none(), "vouchers": r.vouchers, "entries": r.entries, "broken_at": r.journal_break },
+        "tokens": { "ok": r.token_break.is_none(), "broken_at": r.token_break },
         "checkpoints": { "ok": r.checkpoint_break.is_none(), "count": r.checkpoints, "sealed_through_entry_id": r.sealed_through_entry_id, "broken_at": r.checkpoint_break },
         "receipts": { "ok": r.receipt_break.is_none(), "count": r.receipts, "broken_at": r.receipt_break },
     });

@@ -87,6 +87,17 @@ fn print_audit(r: &relasi::jobs::audit::AuditReport) {
             b.reason.words()
         ),
     }
+    match &r.token_break {
+        None => println!(
+            "voucher cocok dengan token bertanda tangan / vouchers match their signed tokens: {}",
+            r.vouchers
+        ),
+        Some(b) => println!(
+            "VOUCHER TIDAK COCOK / VOUCHER MISMATCH: voucher {}: {}",
+            b.voucher_id,
+            b.reason.words()
+        ),
+    }
     match &r.checkpoint_break {
         None => println!(
             "checkpoint utuh / checkpoints intact: {}, ditandatangani sampai / signed through entry {}",

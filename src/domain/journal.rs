@@ -172,6 +172,15 @@ pub enum BreakReason {
     Overdrawn,
     /// The stored balance does not equal what the journal adds up to.
     BalanceMismatch,
+    /// A sale's basket lines (category, amount) no longer hash, with its voucher's token and
+    /// amount, to the request hash its entry chains: a line was edited, added or removed.
+    BasketAltered,
+    /// A replacement's face value is not the balance its move_in brought.
+    MoveInDiffers,
+    /// The voucher's token does not verify with the trusted keys (or does not parse).
+    TokenInvalid,
+    /// The voucher's stored face value, validity, kid or id differ from its signed token.
+    ClaimsDiffer,
 }
 
 impl BreakReason {
@@ -186,6 +195,18 @@ impl BreakReason {
             BreakReason::Overdrawn => "saldo menjadi negatif / balance below zero",
             BreakReason::BalanceMismatch => {
                 "saldo tersimpan tidak sama dengan jurnal / stored balance differs from the journal"
+            }
+            BreakReason::BasketAltered => {
+                "rincian belanja (kategori, jumlah) diubah / basket lines altered"
+            }
+            BreakReason::MoveInDiffers => {
+                "nilai kartu pengganti tidak sama dengan saldo yang dipindahkan / a replacement's face value differs from the balance moved in"
+            }
+            BreakReason::TokenInvalid => {
+                "token voucher tidak sah menurut kunci yang dipercaya / the voucher's token does not verify with the trusted keys"
+            }
+            BreakReason::ClaimsDiffer => {
+                "nilai, masa berlaku atau kunci voucher berbeda dari token bertanda tangan / face value, validity or key differ from the signed token"
             }
         }
     }

@@ -1,9 +1,11 @@
 //! The auditor's check, and the checkpoints it leans on.
 //!
 //! `verify` walks, with bounded memory: the admin audit chain; every voucher's journal chain
-//! against its stored balance (the ledger identity); the signed checkpoints over the journal
-//! (each one's link, hash, signature and the digest of the rows it covers); and every stored
-//! receipt against its journal row and its signature. It names the first thing that does not
+//! against its stored balance (the ledger identity), each sale's basket lines against the request
+//! hash its entry chains, and the voucher's stored claims against its signed token; the signed
+//! checkpoints over the journal (each one's link, hash, signature and the digest of the rows it
+//! covers); every stored receipt against its journal row and its signature, and every sale in the
+//! journal against a stored receipt naming it. It names the first thing that does not
 //! hold in each. `checkpoint` appends the next signed checkpoint (the server does it on a timer;
 //! `relasi audit checkpoint` on demand). ARCHITECTURE.md "Tamper evidence" says what each layer
 //! catches and what it does not.
@@ -15,13 +17,15 @@ use crate::domain::journal::{
     checkpoint_signing_message, verify_voucher_chain,
 };
 use crate::domain::money::Rupiah;
+use crate::domain::sale::{SaleRequest, canonical_sale, request_sha256};
 use crate::signing::Signer;
-use crate::store::{Store, StoreError, StoreResult, StoredCheckpoint, now_us};
+use crate::store::{Store, StoreError, StoreResult, StoredCheckpoint, VoucherLedger, now_us};
 use data_encoding::BASE64URL_NOPAD;
 use ed25519_dalek::{Signature, Signer as _};
 use relasi_token::receipt::Receipt;
-use relasi_token::{DeploymentId, Kid, VerifyingKey};
+use relasi_token::{DeploymentId, Kid, SignedToken, VerifyingKey};
 use serde::Serialize;
+use std::collections::BTreeMap;
 
 /// Where the checkpoint chain first fails.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize)]
@@ -60,6 +64,9 @@ pub struct AuditReport {
     pub entries: u64,
     /// First journal entry that was altered, inserted or deleted (or a balance that differs).
     pub journal_break: Option<JournalBreak>,
+    /// First voucher whose stored face value, validity or kid differ from its signed token, or
+    /// whose token does not verify with the trusted keys.
+    pub token_break: Option<JournalBreak>,
     /// Checkpoints checked.
     pub checkpoints: u64,
     /// The last journal row a valid checkpoint covers.
@@ -77,6 +84,7 @@ impl AuditReport {
     pub fn intact(&self) -> bool {
         self.audit_break.is_none()
             && self.journal_break.is_none()
+            && self.token_break.is_none()
             && self.checkpoint_break.is_none()
             && self.receipt_break.is_none()
     }
@@ -135,17 +143,19 @@ pub async fn verify(
     keys: &TrustedKeys,
 ) -> StoreResult<AuditReport> {
     let records = store.audit_records().await?;
-    let (vouchers, entries, journal_break) = verify_journal(store).await?;
+    let journal = verify_journal(store, deployment, keys).await?;
     let (checkpoints, sealed_through_entry_id, checkpoint_break) =
         verify_checkpoints(store, deployment, keys).await?;
     let (receipts, receipt_break) = verify_receipts(store, deployment, keys).await?;
+    let receipt_break = receipt_break.or(journal.unreceipted);
     Ok(AuditReport {
         audit_records: records.len(),
         audit_head: records.last().map(|r| r.hash.clone()),
         audit_break: verify_chain(&records).err(),
-        vouchers,
-        entries,
-        journal_break,
+        vouchers: journal.vouchers,
+        entries: journal.entries,
+        journal_break: journal.journal_break,
+        token_break: journal.token_break,
         checkpoints,
         sealed_through_entry_id,
         checkpoint_break,
@@ -154,51 +164,189 @@ pub async fn verify(
     })
 }
 
-/// Every voucher's chain and balance, a page of vouchers at a time.
-async fn verify_journal(store: &Store) -> StoreResult<(u64, u64, Option<JournalBreak>)> {
-    let (mut vouchers, mut entries) = (0u64, 0u64);
+/// What the walk over every voucher found.
+#[derive(Default)]
+struct JournalTally {
+    vouchers: u64,
+    entries: u64,
+    journal_break: Option<JournalBreak>,
+    token_break: Option<JournalBreak>,
+    unreceipted: Option<ReceiptBreak>,
+}
+
+/// Every voucher's chain, balance, baskets and signed token, a page of vouchers at a time; the
+/// first break of each kind is kept and the walk goes on, so both are always looked for.
+async fn verify_journal(
+    store: &Store,
+    deployment: &DeploymentId,
+    keys: &TrustedKeys,
+) -> StoreResult<JournalTally> {
+    let mut tally = JournalTally::default();
     let mut after = String::new();
     loop {
         let page = store.voucher_ledgers(&after).await?;
-        let (Some(first), Some(last)) = (page.first(), page.last()) else {
-            return Ok((vouchers, entries, None));
+        let (Some(first), Some(last)) = (page.first().map(|v| v.id), page.last().map(|v| v.id))
+        else {
+            return Ok(tally);
         };
-        let journal = store.journal_of_vouchers(first.id, last.id).await?;
+        let journal = store.journal_of_vouchers(first, last).await?;
+        let mut baskets: BTreeMap<i64, Vec<(String, String)>> = BTreeMap::new();
+        for (entry, category, amount_rp) in store.journal_items_of_vouchers(first, last).await? {
+            baskets
+                .entry(entry)
+                .or_default()
+                .push((category, amount_rp.to_string()));
+        }
+        if tally.unreceipted.is_none() {
+            tally.unreceipted = unreceipted(store, first, last).await?;
+        }
+        let (page, faults) = token_faults(page, deployment, keys).await?;
         let mut rest: &[ChainedEntry] = &journal;
-        for v in &page {
+        for (v, token_fault) in page.iter().zip(faults) {
             let split = rest
                 .iter()
                 .position(|e| e.facts.voucher_id != v.id)
                 .unwrap_or(rest.len());
             let (mine, others) = rest.split_at(split);
             rest = others;
-            vouchers += 1;
-            entries += u64::try_from(mine.len()).unwrap_or(0);
-            if let Some(broken) = check_voucher(v.id, v.issued_rp, v.balance_rp, mine) {
-                return Ok((vouchers, entries, Some(broken)));
+            tally.vouchers += 1;
+            tally.entries += u64::try_from(mine.len()).unwrap_or(0);
+            if tally.journal_break.is_none() {
+                tally.journal_break = check_voucher(v, mine, &baskets);
+            }
+            if tally.token_break.is_none() {
+                tally.token_break = token_fault.map(|reason| JournalBreak {
+                    entry_id: None,
+                    voucher_id: v.id,
+                    seq: 0,
+                    reason,
+                });
             }
         }
-        after = last.id.to_string();
+        after = last.to_string();
     }
 }
 
+/// The first journal row of the vouchers in `[first, last]` that a shop made but no stored
+/// receipt names: every sale (and keyed reversal) stores its signed receipt under the shop's key
+/// in its own transaction, so a row without one was inserted behind the server's back.
+/// (`verify_receipts` checks each stored receipt's signature and its row.)
+async fn unreceipted(
+    store: &Store,
+    first: VoucherId,
+    last: VoucherId,
+) -> StoreResult<Option<ReceiptBreak>> {
+    let answers = store.shop_answers_of_vouchers(first, last).await?;
+    Ok(answers.into_iter().find_map(|(id, status, body)| {
+        let names_it = status == Some(201)
+            && body
+                .as_deref()
+                .and_then(parse_receipt)
+                .is_some_and(|(r, ..)| i64::try_from(r.redemption_id).ok() == Some(id));
+        (!names_it).then_some(ReceiptBreak {
+            entry_id: id,
+            reason: "tidak ada struk bertanda tangan untuk catatan ini: disisipkan / \
+                     no signed receipt names this sale or reversal: it was inserted",
+        })
+    }))
+}
+
+/// One voucher's chain against its stored balance, a replacement's face value against its
+/// move_in, and each sale's basket lines against the request hash its entry chains.
 fn check_voucher(
-    id: VoucherId,
-    issued_rp: i64,
-    balance_rp: i64,
+    v: &VoucherLedger,
     entries: &[ChainedEntry],
+    baskets: &BTreeMap<i64, Vec<(String, String)>>,
 ) -> Option<JournalBreak> {
-    let issued = Rupiah::new(issued_rp).unwrap_or(Rupiah::ZERO);
-    match verify_voucher_chain(id, issued, entries) {
-        Err(broken) => Some(broken),
-        Ok(balance) if balance.as_i64() != balance_rp => Some(JournalBreak {
-            entry_id: entries.last().map(|e| e.id),
-            voucher_id: id,
-            seq: entries.last().map_or(0, |e| e.facts.seq),
-            reason: BreakReason::BalanceMismatch,
-        }),
-        Ok(_) => None,
+    let at = |e: Option<&ChainedEntry>, reason| JournalBreak {
+        entry_id: e.map(|e| e.id),
+        voucher_id: v.id,
+        seq: e.map_or(0, |e| e.facts.seq),
+        reason,
+    };
+    let issued = Rupiah::new(v.issued_rp).unwrap_or(Rupiah::ZERO);
+    let balance = match verify_voucher_chain(v.id, issued, entries) {
+        Err(broken) => return Some(broken),
+        Ok(balance) => balance,
+    };
+    let first = entries.first();
+    if v.replacement
+        && !first.is_some_and(|e| {
+            e.facts.kind == EntryKind::MoveIn && e.facts.amount_rp == v.face_value_rp
+        })
+    {
+        return Some(at(first, BreakReason::MoveInDiffers));
     }
+    if balance.as_i64() != v.balance_rp {
+        return Some(at(entries.last(), BreakReason::BalanceMismatch));
+    }
+    let token = SignedToken::parse_text(&v.token)
+        .map_or_else(|_| v.token.trim().to_owned(), |t| t.to_text());
+    entries
+        .iter()
+        .find(|e| basket_altered(e, &token, baskets.get(&e.id)))
+        .map(|e| at(Some(e), BreakReason::BasketAltered))
+}
+
+/// Whether a journal entry's basket lines no longer match it. A sale's request hash (chained in
+/// its entry) is the SHA-256 of its canonical request: the voucher's token, the amount and the
+/// basket merged by category, which is exactly how its lines are stored; so re-hashing them
+/// must give it back. Entries other than sales have no lines.
+fn basket_altered(e: &ChainedEntry, token: &str, lines: Option<&Vec<(String, String)>>) -> bool {
+    if e.facts.kind != EntryKind::Debit {
+        return lines.is_some();
+    }
+    let Some(stored) = e.facts.request_sha256.as_deref() else {
+        return true;
+    };
+    let request = SaleRequest {
+        token: token.to_owned(),
+        amount: e.facts.amount_rp.to_string(),
+        items: lines.cloned().unwrap_or_default(),
+    };
+    request_sha256(&canonical_sale(&request, Some(token))) != stored
+}
+
+/// Each voucher's token checked against the trusted keys and its stored claims, on a blocking
+/// thread (a signature check per voucher).
+async fn token_faults(
+    page: Vec<VoucherLedger>,
+    deployment: &DeploymentId,
+    keys: &TrustedKeys,
+) -> StoreResult<(Vec<VoucherLedger>, Vec<Option<BreakReason>>)> {
+    let (deployment, keys) = (deployment.clone(), keys.clone());
+    tokio::task::spawn_blocking(move || {
+        let faults: Vec<Option<BreakReason>> = page
+            .iter()
+            .map(|v| token_fault(v, &deployment, &keys))
+            .collect();
+        (page, faults)
+    })
+    .await
+    .map_err(|_| StoreError::Corrupt("the token check stopped"))
+}
+
+/// Why a voucher's stored claims cannot be trusted, if they cannot: its token does not verify
+/// with the trusted keys, or the face value, validity, kid or id stored beside it differ from
+/// what the token signs (money created by editing `face_value_rp` shows here).
+fn token_fault(
+    v: &VoucherLedger,
+    deployment: &DeploymentId,
+    keys: &TrustedKeys,
+) -> Option<BreakReason> {
+    let Ok(token) = SignedToken::parse_text(&v.token) else {
+        return Some(BreakReason::TokenInvalid);
+    };
+    if token.verify(deployment, keys.all()).is_err() {
+        return Some(BreakReason::TokenInvalid);
+    }
+    let c = &token.claims;
+    let same = c.voucher_id == v.id.to_bytes()
+        && i64::from(c.face_value_rp) == v.face_value_rp
+        && i64::from(c.valid_from_unix) == v.valid_from_unix
+        && i64::from(c.valid_until_unix) == v.valid_until_unix
+        && c.kid.to_hex() == v.kid;
+    (!same).then_some(BreakReason::ClaimsDiffer)
 }
 
 /// The checkpoint chain: links, hashes, signatures, and each range's digest.

@@ -136,8 +136,8 @@ fn entry_from_row(r: EntryRow) -> StoreResult<ChainedEntry> {
     })
 }
 
-/// One voucher's ledger facts, as verification compares them with its journal.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+/// One voucher's ledger facts, as verification compares them with its journal and its token.
+#[derive(Clone, PartialEq, Eq, Debug)]
 pub struct VoucherLedger {
     /// Voucher.
     pub id: VoucherId,
@@ -145,6 +145,34 @@ pub struct VoucherLedger {
     pub issued_rp: i64,
     /// Its stored balance (`face_value_rp − spent_rp`).
     pub balance_rp: i64,
+    /// Its stored face value (a replacement's is what its move_in brought).
+    pub face_value_rp: i64,
+    /// Whether it replaces a lost card.
+    pub replacement: bool,
+    /// The stored kid (hex) of the key that signed its token.
+    pub kid: String,
+    /// Its stored validity, Unix seconds.
+    pub valid_from_unix: i64,
+    /// Last valid second, Unix.
+    pub valid_until_unix: i64,
+    /// Its QR text: the signed token whose claims the stored columns must repeat.
+    pub token: String,
+}
+
+type VoucherLedgerRow = (String, i64, i64, Option<String>, String, i64, i64, String);
+
+fn voucher_ledger_from_row(r: VoucherLedgerRow) -> StoreResult<VoucherLedger> {
+    Ok(VoucherLedger {
+        id: VoucherId::parse(&r.0).map_err(|_| StoreError::Corrupt("stored voucher id"))?,
+        issued_rp: if r.3.is_some() { 0 } else { r.1 },
+        balance_rp: r.1 - r.2,
+        face_value_rp: r.1,
+        replacement: r.3.is_some(),
+        kid: r.4,
+        valid_from_unix: r.5,
+        valid_until_unix: r.6,
+        token: r.7,
+    })
 }
 
 type CheckpointRow = (i64, i64, i64, i64, String, String, String, String, String);
@@ -216,20 +244,45 @@ impl Store {
 
     /// Every voucher's ledger facts, `after` a voucher id, in id order, a page at a time.
     pub async fn voucher_ledgers(&self, after: &str) -> StoreResult<Vec<VoucherLedger>> {
-        let rows: Vec<(String, i64, i64)> = with_pool!(self, pool => sqlx::query_as(
-            "select id, case when replaces is null then face_value_rp else 0 end, face_value_rp - spent_rp \
+        let rows: Vec<VoucherLedgerRow> = with_pool!(self, pool => sqlx::query_as(
+            "select id, face_value_rp, spent_rp, replaces, kid, valid_from_unix, valid_until_unix, token \
              from vouchers where id > $1 order by id limit $2"
         ).bind(after.to_owned()).bind(PAGE_ROWS).fetch_all(pool).await)?;
-        rows.into_iter()
-            .map(|(id, issued_rp, balance_rp)| {
-                Ok(VoucherLedger {
-                    id: VoucherId::parse(&id)
-                        .map_err(|_| StoreError::Corrupt("stored voucher id"))?,
-                    issued_rp,
-                    balance_rp,
-                })
-            })
-            .collect()
+        rows.into_iter().map(voucher_ledger_from_row).collect()
+    }
+
+    /// The basket lines of the journal rows of the vouchers with ids in `[first, last]`, as
+    /// (row id, category, amount), by row id then category: what verification re-hashes into
+    /// each sale's request hash.
+    pub async fn journal_items_of_vouchers(
+        &self,
+        first: VoucherId,
+        last: VoucherId,
+    ) -> StoreResult<Vec<(i64, String, i64)>> {
+        let rows = with_pool!(self, pool => sqlx::query_as(
+            "select i.redemption_id, i.category, i.amount_rp from redemption_items i \
+             join redemptions r on r.id = i.redemption_id \
+             where r.voucher_id >= $1 and r.voucher_id <= $2 order by i.redemption_id, i.category"
+        ).bind(first.to_string()).bind(last.to_string()).fetch_all(pool).await)?;
+        Ok(rows)
+    }
+
+    /// The stored answers to the shops' keys of the journal rows of the vouchers with ids in
+    /// `[first, last]` that a shop made (every sale, and reversals sent with a key), as (row id,
+    /// status, body) by row id; status and body are `None` when no answer is stored under the
+    /// row's (shop, key). Verification requires each to be a receipt naming its row.
+    pub async fn shop_answers_of_vouchers(
+        &self,
+        first: VoucherId,
+        last: VoucherId,
+    ) -> StoreResult<Vec<(i64, Option<i64>, Option<String>)>> {
+        let rows = with_pool!(self, pool => sqlx::query_as(
+            "select r.id, k.status_code, k.response_body from redemptions r \
+             left join idempotency_keys k on k.merchant_id = r.merchant_id and k.idempotency_key = r.idempotency_key \
+             where r.voucher_id >= $1 and r.voucher_id <= $2 \
+             and (r.kind = 'debit' or (r.kind = 'reversal' and r.idempotency_key is not null)) order by r.id"
+        ).bind(first.to_string()).bind(last.to_string()).fetch_all(pool).await)?;
+        Ok(rows)
     }
 
     /// Journal entries of the vouchers with ids in `[first, last]`, by voucher then chain

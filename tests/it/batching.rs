@@ -26,6 +26,23 @@ fn sale(shop: MerchantId, key: &str, sha: char, voucher: VoucherId, amount: i64)
     }
 }
 
+/// `sale` with the request hash a real sale of one `susu` line on voucher `v` has: `audit verify`
+/// re-hashes each sale's stored basket into it.
+fn sold(mut sale: SaleDebit, v: &serde_json::Value) -> SaleDebit {
+    use relasi::domain::sale::{SaleRequest, canonical_sale, request_sha256};
+    let token = relasi_token::SignedToken::parse_text(v["token"].as_str().unwrap())
+        .unwrap()
+        .to_text();
+    let amount = sale.amount.as_i64().to_string();
+    let request = SaleRequest {
+        token: token.clone(),
+        amount: amount.clone(),
+        items: vec![("susu".into(), amount)],
+    };
+    sale.request_sha256 = request_sha256(&canonical_sale(&request, Some(&token)));
+    sale
+}
+
 /// The stored answer is the result itself, so the test can read what was decided.
 fn answer() -> Box<relasi::store::AnswerFn> {
     Box::new(|result| match result {
@@ -56,13 +73,13 @@ async fn one_batch_keeps_every_rule_of_a_sale_alone() {
     let store = batched_store(&app).await;
     let unknown = VoucherId::parse("00000000000000000000000000000007").unwrap();
     let sales = vec![
-        sale(shop, "a", 'a', voucher(&v[1]), 30_000),
-        sale(shop, "b", 'b', voucher(&v[1]), 50_000),
+        sold(sale(shop, "a", 'a', voucher(&v[1]), 30_000), &v[1]),
+        sold(sale(shop, "b", 'b', voucher(&v[1]), 50_000), &v[1]),
         sale(shop, "c", 'c', voucher(&v[1]), 30_000), // 20.000 left: declined, and stored
-        sale(shop, "a", 'a', voucher(&v[1]), 30_000), // the same request again: replayed
+        sold(sale(shop, "a", 'a', voucher(&v[1]), 30_000), &v[1]), // the same request: replayed
         sale(shop, "a", 'f', voucher(&v[1]), 30_000), // the same key, another request
         sale(shop, "d", 'd', unknown, 1_000),
-        sale(shop, "e", 'e', voucher(&v[0]), 300_000),
+        sold(sale(shop, "e", 'e', voucher(&v[0]), 300_000), &v[0]),
     ];
     // All are queued before the (same-thread) workers run: they share one transaction.
     let answers =

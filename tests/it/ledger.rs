@@ -292,17 +292,15 @@ async fn a_milk_only_shop_cannot_sell_eggs() {
 }
 story!(a_milk_only_shop_cannot_sell_eggs);
 
-/// Holds a lock that makes a revocation of `voucher` wait before it commits (PostgreSQL: the
-/// voucher's row; SQLite has one writer, so revocations cannot interleave there at all).
-async fn hold_voucher(
-    raw: &RawDb,
-    voucher: &str,
-) -> Option<sqlx::Transaction<'static, sqlx::Postgres>> {
+/// Holds a share lock on the journal (as a checkpoint's watermark does): a replacement, which
+/// revokes the lost card (taking its place in the revocation feed) and then writes its move
+/// entries, waits there, before it commits; a plain revocation writes no journal row and is not
+/// held (PostgreSQL; SQLite has one writer, so revocations cannot interleave there at all).
+async fn hold_journal(raw: &RawDb) -> Option<sqlx::Transaction<'static, sqlx::Postgres>> {
     match raw {
         RawDb::Postgres(pool) => {
             let mut tx = pool.begin().await.unwrap();
-            sqlx::query("select 1 from vouchers where id = $1 for update")
-                .bind(voucher.to_owned())
+            sqlx::query("lock table redemptions in share mode")
                 .execute(&mut *tx)
                 .await
                 .unwrap();
@@ -317,42 +315,39 @@ async fn revocations_committed_out_of_order_are_all_delivered() {
     let v = redeemable(&app).await;
     let (slow, fast) = (v[5]["id"].as_str().unwrap(), v[6]["id"].as_str().unwrap());
     let raw = app.db.raw().await;
-    let held = hold_voucher(&raw, slow).await;
-    // The slow revocation starts first and waits on the lock …
-    let (http, url, admin) = (
-        app.http.clone(),
-        app.url(&format!("/v1/vouchers/{slow}/revoke")),
-        app.admin.clone(),
-    );
-    let slow_revoke = tokio::spawn(async move {
-        http.post(url)
-            .bearer_auth(admin)
-            .json(&json!({}))
-            .send()
-            .await
-            .unwrap()
-            .status()
-    });
+    let held = hold_journal(&raw).await;
+    let post = |path: String| {
+        let (http, url, admin) = (app.http.clone(), app.url(&path), app.admin.clone());
+        tokio::spawn(async move {
+            http.post(url)
+                .bearer_auth(admin)
+                .json(&json!({}))
+                .send()
+                .await
+                .unwrap()
+                .status()
+        })
+    };
+    // The slow one (a lost card replaced) revokes first, then waits inside its transaction …
+    let slow_revoke = post(format!("/v1/vouchers/{slow}/replace"));
     if held.is_some() {
-        // … until it is blocked inside its transaction.
-        wait_for_blocked_query(&raw).await;
+        wait_for_blocked_queries(&raw, 1, None).await;
     }
-    // … the fast one starts later and commits first; a shop syncs now.
-    let res = app
-        .post(
-            &format!("/v1/vouchers/{fast}/revoke"),
-            &app.admin,
-            &json!({}),
-        )
-        .await;
-    assert_eq!(res.status(), 200);
+    // … the fast one starts later: it may not commit before the slow one, whose place in the
+    // feed comes first (a sequence taken without the lock would let it, and skip the slow one).
+    let fast_revoke = post(format!("/v1/vouchers/{fast}/revoke"));
+    if held.is_some() {
+        wait_for_blocked_queries(&raw, 2, Some(&fast_revoke)).await;
+    }
+    // A shop syncs now.
     let first: Value = app.get_public("/v1/revocations").await;
     let cursor = first["next_since"].as_str().unwrap().to_owned();
     if let Some(tx) = held {
         tx.rollback().await.unwrap();
     }
-    assert_eq!(slow_revoke.await.unwrap(), 200);
-    // The next sync from where the shop stopped brings the late one: nothing is skipped.
+    assert!(slow_revoke.await.unwrap().is_success());
+    assert_eq!(fast_revoke.await.unwrap(), 200);
+    // The next sync from where the shop stopped brings the rest: nothing is skipped.
     let next: Value = app
         .get_public(&format!("/v1/revocations?since={cursor}"))
         .await;
@@ -374,22 +369,26 @@ story!(
     multi_thread
 );
 
-/// Waits until some PostgreSQL backend is waiting on a lock.
-async fn wait_for_blocked_query(raw: &RawDb) {
+/// Waits until `n` PostgreSQL backends wait on a lock, or `done` has finished.
+async fn wait_for_blocked_queries(
+    raw: &RawDb,
+    n: i64,
+    done: Option<&tokio::task::JoinHandle<reqwest::StatusCode>>,
+) {
     let RawDb::Postgres(pool) = raw else { return };
     for _ in 0..500 {
-        let (n,): (i64,) = sqlx::query_as(
+        let (waiting,): (i64,) = sqlx::query_as(
             "select count(*) from pg_stat_activity where wait_event_type = 'Lock' and datname = current_database()",
         )
         .fetch_one(pool)
         .await
         .unwrap();
-        if n > 0 {
+        if waiting >= n || done.is_some_and(|d| d.is_finished()) {
             return;
         }
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }
-    panic!("the revocation never reached the lock");
+    panic!("the revocations never reached the lock");
 }
 
 /// `GET /v1/audit/verify` as an auditor; asserts everything holds.
@@ -415,6 +414,7 @@ async fn drop_journal_guard(app: &TestApp, raw: &RawDb) {
         Backend::Sqlite => &[
             "drop trigger redemptions_no_update",
             "drop trigger redemptions_no_delete",
+            "drop trigger redemption_items_no_update",
             "drop trigger redemption_items_no_delete",
         ],
     };
@@ -476,6 +476,181 @@ async fn an_edited_sale_amount_is_named_by_audit_verify() {
 }
 story!(an_edited_sale_amount_is_named_by_audit_verify);
 
+async fn verify_body(app: &TestApp) -> Value {
+    let auditor = app.token(relasi::domain::auth::Role::Auditor).await;
+    app.get("/v1/audit/verify", &auditor)
+        .await
+        .json()
+        .await
+        .unwrap()
+}
+
+/// The CLI's verdict: it must fail, and its output (Indonesian first) must hold `want`.
+fn cli_names(app: &TestApp, want: &str) {
+    let out = relasi_cli(&app.db.url)
+        .args(["audit", "verify"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains(want), "{text}");
+}
+
+async fn an_edited_basket_line_is_named_by_audit_verify() {
+    let app = spawn_app().await;
+    let (ids, _) = three_sales(&app).await;
+    verify_ok(&app).await;
+    let raw = app.db.raw().await;
+    drop_journal_guard(&app, &raw).await;
+    // Eggs become baby food in the books; amounts and the journal row stay as they were.
+    raw.execute_owned(format!(
+        "update redemption_items set category = 'mpasi' where redemption_id = {}",
+        ids[1]
+    ))
+    .await
+    .unwrap();
+    let body = verify_body(&app).await;
+    assert_eq!(body["ok"], false);
+    assert_eq!(body["journal"]["broken_at"]["entry_id"], ids[1], "{body}");
+    assert_eq!(body["journal"]["broken_at"]["reason"], "basket_altered");
+    cli_names(&app, &format!("at entry {}", ids[1]));
+}
+story!(an_edited_basket_line_is_named_by_audit_verify);
+
+/// Drops the guard that keeps a voucher's issued claims fixed, as a database owner could.
+async fn drop_voucher_guard(app: &TestApp, raw: &RawDb) {
+    let sql = match app.db.backend {
+        Backend::Postgres => "alter table vouchers disable trigger user",
+        Backend::Sqlite => "drop trigger vouchers_issued_fixed",
+    };
+    raw.execute(sql).await.unwrap();
+}
+
+async fn money_created_by_editing_a_face_value_is_named_by_audit_verify() {
+    let app = spawn_app().await;
+    let v = redeemable(&app).await;
+    let old = v[0]["id"].as_str().unwrap();
+    let replacement: Value = app
+        .post(
+            &format!("/v1/vouchers/{old}/replace"),
+            &app.admin,
+            &json!({}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let new = replacement["id"].as_str().unwrap();
+    verify_ok(&app).await;
+    let raw = app.db.raw().await;
+    drop_voucher_guard(&app, &raw).await;
+    let inflated = v[1]["id"].as_str().unwrap();
+    raw.execute_owned(format!(
+        "update vouchers set face_value_rp = face_value_rp + 500000 where id = '{inflated}'"
+    ))
+    .await
+    .unwrap();
+    let body = verify_body(&app).await;
+    assert_eq!(body["ok"], false);
+    assert_eq!(
+        body["tokens"]["broken_at"]["voucher_id"], inflated,
+        "{body}"
+    );
+    assert_eq!(body["tokens"]["broken_at"]["reason"], "claims_differ");
+    cli_names(
+        &app,
+        &format!("VOUCHER TIDAK COCOK / VOUCHER MISMATCH: voucher {inflated}"),
+    );
+    // A replacement's face value is what its move_in brought.
+    raw.execute_owned(format!(
+        "update vouchers set face_value_rp = face_value_rp + 500000 where id = '{new}'"
+    ))
+    .await
+    .unwrap();
+    let body = verify_body(&app).await;
+    assert_eq!(body["journal"]["broken_at"]["voucher_id"], new, "{body}");
+    assert_eq!(body["journal"]["broken_at"]["reason"], "move_in_differs");
+}
+story!(money_created_by_editing_a_face_value_is_named_by_audit_verify);
+
+async fn a_forged_sale_chained_after_the_last_checkpoint_is_named() {
+    let app = spawn_app_with(fresh_keys()).await;
+    let (ids, _) = three_sales(&app).await;
+    let signer = {
+        let keys = app.store.signing_keys().await.unwrap();
+        relasi::signing::load(&app.keys_path(), &keys[0]).unwrap()
+    };
+    let deployment = relasi_token::DeploymentId::parse("test-35.14").unwrap();
+    relasi::jobs::audit::checkpoint(&app.store, &deployment, &signer)
+        .await
+        .unwrap()
+        .unwrap();
+    verify_ok(&app).await;
+    // A knowledgeable owner appends a sale to the voucher's chain with the public hash function,
+    // with a basket that hashes to its request, and moves the balance to match: chain, basket,
+    // balance and checkpoints all still hold; only the receipt it never had gives it away.
+    let last = app
+        .store
+        .journal_entries(&[ids[2]])
+        .await
+        .unwrap()
+        .remove(0);
+    let vouchers = app.store.voucher_ledgers("").await.unwrap();
+    let token = &vouchers
+        .iter()
+        .find(|v| v.id == last.facts.voucher_id)
+        .unwrap()
+        .token;
+    let request = relasi::domain::sale::request_sha256(&relasi::domain::sale::canonical_sale(
+        &SaleRequest {
+            token: token.clone(),
+            amount: "5000".into(),
+            items: vec![("protein_hewani".into(), "5000".into())],
+        },
+        Some(token),
+    ));
+    let facts = relasi::domain::journal::EntryFacts {
+        seq: last.facts.seq + 1,
+        amount_rp: 5_000,
+        idempotency_key: Some("forged".into()),
+        request_sha256: Some(request.clone()),
+        created_at_us: last.facts.created_at_us + 1,
+        ..last.facts.clone()
+    };
+    let hash = relasi::domain::journal::entry_hash(&last.entry_hash, &facts);
+    let raw = app.db.raw().await;
+    raw.execute_owned(format!(
+        "insert into redemptions (voucher_id, merchant_id, kind, amount_rp, idempotency_key, request_sha256, \
+         created_at_us, voucher_seq, prev_hash, entry_hash) values ('{}', {}, 'debit', 5000, 'forged', '{request}', {}, {}, '{}', '{hash}')",
+        facts.voucher_id,
+        facts.merchant_id.unwrap(),
+        facts.created_at_us,
+        facts.seq,
+        last.entry_hash,
+    ))
+    .await
+    .unwrap();
+    let forged = raw.scalar("select max(id) from redemptions").await;
+    raw.execute_owned(format!(
+        "insert into redemption_items (redemption_id, category, amount_rp) values ({forged}, 'protein_hewani', 5000)"
+    ))
+    .await
+    .unwrap();
+    raw.execute_owned(format!(
+        "update vouchers set spent_rp = spent_rp + 5000 where id = '{}'",
+        facts.voucher_id
+    ))
+    .await
+    .unwrap();
+    let body = verify_body(&app).await;
+    assert_eq!(body["journal"]["ok"], true, "{body}");
+    assert_eq!(body["checkpoints"]["ok"], true, "{body}");
+    assert_eq!(body["receipts"]["broken_at"]["entry_id"], forged, "{body}");
+    assert_eq!(body["ok"], false);
+    cli_names(&app, &format!("at entry {forged}"));
+}
+story!(a_forged_sale_chained_after_the_last_checkpoint_is_named);
+
 async fn a_deleted_or_forged_entry_is_named_and_a_rewritten_chain_is_caught() {
     let app = spawn_app_with(fresh_keys()).await;
     let (ids, _) = three_sales(&app).await;
@@ -495,7 +670,12 @@ async fn a_deleted_or_forged_entry_is_named_and_a_rewritten_chain_is_caught() {
     drop_journal_guard(&app, &raw).await;
     let auditor = app.token(relasi::domain::auth::Role::Auditor).await;
     // Delete the middle sale: the chain names the entry after the gap, the checkpoint its range.
-    raw.execute("delete from redemption_items").await.unwrap();
+    raw.execute_owned(format!(
+        "delete from redemption_items where redemption_id = {}",
+        ids[1]
+    ))
+    .await
+    .unwrap();
     raw.execute("update idempotency_keys set redemption_id = null")
         .await
         .unwrap();
@@ -720,10 +900,11 @@ async fn an_upgraded_database_is_chained_and_balances() {
          status, valid_from_unix, valid_until_unix, token, issued_at_us, replaces) values ('0000000000000000000000000000000b', \
          1, 1, '3514051111110001', '35.14.05.2005', 1, 'abcd0123', 250000, 20000, 'active', 1, 4102444800, 'RLS1:B', 5, \
          '0000000000000000000000000000000a')".to_owned(),
-        "insert into redemptions (voucher_id, merchant_id, kind, amount_rp, idempotency_key, request_sha256, created_at_us) \
-         values ('0000000000000000000000000000000a', 1, 'debit', 50000, 'k1', 'h1', 2)".to_owned(),
-        "insert into redemptions (voucher_id, merchant_id, kind, amount_rp, idempotency_key, request_sha256, created_at_us) \
-         values ('0000000000000000000000000000000b', 1, 'debit', 30000, 'k2', 'h2', 6)".to_owned(),
+        format!("insert into redemptions (voucher_id, merchant_id, kind, amount_rp, idempotency_key, request_sha256, created_at_us) \
+         values ('0000000000000000000000000000000a', 1, 'debit', 50000, 'k1', '{}', 2)", legacy_request("RLS1:A", 50_000)),
+        format!("insert into redemptions (voucher_id, merchant_id, kind, amount_rp, idempotency_key, request_sha256, created_at_us) \
+         values ('0000000000000000000000000000000b', 1, 'debit', 30000, 'k2', '{}', 6)", legacy_request("RLS1:B", 30_000)),
+        "insert into redemption_items (redemption_id, category, amount_rp) values (1, 'susu', 50000), (2, 'susu', 30000)".to_owned(),
         "insert into redemptions (voucher_id, merchant_id, kind, amount_rp, reverses_id, created_at_us) \
          values ('0000000000000000000000000000000b', 1, 'reversal', 10000, 2, 7)".to_owned(),
     ] {
@@ -755,6 +936,17 @@ async fn an_upgraded_database_is_chained_and_balances() {
     assert_eq!((report.vouchers, report.entries), (2, 5));
 }
 story!(an_upgraded_database_is_chained_and_balances);
+
+/// The request hash an earlier version stored for a sale of one `susu` line.
+fn legacy_request(token: &str, amount_rp: i64) -> String {
+    use relasi::domain::sale::{canonical_sale, request_sha256};
+    let sale = SaleRequest {
+        token: token.to_owned(),
+        amount: amount_rp.to_string(),
+        items: vec![("susu".into(), amount_rp.to_string())],
+    };
+    request_sha256(&canonical_sale(&sale, None))
+}
 
 /// The migrations before 0005 (the version whose journal was not chained).
 fn before_chaining(mut m: sqlx::migrate::Migrator) -> sqlx::migrate::Migrator {
