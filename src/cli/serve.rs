@@ -284,7 +284,7 @@ impl Banner<'_> {
         );
         let _ = writeln!(
             b,
-            "  belanja / sales       : {} contoh dibuat / sample sales made now; keuangan: http://{addr}/keuangan",
+            "  belanja / sales       : {} contoh dibuat / sample sales made now; keuangan: {addr}/keuangan",
             self.sales
         );
         b
