@@ -125,6 +125,43 @@ impl InsertNewWilayah for sqlx::Transaction<'static, sqlx::Sqlite> {
     }
 }
 
+/// `codes` without repeats, in the order first given.
+fn distinct(codes: &[WilayahCode]) -> Vec<&WilayahCode> {
+    let mut seen = std::collections::HashSet::with_capacity(codes.len());
+    codes.iter().filter(|c| seen.insert(c.as_str())).collect()
+}
+
+/// A list of codes as one JSON array parameter: one statement however long the list (a bind
+/// per code would meet SQLite's and PostgreSQL's parameter limits, a query per code is slow).
+fn code_list_json(codes: &[&WilayahCode]) -> StoreResult<String> {
+    let list: Vec<&str> = codes.iter().map(|c| c.as_str()).collect();
+    serde_json::to_string(&list).map_err(|_| StoreError::Corrupt("codes do not serialise"))
+}
+
+/// Statements that read a code list (`code_list_json`), in each engine's words for the
+/// array's rows: `(postgres, sqlite)`.
+const UNKNOWN_WILAYAH_SQL: (&str, &str) = (
+    "select code, level from wilayah where code in (select json_array_elements_text($1::json))",
+    "select code, level from wilayah where code in (select value from json_each($1))",
+);
+const ADD_LOKUS_SQL: (&str, &str) = (
+    "insert into lokus (year, kode_desa) select $1, code from wilayah where level = $2 \
+     and code in (select json_array_elements_text($3::json)) on conflict do nothing",
+    "insert into lokus (year, kode_desa) select $1, code from wilayah where level = $2 \
+     and code in (select value from json_each($3)) on conflict do nothing",
+);
+
+/// This engine's statement of a `(postgres, sqlite)` pair.
+fn for_engine(
+    backend: super::Backend,
+    (postgres, sqlite): (&'static str, &'static str),
+) -> &'static str {
+    match backend {
+        super::Backend::Postgres => postgres,
+        super::Backend::Sqlite => sqlite,
+    }
+}
+
 impl Store {
     /// Loads the built-in national list unless this database already has it: called by
     /// `migrate`, so a fresh database knows every code of the country.
@@ -283,21 +320,29 @@ impl Store {
         rows.into_iter().map(from_row).collect()
     }
 
-    /// Of `codes`, those that are not stored areas of `level`.
+    /// Of `codes`, those that are not stored areas of `level`: each once, in the order given.
+    /// One query for the whole list (a request may carry thousands of codes).
     pub async fn unknown_wilayah(
         &self,
         codes: &[WilayahCode],
         level: Option<Level>,
     ) -> StoreResult<Vec<WilayahCode>> {
-        let mut unknown = Vec::new();
-        for code in codes {
-            match self.wilayah(code).await {
-                Ok(w) if level.is_none_or(|l| l == w.level) => {}
-                Ok(_) | Err(StoreError::NotFound) => unknown.push(code.clone()),
-                Err(e) => return Err(e),
-            }
+        let codes = distinct(codes);
+        if codes.is_empty() {
+            return Ok(Vec::new());
         }
-        Ok(unknown)
+        let sql = for_engine(self.backend(), UNKNOWN_WILAYAH_SQL);
+        let rows: Vec<(String, i64)> = with_pool!(self, pool => sqlx::query_as(sql)
+            .bind(code_list_json(&codes)?).fetch_all(pool).await)?;
+        let found: HashMap<String, i64> = rows.into_iter().collect();
+        Ok(codes
+            .into_iter()
+            .filter(|c| match found.get(c.as_str()) {
+                Some(&n) => level.is_some_and(|l| l.number() != n),
+                None => true,
+            })
+            .cloned()
+            .collect())
     }
 
     /// Number of stored areas.
@@ -306,32 +351,28 @@ impl Store {
         Ok(n)
     }
 
-    /// Marks desa as lokus of a year. Every code must be a stored desa; returns how many were new.
+    /// Marks desa as lokus of a year, in one statement; returns how many were new. Codes that
+    /// are not stored desa are skipped, so callers check them first (`unknown_wilayah`) to name
+    /// them; a code given twice counts once.
     pub async fn add_lokus(
         &self,
         year: i32,
         desa: &[WilayahCode],
         actor: &str,
     ) -> StoreResult<u64> {
-        if !self
-            .unknown_wilayah(desa, Some(Level::Desa))
-            .await?
-            .is_empty()
-        {
-            return Err(StoreError::Invalid(Code::UnknownDesa));
-        }
+        let desa = distinct(desa);
+        let json = code_list_json(&desa)?;
+        let sql = for_engine(self.backend(), ADD_LOKUS_SQL);
         with_writer!(self, pool => {
             let mut tx = pool.begin_write().await?;
-            let mut added = 0;
-            for code in desa {
-                added += sqlx::query("insert into lokus (year, kode_desa) values ($1, $2) on conflict do nothing")
-                    .bind(i64::from(year))
-                    .bind(code.as_str().to_owned())
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-            }
-            let codes: Vec<&str> = desa.iter().map(WilayahCode::as_str).collect();
+            let added = sqlx::query(sql)
+                .bind(i64::from(year))
+                .bind(Level::Desa.number())
+                .bind(json)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            let codes: Vec<&str> = desa.iter().map(|c| c.as_str()).collect();
             tx.append_audit(&AuditEvent::new(actor, "lokus.add", format!("year:{year}"),
                 &serde_json::json!({ "desa": codes, "added": added }))).await?;
             tx.commit().await?;

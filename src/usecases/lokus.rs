@@ -8,7 +8,8 @@ use crate::store::{LokusDesa, Store};
 use serde::Serialize;
 use serde_json::json;
 
-/// Most desa codes in one request (a district has a few hundred).
+/// Most desa codes in one request, repeats included (a district has a few hundred; a province
+/// is marked in a few requests). More is 422 `validation_failed`.
 pub const MAX_LOKUS_CODES: usize = 5000;
 /// Most lokus desa one list answers (a province's worth); `more` says when a year has more.
 pub const MAX_LOKUS_LISTED: usize = 20_000;
@@ -56,7 +57,9 @@ pub async fn add_as(
     add(store, year, codes, actor).await
 }
 
-/// Marks `codes` as lokus of `year`; repeats are harmless. Every code must be a known desa.
+/// Marks `codes` as lokus of `year`; repeats are harmless and count once. Every code must be a
+/// known desa (422 `unknown_desa` naming the others, each once); one query checks them all and
+/// one statement marks them.
 pub async fn add(
     store: &Store,
     year: i32,

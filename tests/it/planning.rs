@@ -154,6 +154,82 @@ async fn lokus_are_marked_once_and_unknown_desa_refused() {
 }
 story!(lokus_are_marked_once_and_unknown_desa_refused);
 
+/// A request as long as the limit allows (`MAX_LOKUS_CODES`), a fifth of it repeats, answers in
+/// one go (one query checks the codes, one statement marks them); repeats count once; one code
+/// more is refused before any work.
+async fn a_full_lokus_request_with_repeats_marks_each_desa_once() {
+    let app = spawn_app().await;
+    let mut desa: Vec<String> = app
+        .store
+        .wilayah_names()
+        .await
+        .unwrap()
+        .into_keys()
+        .filter(|c| c.matches('.').count() == 3)
+        .collect();
+    desa.sort();
+    desa.truncate(4000);
+    assert_eq!(desa.len(), 4000, "the built-in list has this many desa");
+    let mut codes = desa.clone();
+    codes.extend(desa.iter().rev().take(1000).cloned());
+    assert_eq!(codes.len(), 5000);
+    let res = app
+        .post(
+            "/v1/lokus",
+            &app.admin,
+            &json!({ "year": 2026, "desa": codes }),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["added"], 4000);
+    assert_eq!(body["total"], 4000);
+    assert_eq!(app.store.lokus(2026).await.unwrap().len(), 4000);
+    let again: Value = app
+        .post(
+            "/v1/lokus",
+            &app.admin,
+            &json!({ "year": 2026, "desa": codes }),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (again["added"].as_u64(), again["total"].as_u64()),
+        (Some(0), Some(4000))
+    );
+    // Unknown codes are named once each, whatever their repeats.
+    let mut bad = codes[..4998].to_vec();
+    bad.extend(["35.14.05.2099".to_owned(), "35.14.05.2099".to_owned()]);
+    let problem = assert_problem(
+        app.post(
+            "/v1/lokus",
+            &app.admin,
+            &json!({ "year": 2027, "desa": bad }),
+        )
+        .await,
+        422,
+        "unknown_desa",
+    )
+    .await;
+    assert_eq!(problem["errors"], json!(["35.14.05.2099"]));
+    codes.push(desa[0].clone());
+    assert_problem(
+        app.post(
+            "/v1/lokus",
+            &app.admin,
+            &json!({ "year": 2027, "desa": codes }),
+        )
+        .await,
+        422,
+        "validation_failed",
+    )
+    .await;
+    assert!(app.store.lokus(2027).await.unwrap().is_empty());
+}
+story!(a_full_lokus_request_with_repeats_marks_each_desa_once);
+
 async fn cycle_opens_once_with_the_local_month_as_validity() {
     let app = spawn_app().await;
     let issuer = app.token(Role::Issuer).await;
