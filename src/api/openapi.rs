@@ -1103,7 +1103,7 @@ pub const ROUTES: &[Op] = &[
         summary: "Jalankan rekonsiliasi bulanan (versi baru, SHA-256 bertanda tangan) / run the monthly reconciliation",
         params: &[],
         request: Body::Json("PeriodRequest"),
-        ok: (&[201], Body::Json("Object")),
+        ok: (&[201], Body::Json("Reconciliation")),
         errors: &[
             C::CycleNotFound,
             C::ProgrammeNotFound,
@@ -1122,7 +1122,7 @@ pub const ROUTES: &[Op] = &[
             PROGRAMME,
         ],
         request: Body::None,
-        ok: (&[200], Body::Json("Any")),
+        ok: (&[200], Body::Json("ReconciliationList")),
         errors: &[C::ProgrammeNotFound, C::ProgrammeRequired],
     },
     Op {
@@ -1133,7 +1133,10 @@ pub const ROUTES: &[Op] = &[
         summary: "Satu rekonsiliasi: `{id}`, `{id}.json` (byte bertanda tangan), `{id}.csv`, `{id}.xlsx` / one run and its exports",
         params: &[FILE],
         request: Body::None,
-        ok: (&[200], Body::Report("Object", &["text/csv", XLSX])),
+        ok: (
+            &[200],
+            Body::Report("ReconciliationFile", &["text/csv", XLSX, "application/pdf"]),
+        ),
         errors: &[],
     },
     Op {
@@ -1144,7 +1147,7 @@ pub const ROUTES: &[Op] = &[
         summary: "Buat pernyataan bayar per toko / per-shop statements of a month",
         params: &[],
         request: Body::Json("PeriodRequest"),
-        ok: (&[201], Body::Json("Object")),
+        ok: (&[201], Body::Json("Settlement")),
         errors: &[
             C::ProgrammeNotFound,
             C::ProgrammeRequired,
@@ -1159,7 +1162,7 @@ pub const ROUTES: &[Op] = &[
         summary: "Pernyataan bayar / settlements",
         params: &[],
         request: Body::None,
-        ok: (&[200], Body::Json("Object")),
+        ok: (&[200], Body::Json("SettlementList")),
         errors: &[],
     },
     Op {
@@ -1172,7 +1175,7 @@ pub const ROUTES: &[Op] = &[
         request: Body::None,
         ok: (
             &[200],
-            Body::Report("Object", &["text/csv", "application/pdf"]),
+            Body::Report("SettlementFile", &["text/csv", "application/pdf"]),
         ),
         errors: &[],
     },
@@ -1184,7 +1187,7 @@ pub const ROUTES: &[Op] = &[
         summary: "Setujui pernyataan / approve",
         params: &[FILE],
         request: Body::None,
-        ok: (&[200], Body::Json("Object")),
+        ok: (&[200], Body::Json("Settlement")),
         errors: &[],
     },
     Op {
@@ -1195,7 +1198,7 @@ pub const ROUTES: &[Op] = &[
         summary: "Catat pembayaran / mark paid",
         params: &[FILE],
         request: Body::Json("PaidRequest"),
-        ok: (&[200], Body::Json("Object")),
+        ok: (&[200], Body::Json("Settlement")),
         errors: &[],
     },
     Op {
@@ -1206,7 +1209,7 @@ pub const ROUTES: &[Op] = &[
         summary: "Toko menandai baris yang keliru / a shop flags a line",
         params: &[FILE],
         request: Body::Json("FlagRequest"),
-        ok: (&[201], Body::Json("Object")),
+        ok: (&[201], Body::Json("FlagMade")),
         errors: &[],
     },
     Op {
@@ -1292,6 +1295,7 @@ fn build() -> Value {
         }
     }
     let mut components = schemas();
+    components.extend(super::openapi_finance::schemas());
     components.insert("Problem".to_owned(), problem_schema());
     json!({
         "openapi": "3.1.0",
