@@ -18,6 +18,7 @@ mod keys;
 mod merchants;
 mod offline;
 pub mod openapi;
+mod openapi_finance;
 mod openapi_schemas;
 mod programmes;
 mod reconciliations;

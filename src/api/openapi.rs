@@ -1105,7 +1105,7 @@ pub const ROUTES: &[Op] = &[
         summary: "Jalankan rekonsiliasi bulanan (versi baru, SHA-256 bertanda tangan) / run the monthly reconciliation",
         params: &[],
         request: Body::Json("PeriodRequest"),
-        ok: (&[201], Body::Json("Object")),
+        ok: (&[201], Body::Json("Reconciliation")),
         errors: &[
             C::CycleNotFound,
             C::ProgrammeNotFound,
@@ -1124,7 +1124,7 @@ pub const ROUTES: &[Op] = &[
             PROGRAMME,
         ],
         request: Body::None,
-        ok: (&[200], Body::Json("Any")),
+        ok: (&[200], Body::Json("ReconciliationList")),
         errors: &[C::ProgrammeNotFound, C::ProgrammeRequired],
     },
     Op {
@@ -1135,7 +1135,10 @@ pub const ROUTES: &[Op] = &[
         summary: "Satu rekonsiliasi: `{id}`, `{id}.json` (byte bertanda tangan), `{id}.csv`, `{id}.xlsx` / one run and its exports",
         params: &[FILE],
         request: Body::None,
-        ok: (&[200], Body::Report("Object", &["text/csv", XLSX])),
+        ok: (
+            &[200],
+            Body::Report("ReconciliationFile", &["text/csv", XLSX, "application/pdf"]),
+        ),
         errors: &[],
     },
     Op {
@@ -1146,7 +1149,7 @@ pub const ROUTES: &[Op] = &[
         summary: "Buat pernyataan bayar per toko / per-shop statements of a month",
         params: &[],
         request: Body::Json("PeriodRequest"),
-        ok: (&[201], Body::Json("Object")),
+        ok: (&[201], Body::Json("Settlement")),
         errors: &[
             C::ProgrammeNotFound,
             C::ProgrammeRequired,
@@ -1161,7 +1164,7 @@ pub const ROUTES: &[Op] = &[
         summary: "Pernyataan bayar / settlements",
         params: &[],
         request: Body::None,
-        ok: (&[200], Body::Json("Object")),
+        ok: (&[200], Body::Json("SettlementList")),
         errors: &[],
     },
     Op {
@@ -1174,7 +1177,7 @@ pub const ROUTES: &[Op] = &[
         request: Body::None,
         ok: (
             &[200],
-            Body::Report("Object", &["text/csv", "application/pdf"]),
+            Body::Report("SettlementFile", &["text/csv", "application/pdf"]),
         ),
         errors: &[],
     },
@@ -1186,7 +1189,7 @@ pub const ROUTES: &[Op] = &[
         summary: "Setujui pernyataan / approve",
         params: &[FILE],
         request: Body::None,
-        ok: (&[200], Body::Json("Object")),
+        ok: (&[200], Body::Json("Settlement")),
         errors: &[],
     },
     Op {
@@ -1197,7 +1200,7 @@ pub const ROUTES: &[Op] = &[
         summary: "Catat pembayaran / mark paid",
         params: &[FILE],
         request: Body::Json("PaidRequest"),
-        ok: (&[200], Body::Json("Object")),
+        ok: (&[200], Body::Json("Settlement")),
         errors: &[],
     },
     Op {
@@ -1208,7 +1211,7 @@ pub const ROUTES: &[Op] = &[
         summary: "Toko menandai baris yang keliru / a shop flags a line",
         params: &[FILE],
         request: Body::Json("FlagRequest"),
-        ok: (&[201], Body::Json("Object")),
+        ok: (&[201], Body::Json("FlagMade")),
         errors: &[],
     },
     Op {
@@ -1294,6 +1297,7 @@ fn build() -> Value {
         }
     }
     let mut components = schemas();
+    components.extend(super::openapi_finance::schemas());
     components.insert("Problem".to_owned(), problem_schema());
     json!({
         "openapi": "3.1.0",

@@ -74,6 +74,9 @@ async fn reconciled(store: &Store) -> (i64, String) {
 }
 
 /// `pg_dump --format=custom` of the test's schema, `pg_restore` into a new database; its URL.
+/// A deployment has its database to itself and dumps it whole (docs/deploy.md §8); each test
+/// here lives in a schema of its own inside one shared test database, so the dump is scoped to
+/// that schema (`--schema`) and the restored copy is read through the same `search_path`.
 pub(crate) fn pg_dump_restore(app: &TestApp) -> String {
     let url = &app.db.url;
     let (base, query) = url.split_once('?').unwrap();
@@ -142,6 +145,14 @@ async fn a_busy_database_backed_up_and_restored_passes_audit_verify() {
     let restored = Store::connect(&url, PoolSettings::default()).await.unwrap();
     restored.migrate().await.unwrap();
     assert_eq!(verified(&restored).await, before);
+    // The personal data reads back in clear with the key restored beside it (SQLite) or the
+    // deployment's own (PostgreSQL): a KK of `busy`'s households, decrypted.
+    let known = restored.registry_known().await.unwrap();
+    assert!(
+        known.kk.contains("3514050000000001"),
+        "{} KK",
+        known.kk.len()
+    );
     let balances = |rows: Vec<relasi::store::LedgerRow>| {
         rows.iter()
             .map(|r| (r.voucher_id.clone(), r.balance_rp))

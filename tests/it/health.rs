@@ -160,3 +160,109 @@ async fn metrics_show_sales_by_code_latency_histograms_pools_and_jobs() {
     }
 }
 story!(metrics_show_sales_by_code_latency_histograms_pools_and_jobs);
+
+/// The value of the first sample of `name` whose labels hold every one of `labels`.
+fn sample(text: &str, name: &str, labels: &[&str]) -> Option<f64> {
+    text.lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter(|l| l.split(['{', ' ']).next() == Some(name))
+        .find(|l| labels.iter().all(|label| l.contains(label)))
+        .and_then(|l| l.rsplit(' ').next()?.parse().ok())
+}
+
+/// Issuing and reconciling a month through the API show up as the jobs' runs and durations and
+/// the vouchers issued; the sale queue's depth is read at every scrape.
+async fn metrics_show_issuance_and_reconciliation_runs_and_the_sale_queue() {
+    let app = spawn_app().await;
+    crate::reconcile::month(&app, 3, &[], "").await;
+    let finance = app.token(relasi::domain::auth::Role::Finance).await;
+    let res = app
+        .post(
+            "/v1/reconciliations",
+            &finance,
+            &serde_json::json!({ "period": crate::reconcile::PERIOD }),
+        )
+        .await;
+    assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+    let text = app
+        .http
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for job in ["issuance", "reconciliation"] {
+        let job = format!("job=\"{job}\"");
+        let runs = sample(&text, "relasi_job_runs_total", &[&job, "outcome=\"ok\""]);
+        assert!(runs.is_some_and(|n| n >= 1.0), "{job} runs:\n{text}");
+        assert!(
+            sample(&text, "relasi_job_duration_seconds_count", &[&job]).is_some_and(|n| n >= 1.0)
+                || sample(&text, "relasi_job_duration_seconds_bucket", &[&job]).is_some(),
+            "{job} duration:\n{text}"
+        );
+    }
+    // The counter is the process's: other tests issue too, so at least this test's three.
+    let issued = sample(&text, "relasi_vouchers_issued_total", &[]);
+    assert!(issued.is_some_and(|n| n >= 3.0), "vouchers issued:\n{text}");
+    let depth = sample(&text, "relasi_sale_batch_queue_depth", &[]);
+    assert!(depth.is_some_and(|n| n >= 0.0), "queue depth:\n{text}");
+}
+story!(metrics_show_issuance_and_reconciliation_runs_and_the_sale_queue);
+
+/// The real binary with `RELASI_LOG_FORMAT=json` writes one JSON object a line, and a logged
+/// request's line carries its request id (the proxy's, here) in its span.
+async fn json_logs_carry_the_request_id() {
+    let app = spawn_app().await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let log_dir = tempfile::tempdir().unwrap();
+    let log_path = log_dir.path().join("relasi.log");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_relasi"))
+        .arg("serve")
+        .env("DATABASE_URL", &app.db.url)
+        .env("RELASI_BIND", format!("127.0.0.1:{port}"))
+        .env("RELASI_KEY_DIR", app.keys_path())
+        .env("RELASI_LOG_FORMAT", "json")
+        // tower-http logs each answer at debug, inside the request's span.
+        .env("RUST_LOG", "info,sqlx=warn,tower_http=debug")
+        .env_remove("RELASI_DEPLOYMENT_ID")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(&log_path).unwrap())
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut answered = false;
+    for _ in 0..600 {
+        let res = app
+            .http
+            .get(format!("{base}/healthz"))
+            .header("x-request-id", "log-json-42")
+            .send()
+            .await;
+        if res.is_ok_and(|r| r.status() == 200) {
+            answered = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(answered, "the server did not answer");
+    let log = std::fs::read_to_string(&log_path).unwrap();
+    let lines: Vec<Value> = log
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|_| panic!("not JSON: {l}")))
+        .collect();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l["span"]["request_id"] == "log-json-42" && l["span"]["route"] == "/healthz"),
+        "no line of the request:\n{log}"
+    );
+}
+story!(json_logs_carry_the_request_id);
