@@ -43,7 +43,7 @@ pub mod terminal;
 pub use client::{Client, ItemLine, ReceiptDoc, RetryPolicy, SaleBody};
 pub use error::{Code, Error};
 pub use keys::{Keyring, KeysError, OfflineError, PublishedKey, VerifiedVoucher};
-pub use queue::{Sale, SyncRun};
+pub use queue::{ReceiptExtras, Sale, SyncRun};
 pub use relasi_token::receipt::Receipt;
 pub use rules::{OfflineRefusal, OfflineSettings, ProgrammeRules};
 pub use terminal::{ListsStatus, SaleOutcome, SaleRecord, SyncReport, Terminal};

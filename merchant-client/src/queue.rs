@@ -3,7 +3,8 @@
 
 use crate::client::{ItemLine, ReceiptDoc, SaleBody, fresh_idempotency_key};
 use crate::error::{Code, Error};
-use crate::rules::{self, Candidate, Exposure};
+use crate::keys::VerifiedVoucher;
+use crate::rules::{self, Candidate, Exposure, OfflineSettings};
 use crate::terminal::{
     ABANDONED_AFTER_SECS, SALE_COLUMNS, SaleOutcome, SaleRecord, SyncReport, Terminal, local_day,
     record,
@@ -20,6 +21,15 @@ pub struct Sale {
     pub amount_rp: i64,
     /// Basket lines; empty means one line of the programme's first category.
     pub items: Vec<(String, i64)>,
+}
+
+/// What a printed receipt shows beyond the signed receipt.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ReceiptExtras {
+    /// The basket lines of the sale (empty for a reversal, or a sale made on another device).
+    pub items: Vec<ItemLine>,
+    /// The programme's offset from UTC in hours, when the settings are synced.
+    pub utc_offset_hours: Option<i64>,
 }
 
 /// How a sync run ended.
@@ -104,7 +114,9 @@ impl Terminal {
 
     /// Judges the sale under the offline rules and, when they allow it, turns its `sending` row
     /// into a queued (`pending`) one — one local write transaction, so two tills sharing the
-    /// file cannot both pass a ceiling.
+    /// file cannot both pass a ceiling. A refusal settles the row as `declined` with the
+    /// refusal's code (in that same transaction for a ceiling), so sync never sends it: the
+    /// customer was told no, and the sale must not be charged later.
     async fn queue_offline(
         &self,
         key: &str,
@@ -112,14 +124,18 @@ impl Terminal {
         items: &[(String, i64)],
         now_unix: i64,
     ) -> Result<SaleOutcome, Error> {
-        let voucher = self.check(&sale.qr_text, now_unix).await?;
-        let settings = self.offline_settings().await?;
+        let (voucher, settings, synced_at) =
+            match self.offline_inputs(&sale.qr_text, now_unix).await {
+                Ok(inputs) => inputs,
+                Err(refused) => {
+                    let code = refused.code().unwrap_or(Code::Internal);
+                    self.settle(key, "declined", Some(code), None, now_unix)
+                        .await?;
+                    return Err(refused);
+                }
+            };
         let rules = settings.programme(voucher.programme);
-        let age = self
-            .lists_status()
-            .await?
-            .synced_at_unix
-            .map(|t| now_unix - t);
+        let age = synced_at.map(|t| now_unix - t);
         let day = local_day(now_unix, rules.map_or(7, |r| r.utc_offset_hours));
         let mut tx = self.db().begin_with("BEGIN IMMEDIATE").await?;
         let (voucher_day_rp, voucher_total_rp): (i64, i64) = sqlx::query_as(
@@ -140,7 +156,19 @@ impl Terminal {
             amount_rp: sale.amount_rp,
             items,
         };
-        rules::judge(candidate, rules, age, false, held)?;
+        if let Err(refusal) = rules::judge(candidate, rules, age, false, held) {
+            sqlx::query(
+                "update sales set state = 'declined', outcome_code = $1, settled_at_unix = $2 \
+                 where idempotency_key = $3 and state = 'sending'",
+            )
+            .bind(refusal.code().as_str())
+            .bind(now_unix)
+            .bind(key.to_owned())
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            return Err(refusal.into());
+        }
         sqlx::query("update sales set state = 'pending', offline = 1 where idempotency_key = $1 and state = 'sending'")
             .bind(key.to_owned()).execute(&mut *tx).await?;
         tx.commit().await?;
@@ -151,6 +179,19 @@ impl Terminal {
         .fetch_one(self.db())
         .await?;
         Ok(SaleOutcome::Queued(record(&row)?))
+    }
+
+    /// What the offline judgement reads: the verified voucher, the synced settings and when the
+    /// lists were synced.
+    async fn offline_inputs(
+        &self,
+        qr_text: &str,
+        now_unix: i64,
+    ) -> Result<(VerifiedVoucher, OfflineSettings, Option<i64>), Error> {
+        let voucher = self.check(qr_text, now_unix).await?;
+        let settings = self.offline_settings().await?;
+        let synced_at = self.lists_status().await?.synced_at_unix;
+        Ok((voucher, settings, synced_at))
     }
 
     /// Records a sale's final answer, once: a row already settled stays as it is.
@@ -289,6 +330,38 @@ impl Terminal {
         let mut conn = self.db().acquire().await?;
         self.keep_receipt(&mut conn, id, &receipt).await?;
         Ok(receipt)
+    }
+
+    /// What a printed receipt adds to the signed one: the basket of the sale, when this
+    /// terminal made it (kept in the sale's body), and the programme's UTC offset from the
+    /// synced settings (the sale's programme, else the first one published).
+    pub async fn receipt_extras(&self, redemption_id: u64) -> Result<ReceiptExtras, Error> {
+        let id = i64::try_from(redemption_id).map_err(|_| Error::Input("redemption id".into()))?;
+        let row: Option<(String, i64)> =
+            sqlx::query_as("select body, programme from sales where redemption_id = $1")
+                .bind(id)
+                .fetch_optional(self.db())
+                .await?;
+        let items = match &row {
+            Some((body, _)) => {
+                serde_json::from_str::<SaleBody>(body)
+                    .map_err(|e| Error::Local(e.to_string()))?
+                    .items
+            }
+            None => Vec::new(),
+        };
+        let settings = self.offline_settings().await.ok();
+        let utc_offset_hours = settings.and_then(|s| {
+            let own = row
+                .as_ref()
+                .and_then(|(_, p)| u16::try_from(*p).ok())
+                .and_then(|p| s.programme(p).map(|r| r.utc_offset_hours));
+            own.or_else(|| s.programmes.first().map(|r| r.utc_offset_hours))
+        });
+        Ok(ReceiptExtras {
+            items,
+            utc_offset_hours,
+        })
     }
 
     /// A receipt this terminal received (sale or reversal), by journal id.

@@ -3,11 +3,13 @@
 //! receipts), the online sale that falls back to the offline queue, and queue sync.
 //!
 //! A sale row is written before anything is sent and keeps its idempotency key and exact body
-//! for ever. Its state moves once, from `sending` or `pending` to `accepted` or `declined`, and
-//! only on an answer the server will give again for that key (the server stores every answer
-//! under the key in the same transaction as the debit). So a row is never lost (rows are never
-//! deleted), and however often a sync is interrupted or repeated, each sale is charged at most
-//! once: every resend carries the same key and gets the first answer back.
+//! for ever. Its state moves once, from `sending` or `pending` to `accepted` or `declined`: on an
+//! answer the server will give again for that key (the server stores every answer under the key
+//! in the same transaction as the debit), or — for a sale the server did not answer — on the
+//! offline judgement's refusal, which is final: the customer was told no, so sync never sends
+//! it. So a row is never lost (rows are never deleted), and however often a sync is interrupted
+//! or repeated, each sale is charged at most once: every resend carries the same key and gets
+//! the first answer back. Only a `sending` row whose process died before any verdict is resent.
 
 use crate::client::{Client, ReceiptDoc};
 use crate::error::{Code, Error};
@@ -54,9 +56,10 @@ pub struct SaleRecord {
     pub created_at_unix: i64,
     /// Accepted offline (`true`) or attempted online.
     pub offline: bool,
-    /// `sending`, `pending` (tertunda), `accepted` (diterima) or `declined` (ditolak).
+    /// `sending`, `pending` (tertunda), `accepted` (diterima) or `declined` (ditolak, by the
+    /// server or by the offline rules: never sent again).
     pub state: String,
-    /// The server's code for a decline.
+    /// The code of a decline: the server's, or the offline refusal's (`offline_*`, `key_revoked`…).
     pub outcome_code: Option<Code>,
     /// The journal id once accepted.
     pub redemption_id: Option<u64>,

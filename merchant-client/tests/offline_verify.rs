@@ -132,3 +132,42 @@ fn a_voucher_is_read_from_text_and_from_a_photo_of_its_qr() {
         Err(relasi_merchant::decode::DecodeError::NotAnImage)
     );
 }
+
+#[test]
+fn a_card_printed_with_a_public_address_reads_from_its_link() {
+    let key = SigningKey::from_bytes(&[3; 32]);
+    let text = token(&key);
+    let link = relasi_token::SignedToken::parse_text(&text)
+        .unwrap()
+        .to_link("https://relasi.example");
+    assert!(link.starts_with("HTTPS://RELASI.EXAMPLE/V/RLS1:"), "{link}");
+    // Typed or pasted, in any case, the link gives the token; the keyring verifies it as is.
+    assert_eq!(relasi_merchant::decode::from_text(&link).unwrap(), text);
+    assert_eq!(
+        relasi_merchant::decode::from_text(&format!(" {}\n", link.to_lowercase())).unwrap(),
+        text.to_lowercase()
+    );
+    assert_eq!(
+        relasi_merchant::decode::from_text_or_file(&link).unwrap(),
+        text
+    );
+    let ring = Keyring::from_json(&keys_json(&key, "active")).unwrap();
+    assert!(ring.verify(&link, 1_500).is_ok());
+    // A link to anything else is not a voucher.
+    assert!(relasi_merchant::decode::from_text("https://relasi.example/saldo").is_err());
+    // The card's QR, photographed: the same token.
+    let code =
+        qrcode::QrCode::with_error_correction_level(link.as_bytes(), qrcode::EcLevel::Q).unwrap();
+    let gray = code
+        .render::<image::Luma<u8>>()
+        .quiet_zone(true)
+        .module_dimensions(6, 6)
+        .build();
+    let path = std::env::temp_dir().join(format!("relasi-kartu-{}.png", std::process::id()));
+    gray.save(&path).unwrap();
+    let png = std::fs::read(&path).unwrap();
+    let from_file = relasi_merchant::decode::from_text_or_file(path.to_str().unwrap());
+    std::fs::remove_file(&path).unwrap();
+    assert_eq!(relasi_merchant::decode::from_image(&png).unwrap(), text);
+    assert_eq!(from_file.unwrap(), text);
+}

@@ -44,7 +44,7 @@ pub const MAX_TEXT_INPUT: usize = 256;
 pub const LINK_PATH: &str = "/V/";
 
 /// The token part of a link (`http(s)://host/V/RLS1:…`, any case); other text as it is.
-fn token_of_link(text: &str) -> &str {
+pub(crate) fn token_of_link(text: &str) -> &str {
     let lower_start = text
         .get(..8)
         .map(str::to_ascii_lowercase)

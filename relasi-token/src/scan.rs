@@ -2,7 +2,7 @@
 //! card or a camera frame (PNG or JPEG), decoded with `rqrr`. One copy, used by the merchant
 //! client and by the server's frame decoder for phones without `BarcodeDetector` (feature `scan`).
 
-use crate::MAX_TEXT_INPUT;
+use crate::{MAX_TEXT_INPUT, TEXT_PREFIX, token_of_link};
 
 /// Largest image accepted, in bytes (a phone photo is a few MiB).
 pub const MAX_IMAGE_BYTES: usize = 16 * 1024 * 1024;
@@ -39,16 +39,27 @@ impl DecodeError {
 }
 
 /// Voucher text from typed or pasted input: surrounding whitespace and line breaks removed,
-/// at most [`MAX_TEXT_INPUT`] characters (the token crate checks the rest).
+/// at most [`MAX_TEXT_INPUT`] characters (the token crate checks the rest). The link form a card
+/// printed with a public URL carries (`https://host/V/RLS1:…`) gives its `RLS1:…` part.
 pub fn from_text(input: &str) -> Result<String, DecodeError> {
-    let text = input.trim();
-    if text.len() > MAX_TEXT_INPUT || !text.to_ascii_uppercase().starts_with("RLS1:") {
+    let trimmed = input.trim();
+    if trimmed.len() > MAX_TEXT_INPUT {
+        return Err(DecodeError::NotAVoucher);
+    }
+    let text = token_of_link(trimmed);
+    if !is_token_text(text) {
         return Err(DecodeError::NotAVoucher);
     }
     Ok(text.to_owned())
 }
 
-/// Voucher text from a PNG or JPEG photo of a card: the first QR code in it that holds `RLS1:`.
+fn is_token_text(text: &str) -> bool {
+    text.get(..TEXT_PREFIX.len())
+        .is_some_and(|p| p.eq_ignore_ascii_case(TEXT_PREFIX))
+}
+
+/// Voucher text from a PNG or JPEG photo of a card: the first QR code in it that holds `RLS1:`
+/// (or the link form, see [`from_text`]).
 pub fn from_image(bytes: &[u8]) -> Result<String, DecodeError> {
     if bytes.len() > MAX_IMAGE_BYTES {
         return Err(DecodeError::TooLarge);
@@ -83,7 +94,7 @@ pub fn from_image(bytes: &[u8]) -> Result<String, DecodeError> {
 /// treat `arg` as the voucher text. For command lines.
 pub fn from_text_or_file(arg: &str) -> Result<String, DecodeError> {
     let trimmed = arg.trim();
-    if trimmed.to_ascii_uppercase().starts_with("RLS1:") {
+    if is_token_text(token_of_link(trimmed)) {
         return from_text(trimmed);
     }
     match std::fs::metadata(trimmed) {

@@ -5,6 +5,7 @@
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
+use relasi_codes::Code;
 use serde_json::{Map, Value};
 use std::convert::Infallible;
 
@@ -43,6 +44,23 @@ impl Lang {
             .map(|m| (m.key().to_owned(), Value::from(self.t(*m))))
             .collect();
         // `<` escaped so a message can never close the script element.
+        Value::Object(map).to_string().replace('<', "\\u003c")
+    }
+
+    /// Like [`Lang::json`], plus the title of every catalogue code under `code.<code>`, for a
+    /// script that shows refusals it judged itself (no problem+json to take a title from).
+    pub fn json_with_codes(self, messages: &[Msg]) -> String {
+        let mut map: Map<String, Value> = messages
+            .iter()
+            .map(|m| (m.key().to_owned(), Value::from(self.t(*m))))
+            .collect();
+        for code in Code::ALL {
+            let title = match self {
+                Lang::Id => code.title(),
+                Lang::En => code.title_en(),
+            };
+            map.insert(format!("code.{}", code.as_str()), Value::from(title));
+        }
         Value::Object(map).to_string().replace('<', "\\u003c")
     }
 

@@ -14,7 +14,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use sha2::{Digest, Sha256};
 
-/// Every message the page's script shows.
+/// Every message the page's script shows (with every code's title, for the refusals it judges
+/// itself offline).
 const SCRIPT_MESSAGES: &[Msg] = &[
     Msg::TokoOnline,
     Msg::TokoOffline,
@@ -43,6 +44,7 @@ const SCRIPT_MESSAGES: &[Msg] = &[
     Msg::TokoNoSales,
     Msg::TokoOfflineRefused,
     Msg::TokoListsAge,
+    Msg::TokoListsStale,
 ];
 
 /// The assets the page needs, cached by its service worker.
@@ -72,7 +74,7 @@ async fn toko(lang: Lang, session: PageSession) -> Response {
     };
     let template = TokoPage {
         c: Chrome::signed_in(lang, Msg::TokoTitle, &session),
-        messages_json: lang.json(SCRIPT_MESSAGES),
+        messages_json: lang.json_with_codes(SCRIPT_MESSAGES),
         wrong_role,
     };
     page(status, &template)

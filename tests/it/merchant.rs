@@ -197,6 +197,62 @@ async fn offline_is_refused_with_stale_lists_a_revoked_voucher_or_a_retired_key(
 }
 story!(offline_is_refused_with_stale_lists_a_revoked_voucher_or_a_retired_key);
 
+async fn a_sale_refused_offline_is_never_charged_later() {
+    let s = shop().await;
+    let proxy = Proxy::start(&s.app.base).await;
+    let (t, _dir) = terminal(&s, &proxy.url).await;
+    let now = relasi_merchant::now_unix();
+    t.sync_lists(now).await.unwrap();
+    // Server down: Rp 60.000 is over the voucher's offline day (Rp 50.000); then a Rp 1 sale
+    // after Rp 50.000 queued on another voucher. Both are refused at the till.
+    proxy.set_down(true);
+    assert_eq!(
+        refusal(t.sell(&sale(s.token(1), 60_000), now).await).code(),
+        Code::OfflineVoucherLimit
+    );
+    queued(t.sell(&sale(s.token(2), 50_000), now).await);
+    assert_eq!(
+        refusal(t.sell(&sale(s.token(2), 1), now).await).code(),
+        Code::OfflineVoucherLimit
+    );
+    assert_eq!(
+        t.queue().await.unwrap().len(),
+        1,
+        "only the queued sale waits"
+    );
+    // Server back: the same customer buys online, then the queue is synced well past the
+    // abandoned-attempt age.
+    proxy.set_down(false);
+    assert!(matches!(
+        t.sell(&sale(s.token(1), 30_000), now).await,
+        Ok(SaleOutcome::Accepted(_))
+    ));
+    let later = now + relasi_merchant::terminal::ABANDONED_AFTER_SECS + 1;
+    let run = t.sync(later).await.unwrap();
+    assert!(run.stopped.is_none(), "{:?}", run.stopped);
+    assert_eq!(run.reports.len(), 1, "only the queued sale is sent");
+    assert_eq!(t.sync(later + 600).await.unwrap().reports.len(), 0);
+    assert_eq!(s.balance(1).await, 70_000, "one debit of Rp 30.000");
+    assert_eq!(
+        s.balance(2).await,
+        50_000,
+        "the Rp 1 sale never reached the server"
+    );
+    assert_eq!(s.debits_by_key().await.len(), 2);
+    let history = t.history(10).await.unwrap();
+    let refused: Vec<_> = history
+        .iter()
+        .filter(|r| r.outcome_code == Some(Code::OfflineVoucherLimit))
+        .collect();
+    assert_eq!(refused.len(), 2, "{history:?}");
+    assert!(
+        refused
+            .iter()
+            .all(|r| r.state == "declined" && r.redemption_id.is_none())
+    );
+}
+story!(a_sale_refused_offline_is_never_charged_later);
+
 async fn retries_on_timeouts_and_503s_never_double_charge() {
     let s = shop().await;
     let proxy = Proxy::start(&s.app.base).await;

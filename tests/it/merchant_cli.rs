@@ -1,6 +1,7 @@
 //! `relasi-merchant` as a shop runs it, each command a real child process: sales queued while
 //! the server is unreachable, a sync killed mid-way and run again (twice), each sale landing
-//! exactly once.
+//! exactly once; a link-form card checked from its photo; a receipt printed in local time with
+//! the shop's name and basket.
 
 use crate::shop::{Fault, Proxy, shop};
 use serde_json::Value;
@@ -54,7 +55,15 @@ async fn a_killed_sync_run_again_lands_each_queued_sale_exactly_once() {
     let h = home.path();
     let login = run(
         h,
-        &["login", "--server", &proxy.url, "--token", &s.shop_token],
+        &[
+            "login",
+            "--server",
+            &proxy.url,
+            "--token",
+            &s.shop_token,
+            "--name",
+            "Toko Sari",
+        ],
     )
     .await;
     assert!(login.status.success(), "{login:?}");
@@ -68,6 +77,20 @@ async fn a_killed_sync_run_again_lands_each_queued_sale_exactly_once() {
         assert_eq!(mode & 0o777, 0o600, "the token file is the shop's alone");
     }
     assert_eq!(run(h, &["keys", "sync"]).await.status.code(), Some(0));
+    // A card printed with the deployment's public address holds the link form: `check` reads
+    // its photo, and says until when it is valid, in the programme's zone.
+    let card = h.join("kartu.png");
+    let link = relasi::render::qr::card_text(&s.token(0), Some("https://relasi.example"));
+    assert!(link.starts_with("HTTPS://RELASI.EXAMPLE/V/RLS1:"), "{link}");
+    std::fs::write(&card, relasi::render::qr::png(&link).unwrap()).unwrap();
+    let checked = run(h, &["check", card.to_str().unwrap()]).await;
+    let said = String::from_utf8_lossy(&checked.stdout);
+    assert_eq!(checked.status.code(), Some(0), "{checked:?}");
+    assert!(
+        said.contains("SAH (offline)") && said.contains("berlaku"),
+        "{said}"
+    );
+    assert!(said.contains(" WIB"), "{said}");
     proxy.set_down(true);
     let mut keys = Vec::new();
     for (i, amount) in [(0, "30000"), (1, "20000"), (2, "10000"), (3, "5000")] {
@@ -170,6 +193,27 @@ async fn a_killed_sync_run_again_lands_each_queued_sale_exactly_once() {
         printed.contains("Rp 20.000") && printed.contains("Tanda tangan  sah"),
         "{printed}"
     );
+    // In the programme's time (WIB), with the shop's name and the basket kept on the device.
+    let doc = json_of(&run(h, &["--json", "receipt", &accepted]).await);
+    let local = doc["local_time"].as_str().unwrap();
+    let secs = doc["receipt"]["created_at_us"].as_i64().unwrap() / 1_000_000;
+    let wib = chrono::DateTime::from_timestamp(secs + 7 * 3600, 0).unwrap();
+    let hhmm = wib.format("%H:%M WIB").to_string();
+    assert!(local.ends_with(&hhmm), "{local} vs {hhmm}");
+    assert!(
+        local.starts_with(&format!("{} ", wib.format("%-d"))),
+        "{local}"
+    );
+    assert!(
+        printed.contains(&format!("Waktu         {local}")),
+        "{printed}"
+    );
+    assert!(printed.contains("Toko Sari"), "{printed}");
+    assert!(printed.contains("susu"), "{printed}");
+    let utc = doc["receipt"]["created_at"].as_str().unwrap();
+    assert!(!printed.contains(utc), "no raw UTC time: {printed}");
+    assert_eq!(doc["items"][0]["category"], "susu");
+    assert_eq!(doc["shop_name"], "Toko Sari");
     drop(keys);
 }
 story!(

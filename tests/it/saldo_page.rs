@@ -54,6 +54,19 @@ async fn a_family_opens_the_cards_link_and_sees_its_balance() {
         .await
         .unwrap();
     assert_eq!(res.status(), 200);
+    // A shop's phone without BarcodeDetector sends the frame: the server reads the link form.
+    let res = app
+        .http
+        .post(app.url("/v1/scan"))
+        .bearer_auth(&shop)
+        .header("content-type", "image/png")
+        .body(png.to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let scanned_by_server: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(scanned_by_server["token"], token);
 
     let Some(b) = Browser::start(None).await else {
         return;

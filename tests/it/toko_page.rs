@@ -1,6 +1,7 @@
 //! The shop's phone page `/toko` in a real browser: sign in, scan a card with the (fake) camera,
 //! enter the basket, get the receipt — and the same while the server is down: the sale waits
-//! in the page's queue and lands once when the server is back.
+//! in the page's queue and lands once when the server is back, and a sale refused offline is
+//! told in words and never sent.
 
 use crate::browser::{Browser, y4m_of};
 use crate::helpers::TestApp;
@@ -181,6 +182,38 @@ async fn a_sale_made_while_the_server_is_down_lands_once_when_it_is_back() {
         b.screenshot("toko-tertunda").await;
     }
     assert_eq!(s.balance(2).await, 100_000, "nothing reached the server");
+    // The same card for Rp 40.000 more is over its offline day (Rp 50.000): refused, in words.
+    b.click("#baru").await;
+    b.type_into("#kode", &s.token(2)).await;
+    b.click("#periksa").await;
+    b.wait_for(
+        "document.getElementById('v-verdict').textContent.includes('boleh dijual tanpa sinyal')",
+        20,
+    )
+    .await;
+    b.click("#kategori-sayur_buah").await;
+    b.type_into("#jumlah-sayur_buah", "40000").await;
+    b.click("#bayar").await;
+    b.wait_for(
+        "document.getElementById('hasil-judul').textContent === 'Tidak bisa dijual tanpa sinyal'",
+        60,
+    )
+    .await;
+    assert_eq!(
+        b.text("#hasil-detail").await,
+        "Batas belanja offline voucher ini hari ini terlampaui"
+    );
+    assert_eq!(b.text("#antrean-count").await, "1");
+    // Both attempts are made older than an abandoned one: the refused sale must still never
+    // be sent.
+    b.eval(
+        "(() => { const req = indexedDB.open('relasi-toko', 1); req.onsuccess = () => { \
+         const tx = req.result.transaction('sales', 'readwrite'); const st = tx.objectStore('sales'); \
+         st.getAll().onsuccess = (e) => { for (const s of e.target.result) { s.createdAt -= 400; st.put(s); } }; \
+         tx.oncomplete = () => { document.body.dataset.aged = '1'; }; }; return true; })()",
+    )
+    .await;
+    b.wait_for("document.body.dataset.aged === '1'", 20).await;
     // The server comes back on the same address; the page sends its queue.
     let server = Restartable::start(&s.app, &addr.to_string()).await;
     b.click("#sinkron").await;

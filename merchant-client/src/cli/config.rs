@@ -8,6 +8,9 @@ use std::path::{Path, PathBuf};
 struct Login {
     server: String,
     token: String,
+    /// The shop's name for its printed receipts (`login --name`), when given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    name: Option<String>,
 }
 
 /// The folder: the one given, else `$XDG_CONFIG_HOME/relasi-merchant`, else
@@ -23,13 +26,17 @@ pub fn home(given: Option<PathBuf>) -> PathBuf {
 }
 
 /// Writes `config.json` with mode 0600 in a 0700 folder (the token is a secret).
-pub fn save(home: &Path, server: &str, token: &str) -> Result<(), Error> {
+pub fn save(home: &Path, server: &str, token: &str, name: Option<&str>) -> Result<(), Error> {
     use std::io::Write;
     let local = |e: std::io::Error| Error::Local(format!("{}: {e}", home.display()));
     std::fs::create_dir_all(home).map_err(local)?;
     let body = serde_json::to_vec_pretty(&Login {
         server: server.to_owned(),
         token: token.to_owned(),
+        name: name
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+            .map(str::to_owned),
     })
     .map_err(|e| Error::Local(e.to_string()))?;
     let path = home.join("config.json");
@@ -55,14 +62,23 @@ pub fn save(home: &Path, server: &str, token: &str) -> Result<(), Error> {
     std::fs::rename(&tmp, &path).map_err(local)
 }
 
-/// The terminal of the saved login (an error asking to log in first when there is none).
-pub async fn terminal(home: &Path) -> Result<Terminal, Error> {
+fn login(home: &Path) -> Result<Login, Error> {
     let text = std::fs::read_to_string(home.join("config.json")).map_err(|_| {
         Error::Local(
             "belum masuk / not logged in: relasi-merchant login --server URL --token T".into(),
         )
     })?;
-    let login: Login = serde_json::from_str(&text).map_err(|e| Error::Local(e.to_string()))?;
+    serde_json::from_str(&text).map_err(|e| Error::Local(e.to_string()))
+}
+
+/// The terminal of the saved login (an error asking to log in first when there is none).
+pub async fn terminal(home: &Path) -> Result<Terminal, Error> {
+    let login = login(home)?;
     let client = Client::new(&login.server, &login.token)?;
     Terminal::open(&home.join("toko.db"), client).await
+}
+
+/// The shop's name saved at login, if one was given.
+pub fn shop_name(home: &Path) -> Option<String> {
+    login(home).ok().and_then(|l| l.name)
 }

@@ -57,6 +57,9 @@ enum Command {
         /// The shop's merchant token.
         #[arg(long)]
         token: String,
+        /// The shop's name, printed on its receipts.
+        #[arg(long)]
+        name: Option<String>,
     },
     /// Kunci, daftar cabut, aturan offline / keys, revocations, offline rules.
     Keys {
@@ -139,9 +142,13 @@ pub async fn run(cli: Cli) -> u8 {
 
 async fn dispatch(command: Command, home: &std::path::Path, out: &Out) -> Result<u8, Error> {
     match command {
-        Command::Login { server, token } => {
+        Command::Login {
+            server,
+            token,
+            name,
+        } => {
             Client::new(&server, &token)?;
-            config::save(home, &server, &token)?;
+            config::save(home, &server, &token, name.as_deref())?;
             out.line(
                 "Tersimpan. Jalankan: relasi-merchant keys sync",
                 "Saved. Next: relasi-merchant keys sync",
@@ -150,6 +157,10 @@ async fn dispatch(command: Command, home: &std::path::Path, out: &Out) -> Result
             Ok(exit::OK)
         }
         Command::Verify { keys, token } => verify_file(&keys, &token, out),
+        Command::Receipt { id } => {
+            let terminal = config::terminal(home).await?;
+            print_receipt(&terminal, id, config::shop_name(home), out).await
+        }
         other => {
             let terminal = config::terminal(home).await?;
             with_terminal(other, &terminal, out).await
@@ -197,29 +208,40 @@ async fn with_terminal(command: Command, t: &Terminal, out: &Out) -> Result<u8, 
             out.sales(&t.client().sales(date.as_deref()).await?);
             Ok(exit::OK)
         }
-        Command::Receipt { id } => match t.receipt(id).await? {
-            Some(r) => {
-                let verified = t
-                    .keyring()
-                    .await
-                    .ok()
-                    .map(|k| print::verify_receipt(&k, &r));
-                out.printable_receipt(&r, verified);
-                Ok(exit::OK)
-            }
-            None => Err(Error::Input(format!(
-                "receipt {id} is not on this device / struk {id} tidak ada di perangkat ini"
-            ))),
-        },
-        Command::Login { .. } | Command::Verify { .. } => Ok(exit::OK),
+        Command::Login { .. } | Command::Verify { .. } | Command::Receipt { .. } => Ok(exit::OK),
     }
+}
+
+async fn print_receipt(
+    t: &Terminal,
+    id: u64,
+    shop_name: Option<String>,
+    out: &Out,
+) -> Result<u8, Error> {
+    let Some(r) = t.receipt(id).await? else {
+        return Err(Error::Input(format!(
+            "receipt {id} is not on this device / struk {id} tidak ada di perangkat ini"
+        )));
+    };
+    let verified = t
+        .keyring()
+        .await
+        .ok()
+        .map(|k| print::verify_receipt(&k, &r));
+    let extras = t.receipt_extras(id).await?;
+    out.printable_receipt(&r, verified, &extras, shop_name.as_deref());
+    Ok(exit::OK)
 }
 
 async fn check(t: &Terminal, voucher: &str, out: &Out) -> Result<u8, Error> {
     let text = decode::from_text_or_file(voucher)?;
     let verdict = t.check(&text, now_unix()).await;
     let balance = t.client().balance(&text).await;
-    out.check(&verdict, &balance);
+    let offset = match (&verdict, t.offline_settings().await) {
+        (Ok(v), Ok(s)) => s.programme(v.programme).map(|r| r.utc_offset_hours),
+        _ => None,
+    };
+    out.check(&verdict, &balance, offset);
     Ok(if verdict.is_ok() {
         exit::OK
     } else {
@@ -274,7 +296,7 @@ fn verify_file(keys: &std::path::Path, token: &str, out: &Out) -> Result<u8, Err
     let keyring = Keyring::from_json(&text).map_err(|e| Error::Input(e.to_string()))?;
     let qr = decode::from_text_or_file(token)?;
     let verdict = keyring.verify(&qr, now_unix()).map_err(Error::from);
-    out.check(&verdict, &Err(Error::Input("offline".into())));
+    out.check(&verdict, &Err(Error::Input("offline".into())), None);
     Ok(if verdict.is_ok() {
         exit::OK
     } else {

@@ -1,8 +1,10 @@
 //! What the CLI prints: sentences in Bahasa Indonesia (or English), or JSON for scripts.
 
 use super::exit;
+use chrono::Datelike;
 use relasi_merchant::{
-    Error, Keyring, ListsStatus, Receipt, ReceiptDoc, SaleRecord, SyncRun, VerifiedVoucher,
+    Error, Keyring, ListsStatus, Receipt, ReceiptDoc, ReceiptExtras, SaleRecord, SyncRun,
+    VerifiedVoucher,
 };
 use serde_json::{Value, json};
 
@@ -25,6 +27,39 @@ pub fn rupiah(amount: &str) -> String {
         out.push(*c);
     }
     format!("Rp {out}")
+}
+
+/// `30 Nov 2026 07:00 WIB`: a Unix second in the programme's zone (UTC when unknown).
+pub fn local_time(unix_secs: i64, utc_offset_hours: Option<i64>, english: bool) -> String {
+    const BULAN: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des",
+    ];
+    const MONTH: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let offset = utc_offset_hours.unwrap_or(0);
+    let Some(at) = chrono::DateTime::from_timestamp(unix_secs.saturating_add(offset * 3600), 0)
+    else {
+        return unix_secs.to_string();
+    };
+    let zone = match utc_offset_hours {
+        None | Some(0) => "UTC".to_owned(),
+        Some(7) => "WIB".to_owned(),
+        Some(8) => "WITA".to_owned(),
+        Some(9) => "WIT".to_owned(),
+        Some(h) => format!("UTC{h:+}"),
+    };
+    let names = if english { MONTH } else { BULAN };
+    let month = names
+        .get(usize::try_from(at.month0()).unwrap_or(0))
+        .copied()
+        .unwrap_or("");
+    format!(
+        "{} {month} {} {} {zone}",
+        at.day(),
+        at.year(),
+        at.format("%H:%M")
+    )
 }
 
 fn state_word(state: &str, english: bool) -> &'static str {
@@ -126,8 +161,14 @@ impl Out {
         self.line(&id, &en, v);
     }
 
-    /// The offline verdict and, when reachable, the balance.
-    pub fn check(&self, verdict: &Result<VerifiedVoucher, Error>, balance: &Result<Value, Error>) {
+    /// The offline verdict with the validity date (in the programme's zone when known) and,
+    /// when reachable, the balance.
+    pub fn check(
+        &self,
+        verdict: &Result<VerifiedVoucher, Error>,
+        balance: &Result<Value, Error>,
+        utc_offset_hours: Option<i64>,
+    ) {
         let online = balance.as_ref().ok();
         if self.json {
             let v = match verdict {
@@ -157,6 +198,12 @@ impl Out {
                     self.say("tidak boleh", "not allowed")
                 };
                 println!("  offline   {offline}");
+                let until = i64::from(v.valid_until_unix);
+                println!(
+                    "  {} {}",
+                    self.say("berlaku   ", "valid till"),
+                    local_time(until, utc_offset_hours, self.english)
+                );
             }
             Err(e) => println!(
                 "{}: {}",
@@ -206,13 +253,49 @@ impl Out {
         );
     }
 
-    /// A receipt laid out to hand over.
-    pub fn printable_receipt(&self, r: &ReceiptDoc, verified: Option<bool>) {
+    /// A receipt laid out to hand over: the time in the programme's zone, the shop's name when
+    /// known, and the basket when this device made the sale.
+    pub fn printable_receipt(
+        &self,
+        r: &ReceiptDoc,
+        verified: Option<bool>,
+        extras: &ReceiptExtras,
+        shop_name: Option<&str>,
+    ) {
+        let time = local_time(
+            r.created_at_us.div_euclid(1_000_000),
+            extras.utc_offset_hours,
+            self.english,
+        );
         if self.json {
-            println!("{}", json!({ "receipt": r, "signature_valid": verified }));
+            let items: Vec<Value> = extras
+                .items
+                .iter()
+                .map(|i| json!({ "category": i.category, "amount": i.amount }))
+                .collect();
+            println!(
+                "{}",
+                json!({ "receipt": r, "signature_valid": verified, "local_time": time, "shop_name": shop_name, "items": items })
+            );
             return;
         }
         let rule = "-".repeat(36);
+        self.receipt_head(r, &rule, &time);
+        self.receipt_body(r, extras, shop_name);
+        let sig = match verified {
+            Some(true) => self.say("sah", "valid"),
+            Some(false) => self.say("TIDAK SAH", "NOT VALID"),
+            None => self.say("belum diperiksa", "not checked"),
+        };
+        println!(
+            "{:<14}{} ({})\n{rule}",
+            self.say("Tanda tangan", "Signature"),
+            sig,
+            r.receipt_kid
+        );
+    }
+
+    fn receipt_head(&self, r: &ReceiptDoc, rule: &str, time: &str) {
         println!(
             "{rule}\n  RELASI — {}\n{rule}",
             self.say("Struk Voucher Nutrisi", "Nutrition Voucher Receipt")
@@ -231,7 +314,7 @@ impl Out {
         if let Some(rev) = r.reverses {
             println!("{:<14}#{rev}", self.say("Membatalkan", "Reverses"));
         }
-        println!("{:<14}{}", self.say("Waktu", "Time"), r.created_at);
+        println!("{:<14}{time}", self.say("Waktu", "Time"));
         println!(
             "{:<14}{}",
             "Voucher",
@@ -240,23 +323,26 @@ impl Out {
                 .unwrap_or(&r.voucher_id)
                 .to_ascii_uppercase()
         );
-        println!("{:<14}{}", self.say("Toko", "Shop"), r.merchant_id);
+    }
+
+    fn receipt_body(&self, r: &ReceiptDoc, extras: &ReceiptExtras, shop_name: Option<&str>) {
+        let shop = match shop_name {
+            Some(name) => format!("{name} (#{})", r.merchant_id),
+            None => format!("#{}", r.merchant_id),
+        };
+        println!("{:<14}{shop}", self.say("Toko", "Shop"));
+        for line in &extras.items {
+            println!(
+                "  {:<22}{:>12}",
+                line.category.replace('_', " "),
+                rupiah(&line.amount)
+            );
+        }
         println!("{:<14}{}", self.say("Jumlah", "Amount"), rupiah(&r.amount));
         println!(
             "{:<14}{}",
             self.say("Sisa saldo", "Balance"),
             rupiah(&r.balance_after)
-        );
-        let sig = match verified {
-            Some(true) => self.say("sah", "valid"),
-            Some(false) => self.say("TIDAK SAH", "NOT VALID"),
-            None => self.say("belum diperiksa", "not checked"),
-        };
-        println!(
-            "{:<14}{} ({})\n{rule}",
-            self.say("Tanda tangan", "Signature"),
-            sig,
-            r.receipt_kid
         );
     }
 

@@ -131,7 +131,12 @@ function localDay(unix, offsetHours) {
 }
 
 // ---- Showing a voucher.
-const codeMessage = (code) => (code === "offline_lists_stale" ? R.t("toko_lists_stale") : code);
+// A refusal's sentence in the page's language: every code's title comes with the page's messages.
+function codeMessage(code) {
+  if (code === "offline_lists_stale") return R.t("toko_lists_stale");
+  const title = R.t("code." + code);
+  return title === "code." + code ? code : title;
+}
 async function showVoucher(input) {
   const claims = parseToken(input);
   $("voucher").hidden = false;
@@ -222,8 +227,20 @@ async function settle(sale, res) {
   await putSale(sale);
 }
 
-// The offline judgement and the queueing, in one IndexedDB transaction (docs/offline.md).
+// The offline judgement and the queueing, in one IndexedDB transaction (docs/offline.md). A
+// refusal is final: the attempt is kept as "refused" with its code, and the queue never sends it
+// (the customer was told no). Only an attempt left "sending" by a closed page is resent.
 async function queueOffline(sale, claims) {
+  const code = await judgeOffline(sale, claims).catch(() => "internal");
+  if (code) await refuse(sale, code);
+  return code;
+}
+async function refuse(sale, code) {
+  sale.state = "refused";
+  sale.code = code;
+  await putSale(sale);
+}
+async function judgeOffline(sale, claims) {
   const verdict = await verifyOffline(claims);
   if (!verdict.ok) return verdict.code;
   const rules = await rulesOf(claims.programme);
@@ -242,7 +259,8 @@ async function queueOffline(sale, claims) {
       let refusal = null;
       if (voucherDay + sale.amount > Number(rules.voucher_day_rp) || voucherAll + sale.amount > claims.face) refusal = "offline_voucher_limit";
       else if (pending.length + 1 > rules.shop_unsynced_count || shopRp + sale.amount > Number(rules.shop_unsynced_rp)) refusal = "offline_shop_limit";
-      if (!refusal) { sale.state = "pending"; sale.offline = true; store.put(sale); }
+      if (refusal) { sale.state = "refused"; sale.code = refusal; } else { sale.state = "pending"; sale.offline = true; }
+      store.put(sale);
       done(refusal);
     };
   });
@@ -393,7 +411,7 @@ async function startCamera() {
   }
 }
 async function detectLocally(detector, video) {
-  try { const codes = await detector.detect(video); return codes.map((c) => c.rawValue).find((v) => /^rls1:/i.test(v)) ?? null; } catch { return null; }
+  try { const codes = await detector.detect(video); return codes.map((c) => c.rawValue).find((v) => parseToken(v) !== null) ?? null; } catch { return null; }
 }
 async function detectOnServer(video, canvas) {
   if (!video.videoWidth) return null;
