@@ -454,12 +454,10 @@ async fn a_dominated_desa_a_full_value_cluster_and_a_high_reversal_rate_carry_th
     let b = shop(&app, "Toko Penuh").await;
     // Shop A serves four of Sibon's six used vouchers (66 %) and reverses two of its sales.
     let mut sold_a = Vec::new();
-    for i in 1..=4 {
+    for (i, voucher) in v.iter().enumerate().take(5).skip(1) {
+        let amount = 10_000 * i as i64;
         let at = wib(&format!("0{} 10:00:00", i + 1));
-        sold_a.push((
-            sell(&app, a, &v[i].1, 10_000 * i as i64, at).await,
-            10_000 * i as i64,
-        ));
+        sold_a.push((sell(&app, a, &voucher.1, amount, at).await, amount));
     }
     let mut reversed = Vec::new();
     for (k, &(sale, amount)) in sold_a.iter().take(2).enumerate() {
@@ -468,9 +466,9 @@ async fn a_dominated_desa_a_full_value_cluster_and_a_high_reversal_rate_carry_th
     }
     // Shop B sells two vouchers whole: a cluster of full-value sales.
     let mut full = Vec::new();
-    for i in 5..=6 {
+    for (i, voucher) in v.iter().enumerate().skip(5) {
         let at = wib(&format!("1{i} 10:00:00"));
-        full.push((sell(&app, b, &v[i].1, v[i].2, at).await, v[i].2));
+        full.push((sell(&app, b, &voucher.1, voucher.2, at).await, voucher.2));
     }
     let finance = app.token(Role::Finance).await;
     let run = reconcile(&app, &finance).await;
