@@ -61,7 +61,8 @@ async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<V
     Ok(Json(json!({ "settlements": out })))
 }
 
-/// `GET /v1/settlements/{id}` — finance and auditors: every line and the shops' flags; a shop:
+/// `GET /v1/settlements/{id}` — finance and auditors: every line, the shops' flags and the
+/// shops owed money that the payout file leaves out for want of bank details; a shop:
 /// its own line and entries, while the settlement is a draft. `{id}.csv`: the payout file
 /// (finance). `{id}.pdf`: the statement, a page per shop (a shop: its own page, while a draft).
 async fn read(
@@ -80,8 +81,10 @@ async fn read(
     match (ext, caller.principal.role) {
         ("", Role::Finance | Role::Auditor) => {
             let flags = settlement::flags(&state.store, s.id).await?;
+            let missing = settlement::missing_bank(&state.store, &s).await?;
             let mut body = serde_json::to_value(&s).unwrap_or_default();
             body["flags"] = json!(flags);
+            body["missing_bank"] = json!(missing);
             Ok(Json(body).into_response())
         }
         ("", Role::Merchant) => {

@@ -260,8 +260,9 @@ async fn open_current_cycle(store: &Store) -> Result<(), DemoError> {
 }
 
 /// How many sales the demo makes when its month has none: enough at the first shop within a
-/// few minutes that the month's reconciliation shows figures, a roll-up and one exception (a
-/// burst, `Thresholds::burst_sales` = 10).
+/// few minutes that the month's reconciliation shows figures, a roll-up and two exceptions: a
+/// burst (`Thresholds::burst_sales` = 10), and that shop serving every sold voucher of its desa
+/// (`desa_dominated`, with those ten sales as evidence).
 pub const DEMO_SALES: usize = 12;
 
 /// Seeds [`DEMO_SALES`] sales on the demo month's vouchers, through the same use case a shop's

@@ -312,8 +312,35 @@ pub struct Anomaly {
     /// Σ amounts involved.
     #[serde(with = "rp")]
     pub amount_rp: i64,
-    /// The sales behind it (for burst, drained, out of area), first 50.
+    /// The rows behind it, first 50: the sales (the shop's sales in the desa for
+    /// `desa_dominated`, its full-value sales for `full_value_cluster`), or the shop's
+    /// reversals for `high_reversal_rate`.
     pub evidence: Vec<SaleRef>,
+}
+
+impl Anomaly {
+    /// Takes one row behind the finding: kept as evidence while fewer than [`EVIDENCE_ROWS`]
+    /// are, and added to `amount_rp` when the rule's amount is the sum of its rows
+    /// ([`AnomalyRule::sums_its_rows`]).
+    pub fn attach(&mut self, row: SaleRef) {
+        if self.rule.sums_its_rows() {
+            self.amount_rp += row.amount_rp;
+        }
+        if self.evidence.len() < EVIDENCE_ROWS {
+            self.evidence.push(row);
+        }
+    }
+}
+
+impl AnomalyRule {
+    /// Whether the amount of a finding is summed from the rows attached to it after the
+    /// aggregates found it (a high reversal rate's amount comes with its counts).
+    pub fn sums_its_rows(self) -> bool {
+        matches!(
+            self,
+            AnomalyRule::DesaDominated | AnomalyRule::FullValueCluster
+        )
+    }
 }
 
 /// Most evidence rows one anomaly carries (the counts say how many there were).
@@ -565,7 +592,8 @@ fn add(a: &mut Anomaly, s: &SaleRef) {
 }
 
 /// Shops serving at least the threshold share of a desa's used vouchers. `rows` are
-/// (desa, shop, vouchers it served); `totals` the desa's used vouchers.
+/// (desa, shop, vouchers it served); `totals` the desa's used vouchers. The amount and the
+/// evidence (the shop's sales in the desa) are attached by the caller as it streams them.
 pub fn dominated_desa(
     rows: &[(String, i64, i64)],
     totals: &BTreeMap<String, i64>,
@@ -590,6 +618,8 @@ pub fn dominated_desa(
 }
 
 /// Per-shop anomalies read off the merchant rows: full-value clusters and high reversal rates.
+/// A cluster's amount and evidence (its full-value sales) and a reversal rate's evidence (the
+/// reversals) are attached by the caller as it streams them.
 pub fn shop_anomalies(merchants: &[MerchantRow], t: &Thresholds) -> Vec<Anomaly> {
     let mut out = Vec::new();
     for m in merchants {
@@ -743,6 +773,24 @@ mod tests {
             full_value_count: 0,
         };
         assert_eq!(shop_anomalies(&[m], &t).len(), 1);
+    }
+
+    #[test]
+    fn evidence_keeps_fifty_rows_and_sums_only_where_the_rule_says() {
+        let mut cluster = new_burst(1);
+        cluster.rule = AnomalyRule::FullValueCluster;
+        let mut rate = new_burst(1);
+        (rate.rule, rate.amount_rp) = (AnomalyRule::HighReversalRate, 7000);
+        for i in 0..60 {
+            cluster.attach(sale(i, 1, i));
+            rate.attach(sale(i, 1, i));
+        }
+        assert_eq!(
+            (cluster.evidence.len(), cluster.amount_rp),
+            (EVIDENCE_ROWS, 60_000)
+        );
+        assert_eq!((rate.evidence.len(), rate.amount_rp), (EVIDENCE_ROWS, 7000));
+        assert_eq!(cluster.evidence[49].redemption_id, 49);
     }
 
     #[test]

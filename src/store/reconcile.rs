@@ -550,6 +550,72 @@ macro_rules! read_merchants {
         each_row!($tx, q, |(desa, n)| { totals.insert(desa, n); });
         $f.anomalies.extend(reconcile::dominated_desa(&served, &totals, &$t));
         $f.anomalies.extend(reconcile::shop_anomalies(&$f.merchants, &$t));
+        read_anomaly_evidence!($tx, $backend, $s, $hw, $f);
+    }};
+}
+
+/// The rows behind each finding the aggregates made, by rule: the shop's sales in the desa it
+/// dominates, a cluster's full-value sales, a shop's reversals in the month. One streamed
+/// query per rule, run only when the rule found something; a row whose shop (and desa) has no
+/// finding is passed over.
+const EVIDENCE_QUERIES: [(AnomalyRule, &str); 3] = [
+    (
+        AnomalyRule::DesaDominated,
+        "select r.id, r.voucher_id, r.merchant_id, r.amount_rp, r.created_at_us, v.kode_desa \
+         from redemptions r join vouchers v on v.id = r.voucher_id where {MONTH_DEBITS} order by r.id",
+    ),
+    (
+        AnomalyRule::FullValueCluster,
+        "select r.id, r.voucher_id, r.merchant_id, r.amount_rp, r.created_at_us, v.kode_desa \
+         from redemptions r join vouchers v on v.id = r.voucher_id \
+         where {MONTH_DEBITS} and r.amount_rp = v.face_value_rp order by r.id",
+    ),
+    (
+        AnomalyRule::HighReversalRate,
+        "select r.id, r.voucher_id, r.merchant_id, r.amount_rp, r.created_at_us, v.kode_desa \
+         from redemptions r join vouchers v on v.id = r.voucher_id \
+         where r.kind = 'reversal' and v.programme_id = $1 and r.created_at_us >= $2 \
+         and r.created_at_us < $3 and r.id <= $4 order by r.id",
+    ),
+];
+
+/// The findings of `rule`, by shop: their places in `anomalies`.
+fn findings_by_shop(anomalies: &[Anomaly], rule: AnomalyRule) -> BTreeMap<i64, Vec<usize>> {
+    let mut by_shop: BTreeMap<i64, Vec<usize>> = BTreeMap::new();
+    for (i, a) in anomalies.iter().enumerate().filter(|(_, a)| a.rule == rule) {
+        by_shop.entry(a.merchant_id).or_default().push(i);
+    }
+    by_shop
+}
+
+/// Attaches the evidence of [`EVIDENCE_QUERIES`] to the findings already made.
+macro_rules! read_anomaly_evidence {
+    ($tx:ident, $backend:expr, $s:expr, $hw:expr, $f:expr) => {{
+        for (rule, text) in EVIDENCE_QUERIES {
+            let by_shop = findings_by_shop(&$f.anomalies, rule);
+            if by_shop.is_empty() {
+                continue;
+            }
+            let q = month!(
+                sqlx::query_as::<_, SaleTuple>(sql($s, $backend, text)),
+                $s,
+                $hw
+            );
+            each_row!($tx, q, |row| {
+                let sale = sale_ref(row);
+                let at = by_shop.get(&sale.merchant_id).and_then(|places| {
+                    places.iter().copied().find(|&i| {
+                        $f.anomalies[i]
+                            .kode_desa
+                            .as_deref()
+                            .is_none_or(|d| d == sale.kode_desa)
+                    })
+                });
+                if let Some(i) = at {
+                    $f.anomalies[i].attach(sale);
+                }
+            });
+        }
     }};
 }
 

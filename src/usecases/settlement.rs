@@ -140,12 +140,73 @@ pub async fn payouts(store: &Store, s: &Settlement) -> Result<HashMap<i64, Payou
         .collect())
 }
 
-/// The payout file: one row per shop with something to transfer, for a bank's bulk transfer
-/// upload. Header: nama_toko, bank, nomor_rekening, nama_pemilik, jumlah, referensi. `jumlah`
-/// is the line's net less what the shop owed from earlier settlements; a shop with nothing to
-/// transfer (a negative net: late reversals only) is left out and owes it to the next one.
-pub async fn payout_csv(store: &Store, s: &Settlement) -> Result<Vec<u8>, Problem> {
+/// A shop with money to transfer but no complete bank details (bank, account number and
+/// holder): left out of the payout file, which a bank's bulk upload would refuse with a row
+/// that names no account, and listed for finance to complete and pay by hand.
+#[derive(Clone, PartialEq, Eq, Debug, serde::Serialize)]
+pub struct MissingBank {
+    /// Shop.
+    pub merchant_id: i64,
+    /// Its name.
+    pub name: String,
+    /// What it is owed in this settlement, whole rupiah (a string, as every amount).
+    pub amount: String,
+}
+
+/// One row of the payout file.
+struct Transfer {
+    name: String,
+    bank: BankDetails,
+    amount_rp: i64,
+    reference: String,
+}
+
+/// The shops with something to transfer, split into those the bank file can pay and those
+/// without complete bank details.
+async fn transfers(
+    store: &Store,
+    s: &Settlement,
+) -> Result<(Vec<Transfer>, Vec<MissingBank>), Problem> {
     let paid = payouts(store, s).await?;
+    let (mut ready, mut missing) = (Vec::new(), Vec::new());
+    for line in &s.lines {
+        let amount_rp = paid.get(&line.merchant_id).map_or(0, |p| p.to_transfer);
+        if amount_rp <= 0 {
+            continue;
+        }
+        let bank = store.bank_details(MerchantId(line.merchant_id)).await?;
+        let given = |v: &Option<String>| v.as_deref().is_some_and(|t| !t.trim().is_empty());
+        if given(&bank.bank_name) && given(&bank.bank_account) && given(&bank.bank_holder) {
+            ready.push(Transfer {
+                name: line.name.clone(),
+                bank,
+                amount_rp,
+                reference: transfer_reference(&s.period, s.id, line.merchant_id),
+            });
+        } else {
+            missing.push(MissingBank {
+                merchant_id: line.merchant_id,
+                name: line.name.clone(),
+                amount: amount_rp.to_string(),
+            });
+        }
+    }
+    Ok((ready, missing))
+}
+
+/// The shops of a settlement that are owed money but have no complete bank details, so are
+/// not in its payout file (finance sees them with the settlement and on the finance page).
+pub async fn missing_bank(store: &Store, s: &Settlement) -> Result<Vec<MissingBank>, Problem> {
+    Ok(transfers(store, s).await?.1)
+}
+
+/// The payout file: one row per shop with something to transfer and its bank details, for a
+/// bank's bulk transfer upload. Header: nama_toko, bank, nomor_rekening, nama_pemilik, jumlah,
+/// referensi. `jumlah` is the line's net less what the shop owed from earlier settlements; a
+/// shop with nothing to transfer (a negative net: late reversals only) is left out and owes it
+/// to the next one; a shop without bank details is left out too ([`missing_bank`]).
+pub async fn payout_csv(store: &Store, s: &Settlement) -> Result<Vec<u8>, Problem> {
+    let (ready, _) = transfers(store, s).await?;
     let mut w = csv::Writer::from_writer(Vec::new());
     let internal = |_| Problem::new(Code::Internal);
     w.write_record([
@@ -157,19 +218,14 @@ pub async fn payout_csv(store: &Store, s: &Settlement) -> Result<Vec<u8>, Proble
         "referensi",
     ])
     .map_err(internal)?;
-    for line in &s.lines {
-        let amount = paid.get(&line.merchant_id).map_or(0, |p| p.to_transfer);
-        if amount <= 0 {
-            continue;
-        }
-        let bank = store.bank_details(MerchantId(line.merchant_id)).await?;
+    for t in &ready {
         w.write_record([
-            line.name.as_str(),
-            bank.bank_name.as_deref().unwrap_or(""),
-            bank.bank_account.as_deref().unwrap_or(""),
-            bank.bank_holder.as_deref().unwrap_or(""),
-            &amount.to_string(),
-            &transfer_reference(&s.period, s.id, line.merchant_id),
+            t.name.as_str(),
+            t.bank.bank_name.as_deref().unwrap_or(""),
+            t.bank.bank_account.as_deref().unwrap_or(""),
+            t.bank.bank_holder.as_deref().unwrap_or(""),
+            &t.amount_rp.to_string(),
+            &t.reference,
         ])
         .map_err(internal)?;
     }

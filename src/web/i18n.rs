@@ -550,6 +550,8 @@ messages! {
     FinTransfer = "fin_transfer", "Ditransfer", "To transfer";
     /// Owed by a shop.
     FinOwed = "fin_owed", "Utang toko, dipotong dari pembayaran berikutnya", "Owed by the shop, deducted from its next payment";
+    /// A shop owed money without bank details.
+    FinNoBank = "fin_no_bank", "Rekening bank belum diisi: tidak masuk berkas bayar", "No bank details: left out of the payout file";
     /// Owed before, deducted.
     FinCarried = "fin_carried", "Utang sebelumnya dipotong", "Owed before, deducted";
     /// A line's net.

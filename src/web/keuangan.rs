@@ -151,6 +151,8 @@ struct SettleLine {
     carried: Option<String>,
     transfer: String,
     owed: Option<String>,
+    /// Owed money but without bank details, so not in the payout file.
+    no_bank: bool,
 }
 
 /// A settlement as the page shows it.
@@ -236,7 +238,8 @@ async fn load(
     for s in settlements {
         let flags = settlement::flags(&state.store, s.id).await?;
         let paid = settlement::payouts(&state.store, &s).await?;
-        shown.push(settlement_view(lang, s, &flags, &paid));
+        let missing = settlement::missing_bank(&state.store, &s).await?;
+        shown.push(settlement_view(lang, s, &flags, &paid, &missing));
     }
     Ok(View {
         period: period.to_string(),
@@ -479,6 +482,7 @@ fn settlement_view(
     s: Settlement,
     flags: &[crate::store::Flag],
     paid: &HashMap<i64, Payout>,
+    missing: &[settlement::MissingBank],
 ) -> SettlementView {
     let names: HashMap<i64, String> = s
         .lines
@@ -512,6 +516,7 @@ fn settlement_view(
                     carried: some(p.carried_in),
                     transfer: format::rupiah(p.to_transfer),
                     owed: some(p.owed_after),
+                    no_bank: missing.iter().any(|m| m.merchant_id == l.merchant_id),
                 }
             })
             .collect(),

@@ -1,5 +1,6 @@
-//! The finance officer's month (issue 10): a month with planted faults reports each exactly once
-//! with its figures, a clean month balances, and a re-run never changes an earlier version.
+//! The finance officer's month (issue 10): months with planted faults report each exactly once
+//! with its figures and evidence, a clean month balances, and a re-run never changes an earlier
+//! version.
 
 use crate::helpers::{TestApp, assert_problem, spawn_app};
 use relasi::domain::auth::Role;
@@ -238,6 +239,10 @@ async fn every_planted_fault_is_reported_once_with_its_figures() {
     .unwrap();
 
     let finance = app.token(Role::Finance).await;
+    // The shops are paid for the month; then shop A reverses its clean sale, already settled.
+    let first = crate::settlement::settle(&app, &finance, PERIOD).await;
+    assert_eq!(first.status(), 201);
+    let late = crate::settlement::reverse(&app, a, clean, wib("03 10:05:00")).await;
     let run = reconcile(&app, &finance).await;
     let r = &run["report"];
     assert_eq!(r["balanced"], false);
@@ -301,7 +306,9 @@ async fn every_planted_fault_is_reported_once_with_its_figures() {
     // The ledger balances; every voucher with balance left expired and returned once.
     let l = &r["ledger"];
     let sold: i64 = 40_000 + 30_000 + 20_000 + 25_000 + 10_000 + v[7].2 + 50_000 + 15_000;
+    let reversed = 40_000;
     assert_eq!(l["debits_rp"], sold.to_string());
+    assert_eq!(l["reversals_rp"], reversed.to_string());
     assert!(l["broken"].as_array().unwrap().is_empty());
     let issued: i64 = v.iter().map(|x| x.2).sum();
     assert_eq!(l["issued_rp"], issued.to_string());
@@ -315,7 +322,7 @@ async fn every_planted_fault_is_reported_once_with_its_figures() {
         .iter()
         .map(|x| x["amount_rp"].as_str().unwrap().parse::<i64>().unwrap())
         .sum();
-    assert_eq!(returned, issued - sold);
+    assert_eq!(returned, issued - sold + reversed);
     let line = &r["budget"][0];
     assert_eq!(
         (
@@ -325,7 +332,7 @@ async fn every_planted_fault_is_reported_once_with_its_figures() {
         ),
         (
             Some(issued.to_string().as_str()),
-            Some(sold.to_string().as_str()),
+            Some((sold - reversed).to_string().as_str()),
             Some(returned.to_string().as_str())
         )
     );
@@ -337,16 +344,57 @@ async fn every_planted_fault_is_reported_once_with_its_figures() {
     let m = &r["merchants"];
     assert_eq!(m[0]["merchant_id"].as_i64(), Some(a.0));
     assert_eq!(m[0]["count"], 6);
+    // The reversal after settlement is in shop A's month …
+    assert_eq!(
+        (
+            m[0]["reversal_count"].as_i64(),
+            m[0]["reversals_rp"].as_str(),
+            m[0]["net_rp"].as_str()
+        ),
+        (
+            Some(1),
+            Some("40000"),
+            Some(
+                (40_000 + 30_000 + 20_000 + 25_000 + 10_000 + v[7].2 - reversed)
+                    .to_string()
+                    .as_str()
+            )
+        )
+    );
     assert_eq!(m[2]["outside_count"], 1);
     let roll = r["rollup"].as_array().unwrap();
     assert_eq!(
         (roll[0]["code"].as_str(), roll[0]["level"].as_i64()),
         (Some("35.14"), Some(2))
     );
-    assert_eq!(roll[0]["redeemed_rp"], sold.to_string());
+    assert_eq!(roll[0]["redeemed_rp"], (sold - reversed).to_string());
     assert_eq!(roll[0]["households_served"], 10);
     assert_eq!(roll[2]["code"], SIBON);
-    let _ = clean;
+    // … and the next settlement's negative line for the shop, the only entry left to claim.
+    let next: Value = crate::settlement::settle(&app, &finance, PERIOD)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(next["lines"].as_array().unwrap().len(), 1, "{next:#}");
+    let line = crate::settlement::line(&next, a);
+    assert_eq!(
+        (
+            line["count"].as_i64(),
+            line["reversal_count"].as_i64(),
+            line["reversals"].as_str(),
+            line["net"].as_str()
+        ),
+        (Some(0), Some(1), Some("40000"), Some("-40000"))
+    );
+    assert_eq!(next["total"], "-40000");
+    let reversals = raw
+        .scalar("select count(*) from settlement_entries e join redemptions r on r.id = e.redemption_id where r.kind = 'reversal'")
+        .await;
+    let last = raw
+        .scalar("select max(redemption_id) from settlement_entries")
+        .await;
+    assert_eq!((reversals, last), (1, late));
     assert_pdf_reads(
         &app,
         &finance,
@@ -369,6 +417,208 @@ async fn every_planted_fault_is_reported_once_with_its_figures() {
     assert_eq!(committed, issued - returned);
 }
 story!(every_planted_fault_is_reported_once_with_its_figures);
+
+/// The evidence rows of a finding: `(redemption_id, amount)` in journal order.
+fn evidence(finding: &Value) -> Vec<(i64, i64)> {
+    finding["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            let amount = e["amount_rp"].as_str().unwrap().parse().unwrap();
+            (e["redemption_id"].as_i64().unwrap(), amount)
+        })
+        .collect()
+}
+
+async fn a_dominated_desa_a_full_value_cluster_and_a_high_reversal_rate_carry_their_rows() {
+    let app = spawn_app().await;
+    let v = month(&app, 6, &[], "").await;
+    let programme = app.store.resolve_programme(None).await.unwrap();
+    // Low thresholds: a desa of six used vouchers, a cluster of two, half the sales reversed.
+    let t = Thresholds {
+        closing_hour: 23,
+        burst_sales: 100,
+        desa_share_pct: 60,
+        desa_min_vouchers: 4,
+        full_value_sales: 2,
+        reversal_rate_pct: 50,
+        reversal_min_sales: 4,
+        ..Thresholds::default()
+    };
+    app.store
+        .set_recon_settings(programme.id, &t, None, "test")
+        .await
+        .unwrap();
+    let a = shop(&app, "Toko Adil").await;
+    let b = shop(&app, "Toko Penuh").await;
+    // Shop A serves four of Sibon's six used vouchers (66 %) and reverses two of its sales.
+    let mut sold_a = Vec::new();
+    for (i, voucher) in v.iter().enumerate().take(5).skip(1) {
+        let amount = 10_000 * i as i64;
+        let at = wib(&format!("0{} 10:00:00", i + 1));
+        sold_a.push((sell(&app, a, &voucher.1, amount, at).await, amount));
+    }
+    let mut reversed = Vec::new();
+    for (k, &(sale, amount)) in sold_a.iter().take(2).enumerate() {
+        let at = wib(&format!("0{} 10:05:00", k + 2));
+        reversed.push((crate::settlement::reverse(&app, a, sale, at).await, amount));
+    }
+    // Shop B sells two vouchers whole: a cluster of full-value sales.
+    let mut full = Vec::new();
+    for (i, voucher) in v.iter().enumerate().skip(5) {
+        let at = wib(&format!("1{i} 10:00:00"));
+        full.push((sell(&app, b, &voucher.1, voucher.2, at).await, voucher.2));
+    }
+    let finance = app.token(Role::Finance).await;
+    let run = reconcile(&app, &finance).await;
+    let an = &run["report"]["anomalies"];
+    assert_eq!(an.as_array().unwrap().len(), 3, "{an:#}");
+    let one = |rule: &str| {
+        let found = rules(an, rule);
+        assert_eq!(found.len(), 1, "{rule}: {an:#}");
+        found[0].clone()
+    };
+    let d = one("desa_dominated");
+    assert_eq!(
+        (&d["merchant_id"], &d["kode_desa"], &d["count"], &d["of"]),
+        (&json!(a.0), &json!(SIBON), &json!(4), &json!(6))
+    );
+    assert_eq!(d["amount_rp"], "100000", "the shop's sales in the desa");
+    assert_eq!(evidence(&d), sold_a);
+    let c = one("full_value_cluster");
+    assert_eq!(
+        (&c["merchant_id"], &c["count"], &c["of"]),
+        (&json!(b.0), &json!(2), &json!(2))
+    );
+    assert_eq!(c["amount_rp"], (v[5].2 + v[6].2).to_string());
+    assert_eq!(evidence(&c), full);
+    let r = one("high_reversal_rate");
+    assert_eq!(
+        (&r["merchant_id"], &r["count"], &r["of"], &r["amount_rp"]),
+        (&json!(a.0), &json!(2), &json!(4), &json!("30000"))
+    );
+    assert_eq!(evidence(&r), reversed, "the reversals themselves");
+    assert_eq!(run["report"]["exceptions"], 3, "{:#}", run["report"]);
+}
+story!(a_dominated_desa_a_full_value_cluster_and_a_high_reversal_rate_carry_their_rows);
+
+async fn reconcile_programme(app: &TestApp, finance: &str, programme: u16) -> Value {
+    let body = json!({ "period": PERIOD, "programme": programme });
+    let res = app.post("/v1/reconciliations", finance, &body).await;
+    assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+    res.json().await.unwrap()
+}
+
+/// Programme 2, desil 1 only, issuing for October too: a budget line, its cycle, its vouchers.
+async fn second_programme_issues_october(app: &TestApp) {
+    let only_desil_1 = relasi::domain::programme::ProgrammeSettings {
+        max_desil: 1,
+        ..Default::default()
+    };
+    app.store
+        .create_programme(2, "Program Dua", 2026, &only_desil_1, "test")
+        .await
+        .unwrap();
+    let budget = json!({ "year": 2026, "sumber_dana": "CSR", "kode_wilayah": "35.14", "amount": "100000000", "programme": 2 });
+    let res = app.post("/v1/budgets", &app.admin, &budget).await;
+    assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+    let cycle = json!({ "period": PERIOD, "programme": 2 });
+    let res = app.post("/v1/cycles", &app.admin, &cycle).await;
+    assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+    let res = app
+        .post(
+            &format!("/v1/cycles/{PERIOD}/issue"),
+            &app.admin,
+            &json!({ "programme": 2 }),
+        )
+        .await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+}
+
+async fn a_merged_household_two_vouchers_for_one_kk_and_an_over_committed_line_are_reported_once() {
+    let app = spawn_app().await;
+    let v = month(&app, 3, &[], "").await;
+    let programme = app.store.resolve_programme(None).await.unwrap();
+    app.store
+        .set_recon_settings(programme.id, &quiet_thresholds(), None, "test")
+        .await
+        .unwrap();
+    // From 5 October household 2 is merged into another KK, and households 2 and 3 are desil 3.
+    let csv = households(3, &[], &[(2, "gabung")])
+        .replace(
+            &format!("Kepala 2,{SIBON},1,"),
+            &format!("Kepala 2,{SIBON},3,"),
+        )
+        .replace(
+            &format!("Kepala 3,{SIBON},1,"),
+            &format!("Kepala 3,{SIBON},3,"),
+        );
+    import_at(&app, csv, "2026-10-05").await;
+    // Programme 2 gives October vouchers to desil 1 only: household 1 holds two for the month.
+    second_programme_issues_october(&app).await;
+    let a = shop(&app, "Toko Adil").await;
+    sell(&app, a, &v[1].1, 40_000, wib("03 10:00:00")).await;
+    let merged = sell(&app, a, &v[2].1, 30_000, wib("12 10:00:00")).await;
+    let finance = app.token(Role::Finance).await;
+    let first = reconcile_programme(&app, &finance, 1).await;
+    assert_eq!(first["report"]["exceptions"], 2, "{:#}", first["report"]);
+    let e = &first["report"]["eligibility"];
+    let one = |rule: &str| {
+        let found = rules(e, rule);
+        assert_eq!(found.len(), 1, "{rule}: {e:#}");
+        found[0].clone()
+    };
+    let f = one("household_merged");
+    assert_eq!(
+        (&f["redemption_id"], &f["amount_rp"], &f["day"], &f["no_kk"]),
+        (
+            &json!(merged),
+            &json!("30000"),
+            &json!("2026-10-12"),
+            &json!([kk(2)])
+        )
+    );
+    let f = one("two_vouchers_one_kk");
+    assert_eq!(
+        (&f["no_kk"], &f["day"], &f["amount_rp"]),
+        (&json!([kk(1)]), &json!("2026-10-01"), &json!("0"))
+    );
+    let ids = f["voucher_ids"].as_array().unwrap();
+    assert_eq!(ids.len(), 2, "{f:#}");
+    assert!(ids.contains(&json!(v[1].0)) && f["redemption_id"].is_null());
+    // The line's ceiling is cut in the database below what it has committed (the stored
+    // commitment cut with it, as the schema's check asks): the run, which counts the line's
+    // commitments from its vouchers, reports it over-committed.
+    let raw = app.db.raw().await;
+    raw.execute_owned(
+        "update budget_lines set amount_rp = 50000, committed_rp = 50000 where programme_id = 1"
+            .to_owned(),
+    )
+    .await
+    .unwrap();
+    let run = reconcile_programme(&app, &finance, 1).await;
+    let r = &run["report"];
+    assert_eq!(
+        (r["exceptions"].as_i64(), r["balanced"].as_bool()),
+        (Some(3), Some(false)),
+        "{r:#}"
+    );
+    assert_eq!(r["eligibility"], first["report"]["eligibility"]);
+    let lines = r["budget"].as_array().unwrap();
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert_eq!(
+        (
+            lines[0]["ceiling_rp"].as_str(),
+            lines[0]["line_committed_rp"].as_str(),
+            lines[0]["remaining_rp"].as_str()
+        ),
+        (Some("50000"), Some("70000"), Some("-20000")),
+        "the line holds the two sales' 70,000 once every unspent balance went back"
+    );
+    assert!(r["anomalies"].as_array().unwrap().is_empty(), "{r:#}");
+}
+story!(a_merged_household_two_vouchers_for_one_kk_and_an_over_committed_line_are_reported_once);
 
 async fn a_clean_month_balances() {
     let app = spawn_app().await;
