@@ -3,9 +3,12 @@
 //! with 401 (who are you?) and 403 (not you / not here) used correctly. A route added to the
 //! router without a row here fails `every_route_has_a_row`.
 
-use crate::helpers::{TestApp, spawn_app};
+use crate::helpers::{TestApp, spawn_app_with};
 use crate::redemption::{basket, redeem, redeemable, shop_in};
-use relasi::domain::auth::Role;
+use relasi::api::{BalanceLimit, Config};
+use relasi::domain::auth::{self, ApiTokenSecret, Grant, Role};
+use relasi::usecases::accounts;
+use relasi::web::session::{csrf_token, landing};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 
@@ -18,6 +21,8 @@ enum Allow {
     Roles(&'static [Role]),
     /// Only a signed-in account (an API token is refused 403).
     Account,
+    /// A page for these roles: called with the caller's page session, not its bearer token.
+    Page(&'static [Role]),
 }
 
 /// Whether an allowed role bound elsewhere (another kecamatan, another desa, another shop)
@@ -49,9 +54,11 @@ enum Body {
     Json(fn() -> Value),
     Csv(&'static str),
     Bytes(&'static [u8]),
+    /// A page's plain form; the session's CSRF token is added as `csrf`.
+    Form(&'static str),
 }
 
-use Allow::{Account, Public, Roles};
+use Allow::{Account, Page, Public, Roles};
 use Role::{Admin, Auditor, Finance, Issuer, Kader, Merchant};
 use Scope::{Any, Area, District};
 
@@ -60,6 +67,10 @@ const ISSUING: &[Role] = &[Admin, Issuer];
 const SHOP: &[Role] = &[Merchant];
 const FINANCE: &[Role] = &[Finance];
 const FINANCE_READERS: &[Role] = &[Finance, Auditor];
+const HANDING: &[Role] = &[Admin, Issuer, Kader];
+const OFFICE: &[Role] = &[Admin, Issuer, Finance, Auditor];
+/// Who reads shops and budget lines.
+const MONEY_READERS: &[Role] = &[Admin, Finance, Auditor];
 
 const fn row(
     method: &'static str,
@@ -77,6 +88,18 @@ const fn row(
         scope,
         body,
     }
+}
+
+/// A page's row.
+const fn page(
+    method: &'static str,
+    route: &'static str,
+    uri: &'static str,
+    roles: &'static [Role],
+    scope: Scope,
+    body: Body,
+) -> Row {
+    row(method, route, uri, Page(roles), scope, body)
 }
 
 /// The table. `{voucher}`, `{shop}` and `{sale}` in a uri are a voucher of Desa Sibon, a shop of
@@ -98,7 +121,7 @@ fn table() -> Vec<Row> {
         row("GET", "/masuk", "/masuk", Public, Any, n),
         row("POST", "/masuk", "/masuk", Public, Any, n),
         row("POST", "/keluar", "/keluar", Public, Any, n),
-        row("GET", "/toko", "/toko", Public, Any, n),
+        page("GET", "/toko", "/toko", SHOP, Any, n),
         row("GET", "/toko-sw.js", "/toko-sw.js", Public, Any, n),
         row("GET", "/saldo", "/saldo", Public, Any, n),
         row("GET", "/", "/", Public, Any, n),
@@ -195,30 +218,95 @@ fn table() -> Vec<Row> {
             ),
         ),
         row("GET", "/v/{token}", "/v/RLS1:AAAA", Public, Any, n),
-        // Pages: without a session cookie they send the visitor to /masuk; what a signed-in
-        // visitor may see is checked by the use cases they call (tests/it/pages.rs).
-        row("GET", "/kader", "/kader", Public, Any, n),
-        row("POST", "/kader", "/kader", Public, Any, n),
-        row("GET", "/admin", "/admin", Public, Any, n),
-        row("GET", "/admin/registri", "/admin/registri", Public, Any, n),
-        row("GET", "/admin/siklus", "/admin/siklus", Public, Any, n),
-        row("GET", "/admin/kartu", "/admin/kartu", Public, Any, n),
-        row("GET", "/keuangan", "/keuangan", Public, Any, n),
-        row("POST", "/keuangan", "/keuangan", Public, Any, n),
-        row(
+        // Pages: callers come with a page session (an account of the caller's role and area,
+        // signed in through the /masuk form) and POSTs with the form's CSRF token; without a
+        // session a page sends its visitor to /masuk (303), a wrong role or area is answered
+        // with the page's refusal (403).
+        page(
+            "GET",
+            "/kader",
+            "/kader?desa=35.14.05.2005&periode=2026-11",
+            HANDING,
+            Area,
+            n,
+        ),
+        page(
+            "POST",
+            "/kader",
+            "/kader",
+            HANDING,
+            Area,
+            Body::Form("desa=35.14.05.2005&periode=2026-11&tanggal=2026-11-02&kartu={voucher}"),
+        ),
+        page("GET", "/admin", "/admin", OFFICE, Any, n),
+        page("GET", "/admin/registri", "/admin/registri", ADMIN, Any, n),
+        page("GET", "/admin/siklus", "/admin/siklus", ISSUING, Any, n),
+        page("GET", "/admin/kartu", "/admin/kartu", ADMIN, Any, n),
+        page(
+            "GET",
+            "/keuangan",
+            "/keuangan",
+            FINANCE_READERS,
+            District,
+            n,
+        ),
+        page(
+            "POST",
+            "/keuangan",
+            "/keuangan",
+            FINANCE,
+            District,
+            Body::Form("aksi=rekonsiliasi&periode=2026-11"),
+        ),
+        page(
             "GET",
             "/keuangan/desa/{kode}",
             "/keuangan/desa/35.14.05.2005",
-            Public,
+            FINANCE_READERS,
+            District,
+            n,
+        ),
+        page("GET", "/admin/toko", "/admin/toko", MONEY_READERS, Any, n),
+        page(
+            "GET",
+            "/admin/kunci",
+            "/admin/kunci",
+            &[Admin, Auditor],
             Any,
             n,
         ),
-        row("GET", "/admin/toko", "/admin/toko", Public, Any, n),
-        row("GET", "/admin/kunci", "/admin/kunci", Public, Any, n),
-        row("GET", "/admin/lokus", "/admin/lokus", Public, Any, n),
-        row("POST", "/admin/lokus", "/admin/lokus", Public, Any, n),
-        row("GET", "/admin/anggaran", "/admin/anggaran", Public, Any, n),
-        row("POST", "/admin/anggaran", "/admin/anggaran", Public, Any, n),
+        page(
+            "GET",
+            "/admin/lokus",
+            "/admin/lokus?tahun=2026",
+            OFFICE,
+            Any,
+            n,
+        ),
+        page(
+            "POST",
+            "/admin/lokus",
+            "/admin/lokus",
+            ADMIN,
+            District,
+            Body::Form("tahun=2026&desa=35.14.05.2005"),
+        ),
+        page(
+            "GET",
+            "/admin/anggaran",
+            "/admin/anggaran?tahun=2026",
+            MONEY_READERS,
+            Any,
+            n,
+        ),
+        page(
+            "POST",
+            "/admin/anggaran",
+            "/admin/anggaran",
+            &[Admin, Finance],
+            District,
+            Body::Form("tahun=2026&sumber_dana=CSR&kode_wilayah=35.14&jumlah=1000"),
+        ),
         row("GET", "/V/{token}", "/V/RLS1:AAAA", Public, Any, n),
         row("GET", "/v1/keys", "/v1/keys", Public, Any, n),
         row("GET", "/v1/revocations", "/v1/revocations", Public, Any, n),
@@ -326,8 +414,15 @@ fn table() -> Vec<Row> {
             Any,
             n,
         ),
-        row("GET", "/admin/akun", "/admin/akun", Public, Any, n),
-        row("POST", "/admin/akun", "/admin/akun", Public, Any, n),
+        page("GET", "/admin/akun", "/admin/akun", ADMIN, Any, n),
+        page(
+            "POST",
+            "/admin/akun",
+            "/admin/akun",
+            ADMIN,
+            Area,
+            Body::Form("aksi=token&peran=auditor&wilayah=&catatan=matriks"),
+        ),
         row(
             "POST",
             "/v1/account/password",
@@ -647,11 +742,60 @@ fn every_route_has_a_row() {
     );
 }
 
-/// A caller of the matrix: a role (or none), inside or outside the resources' area.
+/// A caller of the matrix: a role (or none), inside or outside the resources' area, with a
+/// bearer token for the API and a page session (cookie and CSRF token) for the pages.
 struct Caller {
     role: Option<Role>,
     inside: bool,
     token: Option<String>,
+    session: Option<(String, String)>,
+}
+
+/// A page session with the token's role and area: an account made with that grant, signed in
+/// through the /masuk form as a person would; its cookie and the CSRF token its pages carry.
+async fn page_session(app: &TestApp, token: &str, name: &str) -> (String, String) {
+    let secret = ApiTokenSecret::presented(token).unwrap();
+    let (_, who) = app.store.principal_for(&secret).await.unwrap().unwrap();
+    // A shop's grant names the shop and no area (the shop's own service area applies).
+    let area = if who.role == Merchant {
+        auth::Area::everywhere()
+    } else {
+        who.area
+    };
+    let grant = Grant::new(who.role, who.merchant_id, area).unwrap();
+    accounts::create_account(&app.store, name, "sepuluh karakter", &grant, "test")
+        .await
+        .unwrap();
+    let res = no_redirects()
+        .post(app.url("/masuk"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("name={name}&password=sepuluh+karakter&next=%2F"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303, "{name} signs in");
+    let set = res.headers()["set-cookie"].to_str().unwrap();
+    let cookie = set.split(';').next().unwrap().to_owned();
+    let value = cookie.split_once('=').unwrap().1.to_owned();
+    let page = no_redirects()
+        .get(app.url(landing(who.role)))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = csrf_token(&value);
+    assert!(page.contains(&csrf), "{name}'s page carries its CSRF token");
+    (cookie, csrf)
+}
+
+fn no_redirects() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
 }
 
 struct World {
@@ -674,6 +818,7 @@ async fn setup(app: &TestApp) -> World {
         role: None,
         inside: true,
         token: None,
+        session: None,
     }];
     for role in Role::ALL {
         let (inside, outside) = match role {
@@ -687,16 +832,15 @@ async fn setup(app: &TestApp) -> World {
                 app.token_in(role, &["35.14.06"]).await,
             ),
         };
-        callers.push(Caller {
-            role: Some(role),
-            inside: true,
-            token: Some(inside),
-        });
-        callers.push(Caller {
-            role: Some(role),
-            inside: false,
-            token: Some(outside),
-        });
+        for (token, inside) in [(inside, true), (outside, false)] {
+            let name = format!("matriks.{}.{inside}", role.as_str());
+            callers.push(Caller {
+                role: Some(role),
+                inside,
+                session: Some(page_session(app, &token, &name).await),
+                token: Some(token),
+            });
+        }
     }
     World {
         voucher: vouchers[0]["id"].as_str().unwrap().to_owned(),
@@ -719,6 +863,7 @@ const REFUSALS: [&str; 5] = [
     "csrf_failed",
 ];
 
+/// What came back: the status and the problem's code (a redirect's `Location` for a page).
 async fn send(app: &TestApp, world: &World, row: &Row, caller: &Caller) -> (u16, String) {
     let uri = row
         .uri
@@ -727,6 +872,9 @@ async fn send(app: &TestApp, world: &World, row: &Row, caller: &Caller) -> (u16,
         .replace("{shop}", &world.shop)
         .replace("{sale}", &world.sale);
     let method = reqwest::Method::from_bytes(row.method.as_bytes()).unwrap();
+    if let Page(_) = row.allow {
+        return send_page(app, world, row, caller, method, &uri).await;
+    }
     let mut req = app
         .http
         .request(method, app.url(&uri))
@@ -741,6 +889,7 @@ async fn send(app: &TestApp, world: &World, row: &Row, caller: &Caller) -> (u16,
             .body(make().to_string().replace("{voucher}", &world.voucher)),
         Body::Csv(text) => req.header("content-type", "text/csv").body(text),
         Body::Bytes(bytes) => req.header("content-type", "image/png").body(bytes),
+        Body::Form(_) => unreachable!("forms are sent by send_page"),
     };
     let res = req.send().await.unwrap();
     let status = res.status().as_u16();
@@ -757,26 +906,74 @@ async fn send(app: &TestApp, world: &World, row: &Row, caller: &Caller) -> (u16,
     (status, code)
 }
 
+/// A page row, as a browser would send it: the session cookie, and a form with its CSRF token.
+async fn send_page(
+    app: &TestApp,
+    world: &World,
+    row: &Row,
+    caller: &Caller,
+    method: reqwest::Method,
+    uri: &str,
+) -> (u16, String) {
+    let mut req = no_redirects().request(method, app.url(uri));
+    let csrf = match &caller.session {
+        Some((cookie, csrf)) => {
+            req = req.header("cookie", cookie);
+            csrf.as_str()
+        }
+        None => "",
+    };
+    if let Body::Form(fields) = row.body {
+        let fields = fields.replace("{voucher}", &world.voucher);
+        req = req
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!("csrf={csrf}&{fields}"));
+    }
+    let res = req.send().await.unwrap();
+    let location = res
+        .headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    (res.status().as_u16(), location)
+}
+
+/// Whether a page answer is the way to sign in.
+fn sent_to_sign_in(status: u16, location: &str) -> bool {
+    status == 303 && location.starts_with("/masuk")
+}
+
 /// What the matrix expects: `Err(status)` for a refusal, `Ok(())` for "past the checks".
 fn expected(row: &Row, caller: &Caller) -> Result<(), u16> {
     let Some(role) = caller.role else {
         return match row.allow {
             Public => Ok(()),
+            Page(_) => Err(303),
             _ => Err(401),
         };
     };
     match row.allow {
         Public => Ok(()),
         Account => Err(403),
-        Roles(roles) if !roles.contains(&role) => Err(403),
-        Roles(_) if row.scope == Area && !caller.inside => Err(403),
-        Roles(_) if row.scope == District && !caller.inside && role != Merchant => Err(403),
-        Roles(_) => Ok(()),
+        Roles(roles) | Page(roles) if !roles.contains(&role) => Err(403),
+        Roles(_) | Page(_) if row.scope == Area && !caller.inside => Err(403),
+        Roles(_) | Page(_) if row.scope == District && !caller.inside && role != Merchant => {
+            Err(403)
+        }
+        Roles(_) | Page(_) => Ok(()),
     }
 }
 
 async fn every_route_by_every_role_inside_and_outside_its_area() {
-    let app = spawn_app().await;
+    // Every caller signs in once, all from this one address.
+    let app = spawn_app_with(Config {
+        login_limit: BalanceLimit {
+            burst: 100,
+            refill_ms: 1000,
+        },
+        ..Config::default()
+    })
+    .await;
     let world = setup(&app).await;
     let mut failures = Vec::new();
     let mut cells = 0;
@@ -791,9 +988,14 @@ async fn every_route_by_every_role_inside_and_outside_its_area() {
                 caller.role,
                 if caller.inside { "inside" } else { "outside" }
             );
-            let ok = match expected(&row, caller) {
-                Ok(()) => status < 500 && !REFUSALS.contains(&code.as_str()),
-                Err(want) => status == want && REFUSALS.contains(&code.as_str()),
+            let ok = match (row.allow, expected(&row, caller)) {
+                (Page(_), Ok(())) => {
+                    status < 500 && status != 403 && !sent_to_sign_in(status, &code)
+                }
+                (Page(_), Err(303)) => sent_to_sign_in(status, &code),
+                (Page(_), Err(want)) => status == want,
+                (_, Ok(())) => status < 500 && !REFUSALS.contains(&code.as_str()),
+                (_, Err(want)) => status == want && REFUSALS.contains(&code.as_str()),
             };
             if !ok {
                 failures.push(format!(

@@ -16,9 +16,10 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// The server binary over the test's database, on a free port; killed when dropped.
-struct Server {
+pub(crate) struct Server {
     child: Child,
-    base: String,
+    /// Its address, `http://127.0.0.1:PORT`.
+    pub(crate) base: String,
 }
 
 impl Drop for Server {
@@ -33,7 +34,12 @@ async fn start(app: &TestApp) -> Server {
 }
 
 /// The server binary with extra environment settings.
-async fn start_with(app: &TestApp, env: &[(&str, &str)]) -> Server {
+pub(crate) async fn start_with(app: &TestApp, env: &[(&str, &str)]) -> Server {
+    start_logging(app, env, Stdio::null()).await
+}
+
+/// The server binary with extra environment settings, its log (stderr) going to `log`.
+pub(crate) async fn start_logging(app: &TestApp, env: &[(&str, &str)], log: Stdio) -> Server {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -48,7 +54,7 @@ async fn start_with(app: &TestApp, env: &[(&str, &str)]) -> Server {
         .env_remove("RELASI_DEPLOYMENT_ID")
         .envs(env.iter().copied())
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(log)
         .spawn()
         .unwrap();
     let server = Server {

@@ -1,10 +1,10 @@
-//! Each input limit is a setting that holds: registry CSV rows, the voucher list's page size,
-//! token text and Idempotency-Key lengths, the database statement timeout, and the sign-in
-//! budget per client address (API and page together) with `X-Forwarded-For` believed only
-//! from trusted proxies. (Request body, CSV bytes and the balance check's limit have their own
-//! stories in api_errors, registry and redemption.)
+//! Each input limit is a setting that holds: registry CSV rows and bytes, the voucher list's
+//! page size, token text and Idempotency-Key lengths, the database pool's size and statement
+//! timeout, and the sign-in budget per client address (API and page together) with
+//! `X-Forwarded-For` believed only from trusted proxies. (Request body and the balance check's
+//! limit have their own stories in api_errors and redemption.)
 
-use crate::helpers::{RawDb, assert_problem, spawn_app_with};
+use crate::helpers::{RawDb, assert_problem, spawn_app, spawn_app_with};
 use crate::redemption::{basket, redeem, redeemable, shop_in};
 use relasi::api::client_addr::TrustedProxies;
 use relasi::api::{AppState, BalanceLimit, Config};
@@ -219,3 +219,77 @@ async fn sign_in_budget_is_per_client_address_across_api_and_page() {
     );
 }
 story!(sign_in_budget_is_per_client_address_across_api_and_page);
+
+/// `RELASI_IMPORT_LIMIT_BYTES` and `RELASI_DB_POOL` as the server binary reads them: a registry
+/// CSV over the byte limit is answered 413 problem+json, with a length or sent chunked, and
+/// nothing is written; the pool's most connections (the `/metrics` gauge, `Store::pool_use`)
+/// are the setting.
+async fn import_bytes_and_pool_size_are_the_settings() {
+    let app = spawn_app().await;
+    let env = [
+        ("RELASI_IMPORT_LIMIT_BYTES", "600"),
+        ("RELASI_DB_POOL", "3"),
+    ];
+    let server = crate::crash::start_with(&app, &env).await;
+    let mut csv = String::from("no_kk,nik_kepala,nama_kepala,kode_desa,desil,krs,status\n");
+    for i in 1..=20 {
+        csv.push_str(&format!(
+            "35140500000000{i:02},35140501000000{i:02},Kepala {i},35.14.05.2005,1,1,aktif\n"
+        ));
+    }
+    assert!(csv.len() > 600);
+    let import = |body: reqwest::Body| {
+        app.http
+            .post(format!(
+                "{}/v1/households/import?effective=2026-01-01",
+                server.base
+            ))
+            .bearer_auth(&app.admin)
+            .header("content-type", "text/csv")
+            .body(body)
+            .send()
+    };
+    let res = import(csv.clone().into()).await.unwrap();
+    assert_problem(res, 413, "payload_too_large").await;
+    let chunks: Vec<Result<Vec<u8>, std::io::Error>> =
+        csv.as_bytes().chunks(100).map(|c| Ok(c.to_vec())).collect();
+    let res = import(reqwest::Body::wrap_stream(tokio_stream::iter(chunks)))
+        .await
+        .unwrap();
+    assert_problem(res, 413, "payload_too_large").await;
+    let raw = app.db.raw().await;
+    assert_eq!(raw.scalar("select count(*) from households").await, 0);
+    let small: String = csv.lines().take(4).map(|l| format!("{l}\n")).collect();
+    assert_eq!(import(small.into()).await.unwrap().status(), 200);
+    assert_eq!(raw.scalar("select count(*) from households").await, 3);
+
+    // The pool: SQLite's readers (its writer is always one connection) or PostgreSQL's.
+    let pool = if app.db.backend == relasi::store::Backend::Postgres {
+        "postgres"
+    } else {
+        "sqlite_read"
+    };
+    let metrics = app
+        .http
+        .get(format!("{}/metrics", server.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let max = metrics.lines().find(|l| {
+        l.starts_with("relasi_db_pool_connections{")
+            && l.contains(&format!("pool=\"{pool}\""))
+            && l.contains("state=\"max\"")
+    });
+    assert!(max.is_some_and(|l| l.ends_with(" 3")), "{max:?}");
+    let settings = PoolSettings {
+        max_connections: 5,
+        ..PoolSettings::default()
+    };
+    let store = Store::connect(&app.db.url, settings).await.unwrap();
+    let most: Vec<_> = store.pool_use().into_iter().map(|r| (r.0, r.3)).collect();
+    assert!(most.contains(&(pool, 5)), "{most:?}");
+}
+story!(import_bytes_and_pool_size_are_the_settings);

@@ -48,6 +48,7 @@ mod issuance;
 mod keuangan_page;
 mod ledger;
 mod limits;
+mod log_privacy;
 mod malformed;
 mod merchant;
 mod merchant_cli;

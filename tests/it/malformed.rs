@@ -15,6 +15,8 @@ struct Bad {
     body: Vec<u8>,
     as_shop: bool,
     key: Option<String>,
+    /// The refusal's code, where the row tests one particular check.
+    code: Option<&'static str>,
 }
 
 fn json_req(method: &'static str, path: &str, body: &Value, as_shop: bool) -> Bad {
@@ -25,6 +27,7 @@ fn json_req(method: &'static str, path: &str, body: &Value, as_shop: bool) -> Ba
         body: body.to_string().into_bytes(),
         as_shop,
         key: None,
+        code: None,
     }
 }
 
@@ -36,6 +39,7 @@ fn raw(method: &'static str, path: &str, content_type: Option<&'static str>, bod
         body: body.to_vec(),
         as_shop: false,
         key: None,
+        code: None,
     }
 }
 
@@ -125,11 +129,20 @@ const BAD_PATH_PARTS: [&str; 14] = [
     "2026-12%20",
 ];
 
-fn sales(out: &mut Vec<Bad>) {
+/// Sales; the bad amounts come with `voucher`, a real voucher's token, so it is the amount
+/// that is refused (`invalid_amount`, or `invalid_json` for an amount that is not a string),
+/// not the token.
+fn sales(out: &mut Vec<Bad>, voucher: &str) {
     let item = |amount: &Value| json!([{ "category": "protein_hewani", "amount": amount }]);
     for amount in bad_amounts() {
-        let body = json!({ "token": "RLS1:AAAA", "amount": amount, "items": item(&amount) });
-        out.push(json_req("POST", "/v1/redemptions", &body, true));
+        let body = json!({ "token": voucher, "amount": amount, "items": item(&amount) });
+        let mut bad = json_req("POST", "/v1/redemptions", &body, true);
+        bad.code = Some(if amount.is_string() {
+            "invalid_amount"
+        } else {
+            "invalid_json"
+        });
+        out.push(bad);
     }
     for token in bad_tokens() {
         let body = json!({ "token": token, "amount": "1000", "items": item(&json!("1000")) });
@@ -380,10 +393,10 @@ async fn snapshot(app: &TestApp) -> Vec<i64> {
 
 async fn malformed_requests_are_4xx_problems_and_change_nothing() {
     let app = crate::helpers::spawn_app().await;
-    redeemable(&app).await;
+    let vouchers = redeemable(&app).await;
     let (_, shop) = shop_in(&app, "35.14.05").await;
     let mut table = Vec::new();
-    sales(&mut table);
+    sales(&mut table, vouchers[0]["token"].as_str().unwrap());
     admin_bodies(&mut table);
     paths_and_types(&mut table);
     registry_files(&mut table);
@@ -430,6 +443,9 @@ async fn malformed_requests_are_4xx_problems_and_change_nothing() {
             body["code"].is_string() && body["status"] == status,
             "{what}: {body}"
         );
+        if let Some(code) = bad.code {
+            assert_eq!(body["code"], code, "{what}: {body}");
+        }
     }
     assert_eq!(
         snapshot(&app).await,
