@@ -162,7 +162,11 @@ fn settlement(m: &mut Map<String, Value>) {
         "id": integer(), "period": { "type": "string", "examples": ["2026-12"] },
         "status": status(), "total": amount("25000"),
         "paid_reference": { "type": ["string", "null"] },
-        "lines": array(line.clone())
+        "lines": array(line.clone()),
+        "missing_bank": array(object(
+            &["merchant_id", "name", "amount"],
+            json!({ "merchant_id": integer(), "name": string(), "amount": amount("25000") }),
+        ))
     });
     let required = ["id", "period", "status", "lines", "total"];
     let mut one = object(&required, fields.clone());
