@@ -879,6 +879,11 @@ async fn an_upgraded_database_is_chained_and_balances() {
     } else {
         "1"
     };
+    // The name as every version since personal data was encrypted stores it: sealed under the
+    // deployment's key (a start with another key is refused).
+    let nama = relasi::pii::PiiKey::load(&db.url)
+        .unwrap()
+        .seal_text("households.nama_kepala", "Uji");
     for sql in [
         "insert into deployment (deployment_id, created_at_us) values ('test-35.14', 0)".to_owned(),
         "insert into wilayah (code, name, level, parent_code) values ('35', 'Jawa Timur', 1, null), \
@@ -887,7 +892,7 @@ async fn an_upgraded_database_is_chained_and_balances() {
          categories, reversal_window_secs, utc_offset_hours, offline_allowed, created_at_us) \
          values (1, 'Uji', 2026, 4, 100000, 50000, 300000, 'susu', 86400, 7, {yes}, 0)"),
         format!("insert into households (no_kk, nik_kepala, nama_kepala, kode_desa, desil, krs, status, updated_at_us) \
-         values ('3514051111110001', '3514051111110002', 'Uji', '35.14.05.2005', 2, {yes}, 'aktif', 0)"),
+         values ('3514051111110001', '3514051111110002', '{nama}', '35.14.05.2005', 2, {yes}, 'aktif', 0)"),
         "insert into cycles (programme_id, period, valid_from_unix, valid_until_unix, opened_at_us) values (1, '2026-12', 1, 4102444800, 0)".to_owned(),
         "insert into budget_lines (programme_id, year, sumber_dana, kode_wilayah, amount_rp, committed_rp, created_at_us) \
          values (1, 2026, 'APBD', '35.14', 1000000, 300000, 0)".to_owned(),
